@@ -1,0 +1,3 @@
+//! One module per external program. Program ids and account layouts of counterparties live
+//! here and nowhere else.
+pub mod stake_pool;

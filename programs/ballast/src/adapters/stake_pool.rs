@@ -1,0 +1,95 @@
+//! spl-stake-pool 1.0 (the program behind JitoSOL and the Sanctum LSTs): reading the pool's
+//! exchange rate and `DepositSol`.
+#![allow(deprecated)] // stake-pool 1.0 state is decoded with the borsh 0.10 helpers it was written with
+
+use anchor_lang::prelude::*;
+use anchor_lang::solana_program::borsh0_10::try_from_slice_unchecked;
+use anchor_lang::solana_program::program::invoke_signed;
+use spl_stake_pool::state::{AccountType, StakePool};
+
+use crate::errors::VaultError;
+use crate::math::valuation::StakePoolRate;
+
+/// Marker so `Program<'info, StakePoolProgram>` pins the program id.
+#[derive(Clone)]
+pub struct StakePoolProgram;
+
+impl Id for StakePoolProgram {
+    fn id() -> Pubkey {
+        spl_stake_pool::id()
+    }
+}
+
+/// Decodes the vault's bound stake pool: right address, right owner, right type, right mint.
+pub fn load(info: &AccountInfo, bound_pool: &Pubkey, bound_lst_mint: &Pubkey) -> Result<StakePool> {
+    require_keys_eq!(*info.key, *bound_pool, VaultError::StakePoolMismatch);
+    require_keys_eq!(*info.owner, spl_stake_pool::id(), VaultError::StakePoolOwnerMismatch);
+    let pool = try_from_slice_unchecked::<StakePool>(&info.try_borrow_data()?)
+        .map_err(|_| error!(VaultError::StakePoolInvalid))?;
+    require!(pool.account_type == AccountType::StakePool, VaultError::StakePoolInvalid);
+    require_keys_eq!(pool.pool_mint, *bound_lst_mint, VaultError::LstMintMismatch);
+    Ok(pool)
+}
+
+/// The pool's rate, only if the pool has been updated in the current epoch: a rate from a past
+/// epoch misses that epoch's rewards or slashing.
+pub fn current_rate(pool: &StakePool, current_epoch: u64) -> Result<StakePoolRate> {
+    require!(pool.last_update_epoch == current_epoch, VaultError::StakePoolStale);
+    Ok(StakePoolRate { total_lamports: pool.total_lamports, pool_token_supply: pool.pool_token_supply })
+}
+
+/// Loads the bound pool and returns its current-epoch rate.
+pub fn load_current_rate(info: &AccountInfo, bound_pool: &Pubkey, bound_lst_mint: &Pubkey) -> Result<StakePoolRate> {
+    current_rate(&load(info, bound_pool, bound_lst_mint)?, Clock::get()?.epoch)
+}
+
+pub struct DepositSol<'a, 'info> {
+    pub stake_pool_program: &'a AccountInfo<'info>,
+    pub stake_pool: &'a AccountInfo<'info>,
+    pub withdraw_authority: &'a AccountInfo<'info>,
+    pub reserve_stake: &'a AccountInfo<'info>,
+    /// System-owned, data-less account the lamports come from (it signs).
+    pub lamports_from: &'a AccountInfo<'info>,
+    pub pool_tokens_to: &'a AccountInfo<'info>,
+    pub manager_fee_account: &'a AccountInfo<'info>,
+    pub pool_mint: &'a AccountInfo<'info>,
+    pub system_program: &'a AccountInfo<'info>,
+    pub token_program: &'a AccountInfo<'info>,
+}
+
+impl DepositSol<'_, '_> {
+    /// `DepositSol` with the vault's own LST account as referrer, so any referral fee comes back.
+    pub fn invoke(&self, lamports: u64, lamports_from_seeds: &[&[u8]]) -> Result<()> {
+        require_keys_eq!(*self.stake_pool_program.key, spl_stake_pool::id(), ErrorCode::InvalidProgramId);
+        let ix = spl_stake_pool::instruction::deposit_sol(
+            self.stake_pool_program.key,
+            self.stake_pool.key,
+            self.withdraw_authority.key,
+            self.reserve_stake.key,
+            self.lamports_from.key,
+            self.pool_tokens_to.key,
+            self.manager_fee_account.key,
+            self.pool_tokens_to.key,
+            self.pool_mint.key,
+            self.token_program.key,
+            lamports,
+        );
+        invoke_signed(
+            &ix,
+            &[
+                self.stake_pool.clone(),
+                self.withdraw_authority.clone(),
+                self.reserve_stake.clone(),
+                self.lamports_from.clone(),
+                self.pool_tokens_to.clone(),
+                self.manager_fee_account.clone(),
+                self.pool_mint.clone(),
+                self.system_program.clone(),
+                self.token_program.clone(),
+                self.stake_pool_program.clone(),
+            ],
+            &[lamports_from_seeds],
+        )?;
+        Ok(())
+    }
+}

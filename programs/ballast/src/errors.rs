@@ -1,0 +1,77 @@
+use anchor_lang::prelude::*;
+
+#[error_code]
+pub enum VaultError {
+    #[msg("Arithmetic overflow or division by zero")]
+    MathOverflow,
+    #[msg("Amount must be greater than zero")]
+    ZeroAmount,
+    #[msg("The deposit would mint zero shares")]
+    ZeroSharesMinted,
+    #[msg("The withdrawal would pay zero lamports")]
+    ZeroLamportsOut,
+    #[msg("Fewer shares than min_shares_out")]
+    MinSharesOutNotMet,
+    #[msg("Fewer lamports than min_lamports_out")]
+    MinLamportsOutNotMet,
+    #[msg("The deposit would exceed the vault's deposit cap")]
+    DepositCapExceeded,
+    #[msg("The SOL reserve cannot pay this amount")]
+    InsufficientReserve,
+    #[msg("The vault is paused")]
+    VaultPaused,
+    #[msg("The vault has no assets backing its shares")]
+    VaultInsolvent,
+    #[msg("Seed deposit below the minimum")]
+    SeedDepositTooSmall,
+    #[msg("Signer is not the vault admin")]
+    NotAdmin,
+    #[msg("Signer is not the pending admin")]
+    NotPendingAdmin,
+    #[msg("Signer is not the allocator")]
+    NotAllocator,
+    #[msg("Signer may not change the pause state this way")]
+    NotPauseAuthority,
+    #[msg("Signer may not harvest")]
+    NotHarvester,
+    #[msg("A risk parameter change is already pending")]
+    RiskParamsChangePending,
+    #[msg("No risk parameter change is pending")]
+    NoPendingRiskParams,
+    #[msg("The timelock has not expired")]
+    TimelockNotExpired,
+    #[msg("Fee above its hard cap")]
+    FeeAboveCap,
+    #[msg("LTV bounds out of order or above the hard cap")]
+    LtvBoundsInvalid,
+    #[msg("Leverage bound out of range")]
+    LeverageBoundInvalid,
+    #[msg("Oracle bound out of range")]
+    OracleBoundInvalid,
+    #[msg("Slippage bound out of range")]
+    SlippageBoundInvalid,
+    #[msg("Allocation cap out of range")]
+    AllocationCapInvalid,
+    #[msg("Timelock out of range")]
+    TimelockInvalid,
+    #[msg("Profit unlock period out of range")]
+    ProfitUnlockInvalid,
+    #[msg("Account is not the vault's bound stake pool")]
+    StakePoolMismatch,
+    #[msg("Stake pool account is not owned by the stake-pool program")]
+    StakePoolOwnerMismatch,
+    #[msg("Stake pool account could not be decoded")]
+    StakePoolInvalid,
+    #[msg("Stake pool was not updated this epoch: run UpdateValidatorListBalance and UpdateStakePoolBalance first")]
+    StakePoolStale,
+    #[msg("The stake pool's mint is not the vault's LST mint")]
+    LstMintMismatch,
+    #[msg("The stake pool paid less LST than its rate allows")]
+    StakeDepositShortfall,
+    #[msg("Source and destination must differ")]
+    DuplicateAccount,
+    #[msg("Share token account does not receive fees for this vault")]
+    FeeRecipientMismatch,
+    #[msg("Reserve would fall below the minimum SOL reserve")]
+    MinReserveBreached,
+}

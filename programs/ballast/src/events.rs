@@ -1,0 +1,109 @@
+//! Every state change emits one event carrying the share price after it, so an indexer can chart
+//! the vault from events alone.
+use anchor_lang::prelude::*;
+
+use crate::state::RiskParams;
+
+/// The vault's headline numbers after an instruction.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VaultSnapshot {
+    /// Assets behind the shares right now (locked profit excluded).
+    pub free_assets_lamports: u64,
+    /// Share mint supply, dead shares included.
+    pub total_shares: u64,
+    /// Lamports per whole share (10^9 units), rounded down.
+    pub share_price_lamports: u64,
+}
+
+#[event]
+pub struct VaultInitialized {
+    pub vault: Pubkey,
+    pub admin: Pubkey,
+    pub stake_pool: Pubkey,
+    pub seed_deposit_lamports: u64,
+    pub snapshot: VaultSnapshot,
+}
+
+#[event]
+pub struct Deposited {
+    pub vault: Pubkey,
+    pub depositor: Pubkey,
+    pub lamports: u64,
+    pub shares: u64,
+    pub snapshot: VaultSnapshot,
+}
+
+#[event]
+pub struct Withdrawn {
+    pub vault: Pubkey,
+    pub owner: Pubkey,
+    pub shares: u64,
+    pub lamports: u64,
+    pub fee_lamports: u64,
+    pub snapshot: VaultSnapshot,
+}
+
+#[event]
+pub struct Staked {
+    pub vault: Pubkey,
+    pub lamports: u64,
+    pub lst_received: u64,
+    pub snapshot: VaultSnapshot,
+}
+
+#[event]
+pub struct Harvested {
+    pub vault: Pubkey,
+    pub profit_lamports: u64,
+    pub loss_lamports: u64,
+    pub management_fee_lamports: u64,
+    pub performance_fee_lamports: u64,
+    pub fee_shares: u64,
+    pub locked_profit_lamports: u64,
+    pub snapshot: VaultSnapshot,
+}
+
+#[event]
+pub struct RiskParamsProposed {
+    pub vault: Pubkey,
+    pub params: RiskParams,
+    pub eta_unix: i64,
+}
+
+#[event]
+pub struct RiskParamsExecuted {
+    pub vault: Pubkey,
+    pub params: RiskParams,
+}
+
+#[event]
+pub struct RiskParamsCancelled {
+    pub vault: Pubkey,
+}
+
+#[event]
+pub struct RolesSet {
+    pub vault: Pubkey,
+    pub guardian: Pubkey,
+    pub allocator: Pubkey,
+    pub fee_recipient: Pubkey,
+}
+
+#[event]
+pub struct AdminTransferStarted {
+    pub vault: Pubkey,
+    pub pending_admin: Pubkey,
+}
+
+#[event]
+pub struct AdminAccepted {
+    pub vault: Pubkey,
+    pub admin: Pubkey,
+}
+
+#[event]
+pub struct PauseSet {
+    pub vault: Pubkey,
+    pub paused: bool,
+    pub by: Pubkey,
+}

@@ -1,0 +1,25 @@
+//! Applies a proposed change once its ETA has passed, checking the bounds again (the hard caps
+//! may be stricter in a later program version than when the change was proposed).
+use anchor_lang::prelude::*;
+
+use crate::errors::VaultError;
+use crate::events::RiskParamsExecuted;
+use crate::state::Vault;
+
+#[derive(Accounts)]
+pub struct ExecuteRiskParams<'info> {
+    pub admin: Signer<'info>,
+    #[account(mut, has_one = admin @ VaultError::NotAdmin)]
+    pub vault: Box<Account<'info, Vault>>,
+}
+
+pub fn handler(ctx: Context<ExecuteRiskParams>) -> Result<()> {
+    let vault = &mut ctx.accounts.vault;
+    let pending = vault.pending_risk_params.ok_or(VaultError::NoPendingRiskParams)?;
+    require!(Clock::get()?.unix_timestamp >= pending.eta_unix, VaultError::TimelockNotExpired);
+    pending.params.validate()?;
+    vault.risk_params = pending.params;
+    vault.pending_risk_params = None;
+    emit!(RiskParamsExecuted { vault: vault.key(), params: pending.params });
+    Ok(())
+}

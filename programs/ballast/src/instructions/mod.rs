@@ -1,0 +1,29 @@
+// Every module names its entry point `handler`; lib.rs calls each by its path. The glob
+// re-exports exist for the account structs Anchor's `#[program]` expects at the crate root.
+#![allow(ambiguous_glob_reexports)]
+
+pub mod allocator_stake;
+pub mod dao_accept_admin;
+pub mod dao_cancel_risk_params;
+pub mod dao_execute_risk_params;
+pub mod dao_propose_risk_params;
+pub mod dao_set_pause;
+pub mod dao_set_roles;
+pub mod dao_transfer_admin;
+pub mod vault_deposit;
+pub mod vault_harvest;
+pub mod vault_initialize;
+pub mod vault_withdraw;
+
+pub use allocator_stake::*;
+pub use dao_accept_admin::*;
+pub use dao_cancel_risk_params::*;
+pub use dao_execute_risk_params::*;
+pub use dao_propose_risk_params::*;
+pub use dao_set_pause::*;
+pub use dao_set_roles::*;
+pub use dao_transfer_admin::*;
+pub use vault_deposit::*;
+pub use vault_harvest::*;
+pub use vault_initialize::*;
+pub use vault_withdraw::*;

@@ -1,0 +1,74 @@
+//! Ballast: a SOL vault that stakes into a liquid staking token, loops it on a lending market
+//! and keeps part in an LST/SOL pool, with every risk-adding step guarded by prices and bounds
+//! a DAO sets behind a timelock. This file only dispatches: each instruction lives in its own
+//! file under `instructions/`.
+use anchor_lang::prelude::*;
+
+pub mod adapters;
+pub mod constants;
+pub mod errors;
+pub mod events;
+pub mod instructions;
+pub mod math;
+pub mod state;
+
+use instructions::*;
+use state::RiskParams;
+
+declare_id!("DXLSyeM3WerAoQZYxnZaynUn1CQdcJrNfLPoTJJJmB36");
+
+#[program]
+pub mod ballast {
+    use super::*;
+
+    // Admin / DAO
+    pub fn initialize_vault(ctx: Context<InitializeVault>, args: InitializeVaultArgs) -> Result<()> {
+        vault_initialize::handler(ctx, args)
+    }
+
+    pub fn propose_risk_params(ctx: Context<ProposeRiskParams>, params: RiskParams) -> Result<()> {
+        dao_propose_risk_params::handler(ctx, params)
+    }
+
+    pub fn execute_risk_params(ctx: Context<ExecuteRiskParams>) -> Result<()> {
+        dao_execute_risk_params::handler(ctx)
+    }
+
+    pub fn cancel_risk_params(ctx: Context<CancelRiskParams>) -> Result<()> {
+        dao_cancel_risk_params::handler(ctx)
+    }
+
+    pub fn set_roles(ctx: Context<SetRoles>, guardian: Pubkey, allocator: Pubkey, fee_recipient: Pubkey) -> Result<()> {
+        dao_set_roles::handler(ctx, guardian, allocator, fee_recipient)
+    }
+
+    pub fn transfer_admin(ctx: Context<TransferAdmin>, new_admin: Pubkey) -> Result<()> {
+        dao_transfer_admin::handler(ctx, new_admin)
+    }
+
+    pub fn accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
+        dao_accept_admin::handler(ctx)
+    }
+
+    pub fn set_pause(ctx: Context<SetPause>, paused: bool) -> Result<()> {
+        dao_set_pause::handler(ctx, paused)
+    }
+
+    // Depositor
+    pub fn deposit(ctx: Context<Deposit>, lamports: u64, min_shares_out: u64) -> Result<()> {
+        vault_deposit::handler(ctx, lamports, min_shares_out)
+    }
+
+    pub fn withdraw(ctx: Context<Withdraw>, shares: u64, min_lamports_out: u64) -> Result<()> {
+        vault_withdraw::handler(ctx, shares, min_lamports_out)
+    }
+
+    // Allocator
+    pub fn stake(ctx: Context<Stake>, lamports: u64) -> Result<()> {
+        allocator_stake::handler(ctx, lamports)
+    }
+
+    pub fn harvest(ctx: Context<Harvest>) -> Result<()> {
+        vault_harvest::handler(ctx)
+    }
+}

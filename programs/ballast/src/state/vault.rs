@@ -1,0 +1,94 @@
+use anchor_lang::prelude::*;
+
+use crate::constants::seeds;
+use crate::errors::VaultError;
+use crate::events::VaultSnapshot;
+use crate::math::shares::share_price_lamports_floor;
+use crate::math::valuation::{total_assets_lamports_floor, StakePoolRate};
+use crate::state::{Accounting, PendingRiskParams, RiskParams};
+
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct Vault {
+    /// Signer of `create_key` at initialisation; part of the vault's seeds.
+    pub create_key: Pubkey,
+    /// The DAO: a governance PDA or a multisig. Sets parameters and roles.
+    pub admin: Pubkey,
+    /// Set by `transfer_admin`, becomes admin on `accept_admin`. Default key when none.
+    pub pending_admin: Pubkey,
+    /// May pause, nothing else.
+    pub guardian: Pubkey,
+    /// May move assets between strategies within the risk parameters.
+    pub allocator: Pubkey,
+    /// Owner of the share token account that receives fee shares.
+    pub fee_recipient: Pubkey,
+
+    pub share_mint: Pubkey,
+    /// System-owned PDA holding the vault's SOL.
+    pub sol_reserve: Pubkey,
+    /// Token account (authority: this vault) holding the LST.
+    pub lst_account: Pubkey,
+    pub stake_pool: Pubkey,
+    pub lst_mint: Pubkey,
+    /// Pyth feed ids the vault's oracle checks are bound to.
+    pub sol_usd_feed_id: [u8; 32],
+    pub lst_usd_feed_id: [u8; 32],
+
+    pub risk_params: RiskParams,
+    pub pending_risk_params: Option<PendingRiskParams>,
+    pub accounting: Accounting,
+    pub paused: bool,
+
+    pub bump: u8,
+    pub share_mint_bump: u8,
+    pub sol_reserve_bump: u8,
+    pub lst_account_bump: u8,
+}
+
+impl Vault {
+    pub fn signer_seeds(&self) -> [&[u8]; 3] {
+        [seeds::VAULT, self.create_key.as_ref(), std::slice::from_ref(&self.bump)]
+    }
+
+    pub fn sol_reserve_seeds<'a>(&'a self, vault_key: &'a Pubkey) -> [&'a [u8]; 3] {
+        [seeds::SOL_RESERVE, vault_key.as_ref(), std::slice::from_ref(&self.sol_reserve_bump)]
+    }
+
+    pub fn require_admin(&self, signer: &Pubkey) -> Result<()> {
+        require_keys_eq!(*signer, self.admin, VaultError::NotAdmin);
+        Ok(())
+    }
+
+    pub fn require_allocator(&self, signer: &Pubkey) -> Result<()> {
+        require_keys_eq!(*signer, self.allocator, VaultError::NotAllocator);
+        Ok(())
+    }
+
+    pub fn require_not_paused(&self) -> Result<()> {
+        require!(!self.paused, VaultError::VaultPaused);
+        Ok(())
+    }
+
+    /// Live valuation of what the vault holds, rounded down.
+    pub fn live_assets_lamports(&self, rate: &StakePoolRate) -> Result<u64> {
+        total_assets_lamports_floor(&self.accounting.holdings(), rate)
+    }
+
+    /// Assets backing the shares now (see `Accounting::free_assets_lamports`).
+    pub fn free_assets_lamports(&self, rate: &StakePoolRate, now_unix: i64) -> Result<u64> {
+        self.accounting.free_assets_lamports(
+            self.live_assets_lamports(rate)?,
+            now_unix,
+            self.risk_params.profit_unlock_secs,
+        )
+    }
+
+    pub fn snapshot(&self, rate: &StakePoolRate, total_shares: u64, now_unix: i64) -> Result<VaultSnapshot> {
+        let free_assets_lamports = self.free_assets_lamports(rate, now_unix)?;
+        Ok(VaultSnapshot {
+            free_assets_lamports,
+            total_shares,
+            share_price_lamports: share_price_lamports_floor(free_assets_lamports, total_shares)?,
+        })
+    }
+}

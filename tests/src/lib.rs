@@ -1,0 +1,14 @@
+//! Test harness: the Ballast program and the real SPL programs (stake pool natively, spl-token
+//! and the stake program built into program-test) in one `ProgramTest` bank, with one client
+//! method per instruction.
+#![allow(deprecated)] // stake-pool 1.0 state is decoded with the borsh helpers it was written with
+
+pub mod chain;
+pub mod entry;
+pub mod snapshot;
+pub mod stake_pool;
+pub mod vault;
+
+pub use chain::{Chain, TxResult};
+pub use stake_pool::StakePoolFixture;
+pub use vault::{VaultClient, VaultFixture};

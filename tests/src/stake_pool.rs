@@ -1,0 +1,174 @@
+//! A real spl-stake-pool 1.0 pool: reserve stake, pool mint, manager fee account, no validators
+//! (DepositSol needs none). Rewards arrive as lamports in the reserve and are booked by the
+//! pool's own `UpdateValidatorListBalance` + `UpdateStakePoolBalance`.
+use solana_program::{
+    borsh0_10::get_instance_packed_len, borsh0_10::get_packed_len, pubkey::Pubkey, stake, system_instruction,
+};
+use solana_sdk::signature::{Keypair, Signer};
+use spl_stake_pool::{
+    find_withdraw_authority_program_address, instruction as sp_ix,
+    state::{Fee, FeeType, StakePool, ValidatorList},
+};
+
+use crate::chain::{Chain, TxResult};
+
+pub const MAX_VALIDATORS: u32 = 8;
+
+pub struct StakePoolFixture {
+    pub stake_pool: Pubkey,
+    pub validator_list: Pubkey,
+    pub reserve_stake: Pubkey,
+    pub pool_mint: Pubkey,
+    pub manager_fee_account: Pubkey,
+    pub withdraw_authority: Pubkey,
+    pub manager: Keypair,
+}
+
+impl StakePoolFixture {
+    /// A pool whose reserve already holds `initial_lamports` (minted 1:1 to the manager, as the
+    /// pool program does on Initialize), with no fees.
+    pub async fn create(chain: &mut Chain, initial_lamports: u64) -> Self {
+        let payer = chain.payer();
+        let stake_pool = Keypair::new();
+        let validator_list = Keypair::new();
+        let reserve_stake = Keypair::new();
+        let pool_mint = Keypair::new();
+        let manager = Keypair::new();
+        let (withdraw_authority, _) =
+            find_withdraw_authority_program_address(&spl_stake_pool::id(), &stake_pool.pubkey());
+        let rent = chain.ctx.banks_client.get_rent().await.unwrap();
+
+        // Pool mint: 9 decimals, minted by the withdraw authority, no freeze authority.
+        let mint_len = spl_token::state::Mint::LEN;
+        chain
+            .send_ok(
+                &[
+                    system_instruction::create_account(
+                        &payer.pubkey(),
+                        &pool_mint.pubkey(),
+                        rent.minimum_balance(mint_len),
+                        mint_len as u64,
+                        &spl_token::id(),
+                    ),
+                    spl_token::instruction::initialize_mint2(
+                        &spl_token::id(),
+                        &pool_mint.pubkey(),
+                        &withdraw_authority,
+                        None,
+                        9,
+                    )
+                    .unwrap(),
+                ],
+                &[&pool_mint],
+            )
+            .await;
+        let manager_fee_account = chain.token_account(&pool_mint.pubkey(), &manager.pubkey()).await;
+
+        // Reserve stake: initialised, staker = withdrawer = the pool's withdraw authority.
+        let stake_len = std::mem::size_of::<stake::state::StakeStateV2>();
+        let reserve_lamports = rent.minimum_balance(stake_len) + initial_lamports;
+        chain
+            .send_ok(
+                &stake::instruction::create_account(
+                    &payer.pubkey(),
+                    &reserve_stake.pubkey(),
+                    &stake::state::Authorized { staker: withdraw_authority, withdrawer: withdraw_authority },
+                    &stake::state::Lockup::default(),
+                    reserve_lamports,
+                ),
+                &[&reserve_stake],
+            )
+            .await;
+
+        let pool_len = get_packed_len::<StakePool>();
+        let list_len = get_instance_packed_len(&ValidatorList::new(MAX_VALIDATORS)).unwrap();
+        let no_fee = Fee { numerator: 0, denominator: 0 };
+        chain
+            .send_ok(
+                &[
+                    system_instruction::create_account(
+                        &payer.pubkey(),
+                        &stake_pool.pubkey(),
+                        rent.minimum_balance(pool_len),
+                        pool_len as u64,
+                        &spl_stake_pool::id(),
+                    ),
+                    system_instruction::create_account(
+                        &payer.pubkey(),
+                        &validator_list.pubkey(),
+                        rent.minimum_balance(list_len),
+                        list_len as u64,
+                        &spl_stake_pool::id(),
+                    ),
+                    sp_ix::initialize(
+                        &spl_stake_pool::id(),
+                        &stake_pool.pubkey(),
+                        &manager.pubkey(),
+                        &manager.pubkey(),
+                        &withdraw_authority,
+                        &validator_list.pubkey(),
+                        &reserve_stake.pubkey(),
+                        &pool_mint.pubkey(),
+                        &manager_fee_account,
+                        &spl_token::id(),
+                        None,
+                        no_fee,
+                        no_fee,
+                        no_fee,
+                        0,
+                        MAX_VALIDATORS,
+                    ),
+                ],
+                &[&stake_pool, &validator_list, &manager],
+            )
+            .await;
+
+        Self {
+            stake_pool: stake_pool.pubkey(),
+            validator_list: validator_list.pubkey(),
+            reserve_stake: reserve_stake.pubkey(),
+            pool_mint: pool_mint.pubkey(),
+            manager_fee_account,
+            withdraw_authority,
+            manager,
+        }
+    }
+
+    pub async fn state(&self, chain: &mut Chain) -> StakePool {
+        solana_program::borsh0_10::try_from_slice_unchecked(&chain.data(&self.stake_pool).await).unwrap()
+    }
+
+    /// Runs the pool's own epoch update: `UpdateValidatorListBalance` + `UpdateStakePoolBalance`
+    /// (+ cleanup), as any cranker would after an epoch boundary.
+    pub async fn update(&self, chain: &mut Chain) {
+        let pool = self.state(chain).await;
+        let list: ValidatorList =
+            solana_program::borsh0_10::try_from_slice_unchecked(&chain.data(&self.validator_list).await).unwrap();
+        let (list_ixs, final_ixs) =
+            sp_ix::update_stake_pool(&spl_stake_pool::id(), &pool, &list, &self.stake_pool, false);
+        for ix in list_ixs {
+            chain.send_ok(&[ix], &[]).await;
+        }
+        chain.send_ok(&final_ixs, &[]).await;
+    }
+
+    /// Staking rewards for the epoch: lamports land in the reserve stake; the next `update`
+    /// books them, raising the pool's exchange rate.
+    pub async fn add_rewards(&self, chain: &mut Chain, lamports: u64) {
+        let payer = chain.payer();
+        chain.send_ok(&[system_instruction::transfer(&payer.pubkey(), &self.reserve_stake, lamports)], &[]).await;
+    }
+
+    /// Sets the pool's SOL deposit fee (manager only), as a pool operator may at any time.
+    pub async fn set_sol_deposit_fee(&self, chain: &mut Chain, numerator: u64, denominator: u64) -> TxResult {
+        let ix = sp_ix::set_fee(
+            &spl_stake_pool::id(),
+            &self.stake_pool,
+            &self.manager.pubkey(),
+            FeeType::SolDeposit(Fee { numerator, denominator }),
+        );
+        chain.send(&[ix], &[&self.manager]).await
+    }
+}
+
+use solana_program::program_pack::Pack;

@@ -1,0 +1,5 @@
+mod test_dao_controls;
+mod test_lifecycle;
+mod test_property_sequences;
+mod test_rejections;
+mod test_share_fairness;
