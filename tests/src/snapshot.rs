@@ -4,8 +4,11 @@ use solana_program::pubkey::Pubkey;
 
 use crate::chain::Chain;
 
+/// An account's lamports and data; `None` when it does not exist.
+type AccountState = Option<(u64, Vec<u8>)>;
+
 #[derive(Debug, PartialEq, Eq)]
-pub struct Snapshot(Vec<(Pubkey, Option<(u64, Vec<u8>)>)>);
+pub struct Snapshot(Vec<(Pubkey, AccountState)>);
 
 impl Snapshot {
     pub async fn take(chain: &mut Chain, keys: &[Pubkey]) -> Self {

@@ -133,7 +133,8 @@ mod tests {
 
     #[test]
     fn each_bound_has_its_error() {
-        let cases: Vec<(fn(&mut RiskParams), VaultError)> = vec![
+        type Case = (fn(&mut RiskParams), VaultError);
+        let cases: Vec<Case> = vec![
             (|p| p.management_fee_bps = MAX_MANAGEMENT_FEE_BPS + 1, VaultError::FeeAboveCap),
             (|p| p.performance_fee_bps = MAX_PERFORMANCE_FEE_BPS + 1, VaultError::FeeAboveCap),
             (|p| p.withdrawal_fee_bps = MAX_WITHDRAWAL_FEE_BPS + 1, VaultError::FeeAboveCap),
