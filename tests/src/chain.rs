@@ -19,6 +19,15 @@ pub struct Chain {
 
 impl Chain {
     pub async fn start() -> Self {
+        // Before any bank of this process runs a transaction: start one so program-test
+        // installs its syscall stubs, then wrap them (no transaction can run in between).
+        static STUBS: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+        STUBS
+            .get_or_init(|| async {
+                drop(crate::entry::program_test().start_with_context().await);
+                crate::entry::route_events_to_log();
+            })
+            .await;
         Self { ctx: crate::entry::program_test().start_with_context().await, nonce: 0 }
     }
 
@@ -29,6 +38,11 @@ impl Chain {
     /// Sends with the context's payer paying fees, so the signers' balances only move by what
     /// the instructions move. Always through `process_transaction_with_metadata`.
     pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxResult {
+        self.send_logged(ixs, signers).await.0
+    }
+
+    /// Like `send`, also returning the program log lines.
+    pub async fn send_logged(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> (TxResult, Vec<String>) {
         self.nonce += 1;
         let mut all = vec![ComputeBudgetInstruction::set_compute_unit_price(self.nonce)];
         all.extend_from_slice(ixs);
@@ -38,7 +52,7 @@ impl Chain {
         let blockhash = self.ctx.banks_client.get_latest_blockhash().await.unwrap();
         let tx = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
         let out = self.ctx.banks_client.process_transaction_with_metadata(tx).await.unwrap();
-        out.result
+        (out.result, out.metadata.map(|m| m.log_messages).unwrap_or_default())
     }
 
     pub async fn send_ok(&mut self, ixs: &[Instruction], signers: &[&Keypair]) {
@@ -133,4 +147,16 @@ pub fn custom_error(result: &TxResult) -> Option<u32> {
 pub fn assert_error(result: TxResult, expected: impl Into<u32>) {
     let expected = expected.into();
     assert_eq!(custom_error(&result), Some(expected), "expected custom error {expected}, got {result:?}");
+}
+
+/// The Anchor events of type `T` in a transaction's log (`Program data:` lines on a cluster,
+/// `Program log: data:` here, see `entry::route_events_to_log`).
+pub fn events<T: anchor_lang::Event + anchor_lang::AnchorDeserialize>(logs: &[String]) -> Vec<T> {
+    use base64::Engine;
+    logs.iter()
+        .filter_map(|line| line.strip_prefix("Program data: ").or_else(|| line.strip_prefix("Program log: data: ")))
+        .filter_map(|data| base64::engine::general_purpose::STANDARD.decode(data).ok())
+        .filter(|bytes| bytes.starts_with(&T::DISCRIMINATOR))
+        .filter_map(|bytes| T::deserialize(&mut &bytes[8..]).ok())
+        .collect()
 }

@@ -87,3 +87,43 @@ async fn deposit_just_before_harvest_does_not_capture_the_profit() {
     let paid = env.chain.lamports(&mallory.pubkey()).await - before;
     assert!(paid <= 5 * SOL, "sandwiching the harvest paid {paid}");
 }
+
+#[tokio::test]
+async fn every_money_movement_emits_the_share_price() {
+    use ballast::events::{Deposited, Harvested, Staked, Withdrawn};
+    use ballast_tests::chain::events;
+    let mut env = VaultClient::start(default_params()).await;
+    let (alice, alice_shares) = env.depositor(20 * SOL).await;
+
+    let ix = env.deposit_ix(&alice.pubkey(), &alice_shares, 10 * SOL, 0);
+    let (result, logs) = env.chain.send_logged(&[ix], &[&alice]).await;
+    result.unwrap();
+    let [deposited] = &events::<Deposited>(&logs)[..] else { panic!("one Deposited event") };
+    assert_eq!((deposited.depositor, deposited.lamports, deposited.shares), (alice.pubkey(), 10 * SOL, 10 * SOL));
+    assert_eq!(deposited.snapshot.total_shares, SEED_DEPOSIT_LAMPORTS + 10 * SOL);
+    assert_eq!(deposited.snapshot.share_price_lamports, SOL);
+
+    let allocator = env.v.allocator.insecure_clone();
+    let (result, logs) = env.chain.send_logged(&[env.stake_ix(&allocator.pubkey(), 8 * SOL)], &[&allocator]).await;
+    result.unwrap();
+    let [staked] = &events::<Staked>(&logs)[..] else { panic!("one Staked event") };
+    assert_eq!((staked.lamports, staked.lst_received), (8 * SOL, 8 * SOL));
+
+    env.epoch_with_rewards(10 * SOL).await;
+    let (result, logs) = env.chain.send_logged(&[env.harvest_ix(&allocator.pubkey())], &[&allocator]).await;
+    result.unwrap();
+    let [harvested] = &events::<Harvested>(&logs)[..] else { panic!("one Harvested event") };
+    let fee_recipient_shares = env.v.fee_recipient_shares;
+    assert_eq!(harvested.fee_shares, env.chain.token_balance(&fee_recipient_shares).await);
+    assert!(harvested.profit_lamports > 0 && harvested.performance_fee_lamports > 0);
+    assert_eq!(harvested.locked_profit_lamports, harvested.profit_lamports - harvested.performance_fee_lamports);
+    // Locked profit keeps the withdrawal price where it was.
+    assert_eq!(harvested.snapshot.share_price_lamports, SOL);
+
+    let ix = env.withdraw_ix(&alice.pubkey(), &alice_shares, &alice.pubkey(), SOL, 0);
+    let (result, logs) = env.chain.send_logged(&[ix], &[&alice]).await;
+    result.unwrap();
+    let [withdrawn] = &events::<Withdrawn>(&logs)[..] else { panic!("one Withdrawn event") };
+    assert_eq!((withdrawn.shares, withdrawn.lamports, withdrawn.fee_lamports), (SOL, SOL, 0));
+    assert_eq!(withdrawn.snapshot.total_shares, env.share_supply().await);
+}
