@@ -74,4 +74,22 @@ pub enum VaultError {
     FeeRecipientMismatch,
     #[msg("Reserve would fall below the minimum SOL reserve")]
     MinReserveBreached,
+    #[msg("Price account is not owned by the Pyth receiver program")]
+    OracleOwnerMismatch,
+    #[msg("Price account is not a PriceUpdateV2")]
+    OracleAccountInvalid,
+    #[msg("Price update is not fully verified")]
+    OracleNotFullyVerified,
+    #[msg("Price update is for another feed")]
+    OracleFeedMismatch,
+    #[msg("Price update is older than max_oracle_age_secs")]
+    OracleStale,
+    #[msg("Price is zero or negative")]
+    OraclePriceNotPositive,
+    #[msg("Price confidence interval wider than max_conf_bps")]
+    OracleConfidenceTooWide,
+    #[msg("Price exponent outside the supported range")]
+    OracleExponentUnsupported,
+    #[msg("Market LST/SOL price is further from the stake-pool rate than max_depeg_bps")]
+    OracleDepegTooLarge,
 }

@@ -239,7 +239,11 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+        // PROPTEST_CASES raises the count (the explicit field would otherwise override it).
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(512),
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn ledger_never_pays_more_than_deposits_plus_real_gains(ops in prop::collection::vec(op(), 1..60)) {
