@@ -5,6 +5,8 @@
 
 pub mod chain;
 pub mod entry;
+pub mod lending;
+pub mod oracle;
 pub mod snapshot;
 pub mod stake_pool;
 pub mod vault;

@@ -3,10 +3,12 @@ use anchor_lang::{InstructionData, ToAccountMetas};
 use ballast::constants::seeds;
 use ballast::instructions::InitializeVaultArgs;
 use ballast::state::{RiskParams, Vault};
-use solana_program::{instruction::Instruction, pubkey::Pubkey, system_program};
+use solana_program::{instruction::Instruction, pubkey::Pubkey, system_instruction, system_program};
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::chain::{Chain, TxResult};
+use crate::lending::{LendingFixture, ReserveFixture};
+use crate::oracle::price_update;
 use crate::snapshot::Snapshot;
 use crate::stake_pool::StakePoolFixture;
 
@@ -122,11 +124,24 @@ impl Default for VaultFixture {
     }
 }
 
-/// A chain with a stake pool and one vault on it.
+/// A chain with a stake pool and one vault on it, and once bound, a lending market.
 pub struct VaultClient {
     pub chain: Chain,
     pub pool: StakePoolFixture,
     pub v: VaultFixture,
+    pub lending: Option<LendingSetup>,
+}
+
+/// The vault's lending market and the Pyth receiver accounts the vault reads.
+pub struct LendingSetup {
+    pub market: LendingFixture,
+    pub obligation: Pubkey,
+    pub collateral_account: Pubkey,
+    pub wsol_account: Pubkey,
+    pub sol_usd_update: Pubkey,
+    pub lst_usd_update: Pubkey,
+    /// Confidence written into both receiver updates, in the feeds' raw units.
+    pub conf_raw: u64,
 }
 
 impl VaultClient {
@@ -139,7 +154,7 @@ impl VaultClient {
         let ix = v.initialize_ix(&payer.pubkey(), &pool, v.init_args(params));
         chain.send_ok(&[ix], &[&v.create_key]).await;
         v.fee_recipient_shares = chain.token_account(&v.share_mint, &v.fee_recipient.pubkey()).await;
-        Self { chain, pool, v }
+        Self { chain, pool, v, lending: None }
     }
 
     pub async fn vault(&mut self) -> Vault {
@@ -177,6 +192,19 @@ impl VaultClient {
         Snapshot::take(&mut self.chain, &keys).await
     }
 
+    /// `[obligation, LST reserve, SOL reserve]` once the vault has a lending position.
+    pub fn valuation_accounts(&self) -> Vec<solana_program::instruction::AccountMeta> {
+        use solana_program::instruction::AccountMeta;
+        match &self.lending {
+            None => vec![],
+            Some(l) => vec![
+                AccountMeta::new_readonly(l.obligation, false),
+                AccountMeta::new_readonly(l.market.lst.reserve, false),
+                AccountMeta::new_readonly(l.market.sol.reserve, false),
+            ],
+        }
+    }
+
     // ---- instructions -------------------------------------------------------------------
 
     pub fn deposit_ix(
@@ -198,7 +226,10 @@ impl VaultClient {
                 token_program: spl_token::id(),
                 system_program: system_program::id(),
             }
-            .to_account_metas(None),
+            .to_account_metas(None)
+            .into_iter()
+            .chain(self.valuation_accounts())
+            .collect(),
             data: ballast::instruction::Deposit { lamports, min_shares_out }.data(),
         }
     }
@@ -229,7 +260,10 @@ impl VaultClient {
                 token_program: spl_token::id(),
                 system_program: system_program::id(),
             }
-            .to_account_metas(None),
+            .to_account_metas(None)
+            .into_iter()
+            .chain(self.valuation_accounts())
+            .collect(),
             data: ballast::instruction::Withdraw { shares, min_lamports_out }.data(),
         }
     }
@@ -263,7 +297,10 @@ impl VaultClient {
                 token_program: spl_token::id(),
                 system_program: system_program::id(),
             }
-            .to_account_metas(None),
+            .to_account_metas(None)
+            .into_iter()
+            .chain(self.valuation_accounts())
+            .collect(),
             data: ballast::instruction::Stake { lamports }.data(),
         }
     }
@@ -285,7 +322,10 @@ impl VaultClient {
                 fee_recipient_shares: self.v.fee_recipient_shares,
                 token_program: spl_token::id(),
             }
-            .to_account_metas(None),
+            .to_account_metas(None)
+            .into_iter()
+            .chain(self.valuation_accounts())
+            .collect(),
             data: ballast::instruction::Harvest {}.data(),
         }
     }
@@ -373,5 +413,288 @@ impl VaultClient {
         self.chain.next_epoch().await;
         self.pool.add_rewards(&mut self.chain, reward_lamports).await;
         self.pool.update(&mut self.chain).await;
+    }
+}
+
+// ---- lending ----------------------------------------------------------------------------
+
+/// Starting prices: SOL at $150, the LST at the stake-pool rate times that.
+pub const SOL_USD: f64 = 150.0;
+/// Receiver updates are written with this exponent.
+pub const FEED_EXPONENT: i32 = -8;
+
+pub fn usd_raw(usd: f64) -> i64 {
+    (usd * 1e8).round() as i64
+}
+
+impl VaultClient {
+    /// A lending market (LST reserve LTV 85% / threshold 90%; SOL reserve with the given borrow
+    /// rate curve) holding 1,000 SOL and 100 LST of liquidity, bound to the vault.
+    pub async fn bind_lending(&mut self, sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) {
+        use solana_program::program_pack::Pack;
+        let owner = self.chain.funded_keypair(2_000 * SOL).await;
+        // The market owner's LST for the reserve's initial liquidity, from the pool itself.
+        let owner_lst = self.chain.token_account(&self.pool.pool_mint.clone(), &owner.pubkey()).await;
+        let ix = spl_stake_pool::instruction::deposit_sol(
+            &spl_stake_pool::id(),
+            &self.pool.stake_pool,
+            &self.pool.withdraw_authority,
+            &self.pool.reserve_stake,
+            &owner.pubkey(),
+            &owner_lst,
+            &self.pool.manager_fee_account,
+            &owner_lst,
+            &self.pool.pool_mint,
+            &spl_token::id(),
+            100 * SOL,
+        );
+        self.chain.send_ok(&[ix], &[&owner]).await;
+        let lst_liquidity = self.chain.token_balance(&owner_lst).await;
+        let rate = self.pool_rate().await;
+        let market = LendingFixture::create(
+            &mut self.chain,
+            owner,
+            self.pool.pool_mint,
+            owner_lst,
+            lst_liquidity,
+            1_000 * SOL,
+            SOL_USD * rate,
+            SOL_USD,
+            crate::lending::sol_reserve_config(sol_min_borrow_rate, sol_optimal_borrow_rate),
+        )
+        .await;
+
+        let obligation = Keypair::new();
+        let payer = self.chain.payer();
+        let rent = self.chain.ctx.banks_client.get_rent().await.unwrap();
+        let len = spl_token_lending::state::Obligation::LEN;
+        self.chain
+            .send_ok(
+                &[system_instruction::create_account(
+                    &payer.pubkey(),
+                    &obligation.pubkey(),
+                    rent.minimum_balance(len),
+                    len as u64,
+                    &spl_token_lending::id(),
+                )],
+                &[&obligation],
+            )
+            .await;
+        let collateral_account = vault_pda(seeds::COLLATERAL_ACCOUNT, &self.v.vault);
+        let wsol_account = vault_pda(seeds::WSOL_ACCOUNT, &self.v.vault);
+        let ix = Instruction {
+            program_id: ballast::ID,
+            accounts: ballast::accounts::BindLending {
+                admin: self.v.admin.pubkey(),
+                payer: payer.pubkey(),
+                vault: self.v.vault,
+                lending_program: spl_token_lending::id(),
+                lending_market: market.market,
+                lst_reserve: market.lst.reserve,
+                sol_reserve: market.sol.reserve,
+                obligation: obligation.pubkey(),
+                collateral_mint: market.lst.collateral_mint,
+                collateral_account,
+                native_mint: spl_token::native_mint::id(),
+                wsol_account,
+                clock: solana_program::sysvar::clock::id(),
+                rent: solana_program::sysvar::rent::id(),
+                token_program: spl_token::id(),
+                system_program: system_program::id(),
+            }
+            .to_account_metas(None),
+            data: ballast::instruction::BindLending {}.data(),
+        };
+        let admin = self.v.admin.insecure_clone();
+        self.chain.send_ok(&[ix], &[&admin]).await;
+        self.lending = Some(LendingSetup {
+            market,
+            obligation: obligation.pubkey(),
+            collateral_account,
+            wsol_account,
+            sol_usd_update: Pubkey::new_unique(),
+            lst_usd_update: Pubkey::new_unique(),
+            conf_raw: 0,
+        });
+        self.sync_prices().await;
+    }
+
+    pub fn lending(&self) -> &LendingSetup {
+        self.lending.as_ref().expect("lending bound")
+    }
+
+    /// SOL per LST at the pool's current rate.
+    pub async fn pool_rate(&mut self) -> f64 {
+        let pool = self.pool.state(&mut self.chain).await;
+        pool.total_lamports as f64 / pool.pool_token_supply as f64
+    }
+
+    /// Rewrites every price at the current slot and time: the legacy accounts the lending market
+    /// reads and the receiver updates the vault reads, from each reserve's `usd_price`.
+    pub async fn sync_prices(&mut self) {
+        let now = self.chain.clock().await.unix_timestamp;
+        let l = self.lending.as_mut().expect("lending bound");
+        l.market.sync_oracles(&mut self.chain).await;
+        let (sol, lst) = (l.market.sol.usd_price, l.market.lst.usd_price);
+        let conf = l.conf_raw;
+        let (sol_key, lst_key) = (l.sol_usd_update, l.lst_usd_update);
+        let receiver = pyth_solana_receiver_sdk::ID;
+        self.chain.write_price_update(
+            &sol_key,
+            &price_update(SOL_USD_FEED, usd_raw(sol), conf, FEED_EXPONENT, now),
+            &receiver,
+        );
+        self.chain.write_price_update(
+            &lst_key,
+            &price_update(LST_USD_FEED, usd_raw(lst), conf, FEED_EXPONENT, now),
+            &receiver,
+        );
+    }
+
+    /// Moves the market: both feeds (legacy and receiver) at once.
+    pub async fn set_prices(&mut self, sol_usd: f64, lst_usd: f64) {
+        let l = self.lending.as_mut().expect("lending bound");
+        l.market.sol.usd_price = sol_usd;
+        l.market.lst.usd_price = lst_usd;
+        self.sync_prices().await;
+    }
+
+    /// Advances `slots` (interest accrues); cranks the stake pool if an epoch passed; prices
+    /// are rewritten at the new slot.
+    pub async fn warp_slots(&mut self, slots: u64) {
+        let clock = self.chain.clock().await;
+        self.chain.ctx.warp_to_slot(clock.slot + slots).unwrap();
+        if self.chain.clock().await.epoch != clock.epoch {
+            self.chain.ctx.warp_forward_force_reward_interval_end().unwrap();
+            self.pool.update(&mut self.chain).await;
+        }
+        if self.lending.is_some() {
+            self.sync_prices().await;
+        }
+    }
+
+    fn lending_accounts(&self) -> ballast::accounts::LendingAccounts {
+        let l = self.lending();
+        let (lst, sol): (&ReserveFixture, &ReserveFixture) = (&l.market.lst, &l.market.sol);
+        ballast::accounts::LendingAccounts {
+            lending_program: spl_token_lending::id(),
+            lending_market: l.market.market,
+            lending_market_authority: l.market.market_authority,
+            obligation: l.obligation,
+            lst_reserve: lst.reserve,
+            lst_reserve_oracle: lst.oracle_price,
+            lst_reserve_liquidity_supply: lst.liquidity_supply,
+            lst_reserve_collateral_mint: lst.collateral_mint,
+            lst_reserve_collateral_supply: lst.collateral_supply,
+            sol_reserve: sol.reserve,
+            sol_reserve_oracle: sol.oracle_price,
+            sol_reserve_liquidity_supply: sol.liquidity_supply,
+            sol_reserve_fee_receiver: sol.fee_receiver,
+            collateral_account: l.collateral_account,
+            wsol_account: l.wsol_account,
+            clock: solana_program::sysvar::clock::id(),
+        }
+    }
+
+    pub fn lend_supply_ix(&self, allocator: &Pubkey, lst_amount: u64) -> Instruction {
+        Instruction {
+            program_id: ballast::ID,
+            accounts: ballast::accounts::LendSupply {
+                allocator: *allocator,
+                vault: self.v.vault,
+                share_mint: self.v.share_mint,
+                lst_account: self.v.lst_account,
+                stake_pool: self.pool.stake_pool,
+                lending: self.lending_accounts(),
+                token_program: spl_token::id(),
+            }
+            .to_account_metas(None),
+            data: ballast::instruction::LendSupply { lst_amount }.data(),
+        }
+    }
+
+    pub fn leverage_up_ix(&self, allocator: &Pubkey, borrow_lamports: u64) -> Instruction {
+        let l = self.lending();
+        Instruction {
+            program_id: ballast::ID,
+            accounts: ballast::accounts::LeverageUp {
+                allocator: *allocator,
+                vault: self.v.vault,
+                share_mint: self.v.share_mint,
+                sol_reserve: self.v.sol_reserve,
+                lst_account: self.v.lst_account,
+                stake_pool: self.pool.stake_pool,
+                stake_pool_withdraw_authority: self.pool.withdraw_authority,
+                stake_pool_reserve_stake: self.pool.reserve_stake,
+                stake_pool_manager_fee_account: self.pool.manager_fee_account,
+                lst_mint: self.pool.pool_mint,
+                stake_pool_program: spl_stake_pool::id(),
+                lending: self.lending_accounts(),
+                native_mint: spl_token::native_mint::id(),
+                sol_usd_price: l.sol_usd_update,
+                lst_usd_price: l.lst_usd_update,
+                token_program: spl_token::id(),
+                system_program: system_program::id(),
+            }
+            .to_account_metas(None),
+            data: ballast::instruction::LeverageUp { borrow_lamports }.data(),
+        }
+    }
+
+    pub fn deleverage_ix(&self, allocator: &Pubkey, repay_lamports: u64) -> Instruction {
+        Instruction {
+            program_id: ballast::ID,
+            accounts: ballast::accounts::Deleverage {
+                allocator: *allocator,
+                vault: self.v.vault,
+                share_mint: self.v.share_mint,
+                sol_reserve: self.v.sol_reserve,
+                stake_pool: self.pool.stake_pool,
+                lending: self.lending_accounts(),
+                native_mint: spl_token::native_mint::id(),
+                token_program: spl_token::id(),
+                system_program: system_program::id(),
+            }
+            .to_account_metas(None),
+            data: ballast::instruction::Deleverage { repay_lamports }.data(),
+        }
+    }
+
+    pub async fn as_allocator(&mut self, ix: Instruction) -> TxResult {
+        let allocator = self.v.allocator.insecure_clone();
+        self.chain.send(&[ix], &[&allocator]).await
+    }
+
+    /// The vault's valuation exactly as the program computes it, from the chain's accounts now.
+    pub async fn valuation(&mut self) -> (u64, ballast::math::valuation::LendingPosition) {
+        use ballast::math::valuation::{LendingPosition, StakePoolRate};
+        let vault = self.vault().await;
+        let pool = self.pool.state(&mut self.chain).await;
+        let rate = StakePoolRate { total_lamports: pool.total_lamports, pool_token_supply: pool.pool_token_supply };
+        let position = match &self.lending {
+            None => LendingPosition::default(),
+            Some(_) => {
+                let h = self.lending_health(None).await;
+                LendingPosition { collateral_lst: h.collateral_lst, debt_lamports: h.debt_lamports }
+            }
+        };
+        (vault.live_assets_lamports(&rate, &position).unwrap(), position)
+    }
+
+    /// The lending position's health from raw account bytes, as the program (and the keeper)
+    /// compute it.
+    pub async fn lending_health(
+        &mut self,
+        prices: Option<ballast::math::health::ReservePrices>,
+    ) -> ballast::math::health::LendingHealth {
+        let (obligation_key, lst_key, sol_key) = {
+            let l = self.lending();
+            (l.obligation, l.market.lst.reserve, l.market.sol.reserve)
+        };
+        let obligation = LendingFixture::obligation(&mut self.chain, &obligation_key).await;
+        let lst = LendingFixture::reserve(&mut self.chain, &lst_key).await;
+        let sol = LendingFixture::reserve(&mut self.chain, &sol_key).await;
+        let slot = self.chain.clock().await.slot;
+        ballast::math::health::lending_health(&obligation, &lst, &sol, slot, prices).unwrap()
     }
 }

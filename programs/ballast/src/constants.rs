@@ -35,4 +35,6 @@ pub mod seeds {
     pub const SOL_RESERVE: &[u8] = b"sol_reserve";
     pub const LST_ACCOUNT: &[u8] = b"lst";
     pub const DEAD_SHARES: &[u8] = b"dead_shares";
+    pub const COLLATERAL_ACCOUNT: &[u8] = b"collateral";
+    pub const WSOL_ACCOUNT: &[u8] = b"wsol";
 }

@@ -92,4 +92,28 @@ pub enum VaultError {
     OracleExponentUnsupported,
     #[msg("Market LST/SOL price is further from the stake-pool rate than max_depeg_bps")]
     OracleDepegTooLarge,
+    #[msg("Lending account is not the one this vault is bound to")]
+    LendingAccountMismatch,
+    #[msg("Lending account is not owned by the lending program or cannot be decoded")]
+    LendingAccountInvalid,
+    #[msg("This vault has a lending position: pass [obligation, LST reserve, SOL reserve] after the named accounts")]
+    LendingAccountsMissing,
+    #[msg("The vault is already bound to a lending market")]
+    LendingAlreadyBound,
+    #[msg("The vault is not bound to a lending market")]
+    LendingNotBound,
+    #[msg("Reserve does not lend the expected token")]
+    LendingReserveMintMismatch,
+    #[msg("unwind_trigger_ltv_bps must sit below the market's liquidation threshold")]
+    TriggerAboveLiquidationThreshold,
+    #[msg("Borrowed value would exceed the lending market's borrow limit")]
+    BorrowLimitExceeded,
+    #[msg("Conservative LTV would exceed target_ltv_high_bps")]
+    LtvAboveMax,
+    #[msg("Leverage would exceed max_leverage_bps")]
+    LeverageAboveMax,
+    #[msg("Equity in the lending market would exceed max_lending_alloc_bps")]
+    LendingAllocationExceeded,
+    #[msg("A counterparty moved a different amount than accounted")]
+    BalanceMismatch,
 }

@@ -107,3 +107,23 @@ pub struct PauseSet {
     pub paused: bool,
     pub by: Pubkey,
 }
+
+#[event]
+pub struct LendingBound {
+    pub vault: Pubkey,
+    pub binding: crate::state::LendingBinding,
+}
+
+#[event]
+pub struct LendingMoved {
+    pub vault: Pubkey,
+    /// What moved: "supply", "withdraw", "leverage_up", "deleverage".
+    pub action: String,
+    /// LST supplied or redeemed, SOL borrowed or repaid.
+    pub amount: u64,
+    pub collateral_lst: u64,
+    pub debt_lamports: u64,
+    /// Debt over conservatively valued collateral, in bps (0 when the action read no prices).
+    pub conservative_ltv_bps: u64,
+    pub snapshot: VaultSnapshot,
+}

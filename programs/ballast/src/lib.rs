@@ -72,4 +72,21 @@ pub mod ballast {
     pub fn harvest(ctx: Context<Harvest>) -> Result<()> {
         vault_harvest::handler(ctx)
     }
+
+    // Lending loop
+    pub fn bind_lending(ctx: Context<BindLending>) -> Result<()> {
+        lending_bind::handler(ctx)
+    }
+
+    pub fn lend_supply(ctx: Context<LendSupply>, lst_amount: u64) -> Result<()> {
+        lending_supply::handler(ctx, lst_amount)
+    }
+
+    pub fn leverage_up(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
+        leverage_up::handler(ctx, borrow_lamports)
+    }
+
+    pub fn deleverage(ctx: Context<Deleverage>, repay_lamports: u64) -> Result<()> {
+        leverage_down::handler(ctx, repay_lamports)
+    }
 }

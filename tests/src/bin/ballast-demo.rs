@@ -19,7 +19,7 @@ async fn row(env: &mut VaultClient, step: &'static str) -> Row {
     let rate = StakePoolRate { total_lamports: pool.total_lamports, pool_token_supply: pool.pool_token_supply };
     let now = env.chain.clock().await.unix_timestamp;
     let supply = env.share_supply().await;
-    let snapshot = vault.snapshot(&rate, supply, now).expect("valuation");
+    let snapshot = vault.snapshot(&rate, &Default::default(), supply, now).expect("valuation");
     Row {
         step,
         pool_rate: pool.total_lamports as f64 / pool.pool_token_supply as f64,

@@ -38,7 +38,7 @@ async fn price(env: &mut VaultClient) -> (u128, u128) {
         pool_token_supply: pool.pool_token_supply,
     };
     let now = env.chain.clock().await.unix_timestamp;
-    (vault.free_assets_lamports(&rate, now).unwrap() as u128, env.share_supply().await as u128)
+    (vault.free_assets_lamports(&rate, &Default::default(), now).unwrap() as u128, env.share_supply().await as u128)
 }
 
 async fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {

@@ -15,8 +15,8 @@ async fn share_price(env: &mut VaultClient) -> (u64, u64) {
     };
     let now = env.chain.clock().await.unix_timestamp;
     let supply = env.share_supply().await;
-    let free = vault.free_assets_lamports(&rate, now).unwrap();
-    let live = vault.live_assets_lamports(&rate).unwrap();
+    let free = vault.free_assets_lamports(&rate, &Default::default(), now).unwrap();
+    let live = vault.live_assets_lamports(&rate, &Default::default()).unwrap();
     ((free as u128 * SOL as u128 / supply as u128) as u64, (live as u128 * SOL as u128 / supply as u128) as u64)
 }
 

@@ -1,3 +1,5 @@
 //! One module per external program. Program ids and account layouts of counterparties live
 //! here and nowhere else.
 pub mod stake_pool;
+pub mod token_lending;
+pub mod wsol;

@@ -4,7 +4,7 @@ use anchor_lang::prelude::*;
 use anchor_lang::system_program;
 use anchor_spl::token::{self, Burn, Mint, Token, TokenAccount};
 
-use crate::adapters::stake_pool;
+use crate::adapters::{stake_pool, token_lending};
 use crate::errors::VaultError;
 use crate::events::Withdrawn;
 use crate::math::safe_math::{bps_of_ceil, sub};
@@ -39,7 +39,8 @@ pub fn handler(ctx: Context<Withdraw>, shares: u64, min_lamports_out: u64) -> Re
 
     let now_unix = Clock::get()?.unix_timestamp;
     let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
-    let free_assets_lamports = vault.free_assets_lamports(&rate, now_unix)?;
+    let lending = token_lending::position(vault, &accounts.vault.key(), ctx.remaining_accounts)?;
+    let free_assets_lamports = vault.free_assets_lamports(&rate, &lending, now_unix)?;
     let gross_lamports = lamports_for_shares_floor(shares, accounts.share_mint.supply, free_assets_lamports)?;
     let fee_lamports = bps_of_ceil(gross_lamports, vault.risk_params.withdrawal_fee_bps as u64)?;
     let lamports = sub(gross_lamports, fee_lamports)?;
@@ -81,7 +82,7 @@ pub fn handler(ctx: Context<Withdraw>, shares: u64, min_lamports_out: u64) -> Re
         shares,
         lamports,
         fee_lamports,
-        snapshot: vault.snapshot(&rate, accounts.share_mint.supply, now_unix)?,
+        snapshot: vault.snapshot(&rate, &lending, accounts.share_mint.supply, now_unix)?,
     });
     Ok(())
 }

@@ -39,9 +39,24 @@ pub struct Holdings {
     pub lst_amount: u64,
 }
 
-/// Total assets in lamports: SOL reserve + LST at the stake-pool rate, rounded down.
-pub fn total_assets_lamports_floor(holdings: &Holdings, rate: &StakePoolRate) -> Result<u64> {
-    add(holdings.reserve_lamports, rate.lst_to_lamports_floor(holdings.lst_amount)?)
+/// The lending position as the lending program would value it now: collateral redeemable for
+/// `collateral_lst` (rounded down), `debt_lamports` owed (rounded up).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LendingPosition {
+    pub collateral_lst: u64,
+    pub debt_lamports: u64,
+}
+
+/// Total assets in lamports: SOL reserve + (held and lent LST) x stake-pool rate - debt, rounded
+/// down; zero if the debt exceeds everything.
+pub fn total_assets_lamports_floor(
+    holdings: &Holdings,
+    lending: &LendingPosition,
+    rate: &StakePoolRate,
+) -> Result<u64> {
+    let lst_amount = add(holdings.lst_amount, lending.collateral_lst)?;
+    let gross_lamports = add(holdings.reserve_lamports, rate.lst_to_lamports_floor(lst_amount)?)?;
+    Ok(gross_lamports.saturating_sub(lending.debt_lamports))
 }
 
 #[cfg(test)]
@@ -55,7 +70,12 @@ mod tests {
         assert_eq!(rate.lst_to_lamports_floor(1_000).unwrap(), 1_050);
         assert_eq!(rate.lamports_to_lst_floor(1_050).unwrap(), 1_000);
         let holdings = Holdings { reserve_lamports: 7, lst_amount: 100 };
-        assert_eq!(total_assets_lamports_floor(&holdings, &rate).unwrap(), 7 + 105);
+        let none = LendingPosition::default();
+        assert_eq!(total_assets_lamports_floor(&holdings, &none, &rate).unwrap(), 7 + 105);
+        let lent = LendingPosition { collateral_lst: 1_000, debt_lamports: 800 };
+        assert_eq!(total_assets_lamports_floor(&holdings, &lent, &rate).unwrap(), 7 + 1_155 - 800);
+        let underwater = LendingPosition { collateral_lst: 10, debt_lamports: 1_000 };
+        assert_eq!(total_assets_lamports_floor(&holdings, &underwater, &rate).unwrap(), 0);
     }
 
     #[test]
@@ -63,6 +83,6 @@ mod tests {
         let rate = StakePoolRate { total_lamports: u64::MAX, pool_token_supply: 1 };
         assert!(rate.lst_to_lamports_floor(2).is_err());
         let holdings = Holdings { reserve_lamports: u64::MAX, lst_amount: 1 };
-        assert!(total_assets_lamports_floor(&holdings, &rate).is_err());
+        assert!(total_assets_lamports_floor(&holdings, &LendingPosition::default(), &rate).is_err());
     }
 }

@@ -176,7 +176,7 @@ impl Accounting {
 mod tests {
     use super::*;
     use crate::math::shares::{lamports_for_shares_floor, shares_for_deposit_floor};
-    use crate::math::valuation::{total_assets_lamports_floor, StakePoolRate};
+    use crate::math::valuation::{total_assets_lamports_floor, LendingPosition, StakePoolRate};
     use crate::state::risk_params::fixtures::conservative;
     use proptest::prelude::*;
 
@@ -223,7 +223,7 @@ mod tests {
 
     impl Model {
         fn live(&self) -> u64 {
-            total_assets_lamports_floor(&self.acct.holdings(), &self.rate).unwrap()
+            total_assets_lamports_floor(&self.acct.holdings(), &LendingPosition::default(), &self.rate).unwrap()
         }
         fn free(&self) -> u64 {
             self.acct.free_assets_lamports(self.live(), self.now, self.params.profit_unlock_secs).unwrap()
@@ -352,7 +352,7 @@ mod tests {
             acct.record_deposit(1_000_000_000).unwrap();
             let supply = SEED + 1_000_000_000;
             let rate = StakePoolRate { total_lamports: 100, pool_token_supply: 100 };
-            let live = total_assets_lamports_floor(&acct.holdings(), &rate).unwrap();
+            let live = total_assets_lamports_floor(&acct.holdings(), &LendingPosition::default(), &rate).unwrap();
             // a gain, harvested and partly unlocked
             acct.harvest(live + live / 10, supply, 0, &params).unwrap();
             let live_after_gain = live + live / 10;

@@ -4,7 +4,7 @@ use crate::constants::seeds;
 use crate::errors::VaultError;
 use crate::events::VaultSnapshot;
 use crate::math::shares::share_price_lamports_floor;
-use crate::math::valuation::{total_assets_lamports_floor, StakePoolRate};
+use crate::math::valuation::{total_assets_lamports_floor, LendingPosition, StakePoolRate};
 use crate::state::{Accounting, PendingRiskParams, RiskParams};
 
 #[account]
@@ -34,6 +34,8 @@ pub struct Vault {
     pub sol_usd_feed_id: [u8; 32],
     pub lst_usd_feed_id: [u8; 32],
 
+    /// The lending market, reserves and obligation, once bound.
+    pub lending: Option<LendingBinding>,
     pub risk_params: RiskParams,
     pub pending_risk_params: Option<PendingRiskParams>,
     pub accounting: Accounting,
@@ -69,26 +71,52 @@ impl Vault {
         Ok(())
     }
 
+    pub fn require_lending(&self) -> Result<&LendingBinding> {
+        self.lending.as_ref().ok_or_else(|| error!(VaultError::LendingNotBound))
+    }
+
     /// Live valuation of what the vault holds, rounded down.
-    pub fn live_assets_lamports(&self, rate: &StakePoolRate) -> Result<u64> {
-        total_assets_lamports_floor(&self.accounting.holdings(), rate)
+    pub fn live_assets_lamports(&self, rate: &StakePoolRate, lending: &LendingPosition) -> Result<u64> {
+        total_assets_lamports_floor(&self.accounting.holdings(), lending, rate)
     }
 
     /// Assets backing the shares now (see `Accounting::free_assets_lamports`).
-    pub fn free_assets_lamports(&self, rate: &StakePoolRate, now_unix: i64) -> Result<u64> {
+    pub fn free_assets_lamports(&self, rate: &StakePoolRate, lending: &LendingPosition, now_unix: i64) -> Result<u64> {
         self.accounting.free_assets_lamports(
-            self.live_assets_lamports(rate)?,
+            self.live_assets_lamports(rate, lending)?,
             now_unix,
             self.risk_params.profit_unlock_secs,
         )
     }
 
-    pub fn snapshot(&self, rate: &StakePoolRate, total_shares: u64, now_unix: i64) -> Result<VaultSnapshot> {
-        let free_assets_lamports = self.free_assets_lamports(rate, now_unix)?;
+    pub fn snapshot(
+        &self,
+        rate: &StakePoolRate,
+        lending: &LendingPosition,
+        total_shares: u64,
+        now_unix: i64,
+    ) -> Result<VaultSnapshot> {
+        let free_assets_lamports = self.free_assets_lamports(rate, lending, now_unix)?;
         Ok(VaultSnapshot {
             free_assets_lamports,
             total_shares,
             share_price_lamports: share_price_lamports_floor(free_assets_lamports, total_shares)?,
         })
     }
+}
+
+/// The lending market a vault loops in, fixed once bound.
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LendingBinding {
+    pub market: Pubkey,
+    /// Reserve lending the vault's LST: where the collateral goes.
+    pub lst_reserve: Pubkey,
+    /// Reserve lending SOL: where the vault borrows.
+    pub sol_reserve: Pubkey,
+    /// Owned by the vault PDA.
+    pub obligation: Pubkey,
+    /// The vault's cToken account for the LST reserve (PDA, authority: the vault).
+    pub collateral_account: Pubkey,
+    /// The vault's wrapped-SOL account (PDA, authority: the vault), empty between instructions.
+    pub wsol_account: Pubkey,
 }

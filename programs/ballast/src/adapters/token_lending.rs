@@ -1,0 +1,363 @@
+//! spl-token-lending 0.2.0 (the reference lending program of the Solend/Save line): typed
+//! loaders for the market's accounts and the CPIs the vault makes. Every state-changing call is
+//! preceded, in the same instruction, by the refreshes the program requires (same slot).
+use anchor_lang::prelude::*;
+use anchor_lang::solana_program::{instruction::Instruction, program::invoke_signed, program_pack::Pack};
+use spl_token_lending::instruction as lending_ix;
+use spl_token_lending::state::{Obligation, Reserve};
+
+use crate::errors::VaultError;
+use crate::math::health::lending_health;
+use crate::math::valuation::LendingPosition;
+use crate::state::{LendingBinding, Vault};
+
+/// Marker so `Program<'info, TokenLendingProgram>` pins the program id.
+#[derive(Clone)]
+pub struct TokenLendingProgram;
+
+impl Id for TokenLendingProgram {
+    fn id() -> Pubkey {
+        spl_token_lending::id()
+    }
+}
+
+fn require_lending_owned(info: &AccountInfo) -> Result<()> {
+    require_keys_eq!(*info.owner, spl_token_lending::id(), VaultError::LendingAccountInvalid);
+    Ok(())
+}
+
+pub fn load_reserve(info: &AccountInfo, expected: &Pubkey, market: &Pubkey) -> Result<Reserve> {
+    require_keys_eq!(*info.key, *expected, VaultError::LendingAccountMismatch);
+    require_lending_owned(info)?;
+    let reserve = Reserve::unpack(&info.try_borrow_data()?).map_err(|_| error!(VaultError::LendingAccountInvalid))?;
+    require_keys_eq!(reserve.lending_market, *market, VaultError::LendingAccountMismatch);
+    Ok(reserve)
+}
+
+/// The vault's obligation: bound address, lending-owned, owned by the vault, in the bound
+/// market, holding nothing but the LST deposit and the SOL borrow.
+pub fn load_obligation(info: &AccountInfo, binding: &LendingBinding, vault: &Pubkey) -> Result<Obligation> {
+    require_keys_eq!(*info.key, binding.obligation, VaultError::LendingAccountMismatch);
+    require_lending_owned(info)?;
+    let obligation =
+        Obligation::unpack(&info.try_borrow_data()?).map_err(|_| error!(VaultError::LendingAccountInvalid))?;
+    require_keys_eq!(obligation.owner, *vault, VaultError::LendingAccountMismatch);
+    require_keys_eq!(obligation.lending_market, binding.market, VaultError::LendingAccountMismatch);
+    require!(
+        obligation.deposits.iter().all(|d| d.deposit_reserve == binding.lst_reserve)
+            && obligation.borrows.iter().all(|b| b.borrow_reserve == binding.sol_reserve),
+        VaultError::LendingAccountInvalid
+    );
+    Ok(obligation)
+}
+
+/// The three accounts that value the vault's lending position, read-only.
+pub struct LendingState {
+    pub obligation: Obligation,
+    pub lst_reserve: Reserve,
+    pub sol_reserve: Reserve,
+}
+
+/// Loads `[obligation, lst_reserve, sol_reserve]` (in that order) for a bound vault.
+pub fn load_state(infos: &[AccountInfo], binding: &LendingBinding, vault: &Pubkey) -> Result<LendingState> {
+    let [obligation, lst_reserve, sol_reserve] = infos else {
+        return err!(VaultError::LendingAccountsMissing);
+    };
+    Ok(LendingState {
+        obligation: load_obligation(obligation, binding, vault)?,
+        lst_reserve: load_reserve(lst_reserve, &binding.lst_reserve, &binding.market)?,
+        sol_reserve: load_reserve(sol_reserve, &binding.sol_reserve, &binding.market)?,
+    })
+}
+
+/// The vault's lending position now. A bound vault needs `[obligation, LST reserve, SOL reserve]`
+/// as the first remaining accounts of any instruction that values it.
+pub fn position(vault: &Vault, vault_key: &Pubkey, remaining: &[AccountInfo]) -> Result<LendingPosition> {
+    let Some(binding) = &vault.lending else {
+        return Ok(LendingPosition::default());
+    };
+    let infos = remaining.get(..3).ok_or_else(|| error!(VaultError::LendingAccountsMissing))?;
+    let state = load_state(infos, binding, vault_key)?;
+    let health = lending_health(&state.obligation, &state.lst_reserve, &state.sol_reserve, Clock::get()?.slot, None)?;
+    Ok(LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports })
+}
+
+/// The lending accounts a vault instruction CPIs with. All writable ones are checked against the
+/// binding or the reserves' own records before any CPI; the lending program checks the rest.
+pub struct LendingCpi<'a, 'info> {
+    pub program: &'a AccountInfo<'info>,
+    pub market: &'a AccountInfo<'info>,
+    pub market_authority: &'a AccountInfo<'info>,
+    pub obligation: &'a AccountInfo<'info>,
+    pub lst_reserve: &'a AccountInfo<'info>,
+    pub lst_reserve_oracle: &'a AccountInfo<'info>,
+    pub sol_reserve: &'a AccountInfo<'info>,
+    pub sol_reserve_oracle: &'a AccountInfo<'info>,
+    pub clock: &'a AccountInfo<'info>,
+    pub token_program: &'a AccountInfo<'info>,
+    /// The vault PDA: obligation owner and transfer authority.
+    pub vault: &'a AccountInfo<'info>,
+}
+
+impl<'info> LendingCpi<'_, 'info> {
+    fn invoke(&self, ix: &Instruction, extra: &[&AccountInfo<'info>], vault_seeds: &[&[u8]]) -> Result<()> {
+        require_keys_eq!(*self.program.key, spl_token_lending::id(), ErrorCode::InvalidProgramId);
+        let mut infos: Vec<AccountInfo<'info>> = vec![
+            self.program.clone(),
+            self.market.clone(),
+            self.market_authority.clone(),
+            self.obligation.clone(),
+            self.lst_reserve.clone(),
+            self.lst_reserve_oracle.clone(),
+            self.sol_reserve.clone(),
+            self.sol_reserve_oracle.clone(),
+            self.clock.clone(),
+            self.token_program.clone(),
+            self.vault.clone(),
+        ];
+        infos.extend(extra.iter().map(|i| (*i).clone()));
+        if vault_seeds.is_empty() {
+            invoke_signed(ix, &infos, &[])?;
+        } else {
+            invoke_signed(ix, &infos, &[vault_seeds])?;
+        }
+        Ok(())
+    }
+
+    pub fn refresh_lst_reserve(&self) -> Result<()> {
+        let ix = lending_ix::refresh_reserve(*self.program.key, *self.lst_reserve.key, *self.lst_reserve_oracle.key);
+        self.invoke(&ix, &[], &[])
+    }
+
+    pub fn refresh_sol_reserve(&self) -> Result<()> {
+        let ix = lending_ix::refresh_reserve(*self.program.key, *self.sol_reserve.key, *self.sol_reserve_oracle.key);
+        self.invoke(&ix, &[], &[])
+    }
+
+    /// Refreshes both reserves and then the obligation, listing the reserves it actually uses
+    /// (deposits first, then borrows), as the program demands.
+    pub fn refresh_all(&self) -> Result<()> {
+        self.refresh_lst_reserve()?;
+        self.refresh_sol_reserve()?;
+        let obligation = Obligation::unpack(&self.obligation.try_borrow_data()?)
+            .map_err(|_| error!(VaultError::LendingAccountInvalid))?;
+        let reserves: Vec<Pubkey> = obligation
+            .deposits
+            .iter()
+            .map(|d| d.deposit_reserve)
+            .chain(obligation.borrows.iter().map(|b| b.borrow_reserve))
+            .collect();
+        let ix = lending_ix::refresh_obligation(*self.program.key, *self.obligation.key, reserves);
+        self.invoke(&ix, &[], &[])
+    }
+
+    pub fn init_obligation(&self, vault_seeds: &[&[u8]]) -> Result<()> {
+        let ix =
+            lending_ix::init_obligation(*self.program.key, *self.obligation.key, *self.market.key, *self.vault.key);
+        self.invoke(&ix, &[], vault_seeds)
+    }
+
+    /// LST from the vault's account into the reserve, cTokens to the vault's collateral account.
+    pub fn deposit_reserve_liquidity(
+        &self,
+        lst_amount: u64,
+        source_lst: &AccountInfo<'info>,
+        collateral_account: &AccountInfo<'info>,
+        reserve_liquidity_supply: &AccountInfo<'info>,
+        reserve_collateral_mint: &AccountInfo<'info>,
+        vault_seeds: &[&[u8]],
+    ) -> Result<()> {
+        let ix = lending_ix::deposit_reserve_liquidity(
+            *self.program.key,
+            lst_amount,
+            *source_lst.key,
+            *collateral_account.key,
+            *self.lst_reserve.key,
+            *reserve_liquidity_supply.key,
+            *reserve_collateral_mint.key,
+            *self.market.key,
+            *self.vault.key,
+        );
+        self.invoke(
+            &ix,
+            &[source_lst, collateral_account, reserve_liquidity_supply, reserve_collateral_mint],
+            vault_seeds,
+        )
+    }
+
+    pub fn deposit_obligation_collateral(
+        &self,
+        ctokens: u64,
+        collateral_account: &AccountInfo<'info>,
+        reserve_collateral_supply: &AccountInfo<'info>,
+        vault_seeds: &[&[u8]],
+    ) -> Result<()> {
+        let ix = lending_ix::deposit_obligation_collateral(
+            *self.program.key,
+            ctokens,
+            *collateral_account.key,
+            *reserve_collateral_supply.key,
+            *self.lst_reserve.key,
+            *self.obligation.key,
+            *self.market.key,
+            *self.vault.key,
+            *self.vault.key,
+        );
+        self.invoke(&ix, &[collateral_account, reserve_collateral_supply], vault_seeds)
+    }
+
+    pub fn withdraw_obligation_collateral(
+        &self,
+        ctokens: u64,
+        reserve_collateral_supply: &AccountInfo<'info>,
+        collateral_account: &AccountInfo<'info>,
+        vault_seeds: &[&[u8]],
+    ) -> Result<()> {
+        let ix = lending_ix::withdraw_obligation_collateral(
+            *self.program.key,
+            ctokens,
+            *reserve_collateral_supply.key,
+            *collateral_account.key,
+            *self.lst_reserve.key,
+            *self.obligation.key,
+            *self.market.key,
+            *self.vault.key,
+        );
+        self.invoke(&ix, &[reserve_collateral_supply, collateral_account], vault_seeds)
+    }
+
+    pub fn redeem_reserve_collateral(
+        &self,
+        ctokens: u64,
+        collateral_account: &AccountInfo<'info>,
+        destination_lst: &AccountInfo<'info>,
+        reserve_collateral_mint: &AccountInfo<'info>,
+        reserve_liquidity_supply: &AccountInfo<'info>,
+        vault_seeds: &[&[u8]],
+    ) -> Result<()> {
+        let ix = lending_ix::redeem_reserve_collateral(
+            *self.program.key,
+            ctokens,
+            *collateral_account.key,
+            *destination_lst.key,
+            *self.lst_reserve.key,
+            *reserve_collateral_mint.key,
+            *reserve_liquidity_supply.key,
+            *self.market.key,
+            *self.vault.key,
+        );
+        self.invoke(
+            &ix,
+            &[collateral_account, destination_lst, reserve_collateral_mint, reserve_liquidity_supply],
+            vault_seeds,
+        )
+    }
+
+    /// Borrows SOL (as wSOL) into the vault's wSOL account.
+    pub fn borrow_sol(
+        &self,
+        lamports: u64,
+        reserve_liquidity_supply: &AccountInfo<'info>,
+        reserve_fee_receiver: &AccountInfo<'info>,
+        wsol_account: &AccountInfo<'info>,
+        vault_seeds: &[&[u8]],
+    ) -> Result<()> {
+        let ix = lending_ix::borrow_obligation_liquidity(
+            *self.program.key,
+            lamports,
+            *reserve_liquidity_supply.key,
+            *wsol_account.key,
+            *self.sol_reserve.key,
+            *reserve_fee_receiver.key,
+            *self.obligation.key,
+            *self.market.key,
+            *self.vault.key,
+            None,
+        );
+        self.invoke(&ix, &[reserve_liquidity_supply, reserve_fee_receiver, wsol_account], vault_seeds)
+    }
+
+    /// Repays SOL from the vault's wSOL account (`u64::MAX`: the whole debt).
+    pub fn repay_sol(
+        &self,
+        lamports: u64,
+        wsol_account: &AccountInfo<'info>,
+        reserve_liquidity_supply: &AccountInfo<'info>,
+        vault_seeds: &[&[u8]],
+    ) -> Result<()> {
+        let ix = lending_ix::repay_obligation_liquidity(
+            *self.program.key,
+            lamports,
+            *wsol_account.key,
+            *reserve_liquidity_supply.key,
+            *self.sol_reserve.key,
+            *self.obligation.key,
+            *self.market.key,
+            *self.vault.key,
+        );
+        self.invoke(&ix, &[wsol_account, reserve_liquidity_supply], vault_seeds)
+    }
+}
+
+/// Owned account infos for `LendingCpi`.
+pub struct LendingCpiAccounts<'info> {
+    pub program: AccountInfo<'info>,
+    pub market: AccountInfo<'info>,
+    pub market_authority: AccountInfo<'info>,
+    pub obligation: AccountInfo<'info>,
+    pub lst_reserve: AccountInfo<'info>,
+    pub lst_reserve_oracle: AccountInfo<'info>,
+    pub sol_reserve: AccountInfo<'info>,
+    pub sol_reserve_oracle: AccountInfo<'info>,
+    pub clock: AccountInfo<'info>,
+    pub token_program: AccountInfo<'info>,
+    pub vault: AccountInfo<'info>,
+}
+
+impl<'info> LendingCpiAccounts<'info> {
+    pub fn as_cpi(&self) -> LendingCpi<'_, 'info> {
+        LendingCpi {
+            program: &self.program,
+            market: &self.market,
+            market_authority: &self.market_authority,
+            obligation: &self.obligation,
+            lst_reserve: &self.lst_reserve,
+            lst_reserve_oracle: &self.lst_reserve_oracle,
+            sol_reserve: &self.sol_reserve,
+            sol_reserve_oracle: &self.sol_reserve_oracle,
+            clock: &self.clock,
+            token_program: &self.token_program,
+            vault: &self.vault,
+        }
+    }
+}
+
+/// `InitObligation` with the vault PDA as owner.
+#[allow(clippy::too_many_arguments)]
+pub fn init_obligation<'info>(
+    program: &AccountInfo<'info>,
+    obligation: &AccountInfo<'info>,
+    market: &AccountInfo<'info>,
+    vault: &AccountInfo<'info>,
+    clock: &AccountInfo<'info>,
+    rent: &AccountInfo<'info>,
+    token_program: &AccountInfo<'info>,
+    vault_seeds: &[&[u8]],
+) -> Result<()> {
+    require_keys_eq!(*program.key, spl_token_lending::id(), ErrorCode::InvalidProgramId);
+    let ix = lending_ix::init_obligation(*program.key, *obligation.key, *market.key, *vault.key);
+    invoke_signed(
+        &ix,
+        &[
+            program.clone(),
+            obligation.clone(),
+            market.clone(),
+            vault.clone(),
+            clock.clone(),
+            rent.clone(),
+            token_program.clone(),
+        ],
+        &[vault_seeds],
+    )?;
+    Ok(())
+}

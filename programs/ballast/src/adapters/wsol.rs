@@ -1,0 +1,73 @@
+//! Wrapped SOL: the lending market lends and takes SOL as native-mint tokens, the vault keeps SOL
+//! as lamports in its reserve. The vault's wSOL account is empty between instructions.
+use anchor_lang::prelude::*;
+use anchor_lang::system_program;
+use anchor_spl::token::{self, CloseAccount, InitializeAccount3, SyncNative};
+
+pub struct WsolAccounts<'a, 'info> {
+    pub wsol_account: &'a AccountInfo<'info>,
+    pub native_mint: &'a AccountInfo<'info>,
+    pub sol_reserve: &'a AccountInfo<'info>,
+    pub vault: &'a AccountInfo<'info>,
+    pub token_program: &'a AccountInfo<'info>,
+    pub system_program: &'a AccountInfo<'info>,
+}
+
+impl WsolAccounts<'_, '_> {
+    /// Moves everything in the wSOL account into the SOL reserve: closes it (all its lamports,
+    /// rent included, go to the reserve) and opens it again at the same address, its rent paid
+    /// back from the reserve.
+    pub fn unwrap_all(&self, vault_seeds: &[&[u8]], reserve_seeds: &[&[u8]], wsol_seeds: &[&[u8]]) -> Result<()> {
+        token::close_account(CpiContext::new_with_signer(
+            self.token_program.clone(),
+            CloseAccount {
+                account: self.wsol_account.clone(),
+                destination: self.sol_reserve.clone(),
+                authority: self.vault.clone(),
+            },
+            &[vault_seeds],
+        ))?;
+        let len = anchor_spl::token::TokenAccount::LEN;
+        system_program::create_account(
+            CpiContext::new_with_signer(
+                self.system_program.clone(),
+                system_program::CreateAccount { from: self.sol_reserve.clone(), to: self.wsol_account.clone() },
+                &[reserve_seeds, wsol_seeds],
+            ),
+            Rent::get()?.minimum_balance(len),
+            len as u64,
+            self.token_program.key,
+        )?;
+        token::initialize_account3(CpiContext::new(
+            self.token_program.clone(),
+            InitializeAccount3 {
+                account: self.wsol_account.clone(),
+                mint: self.native_mint.clone(),
+                authority: self.vault.clone(),
+            },
+        ))
+    }
+
+    /// Moves `lamports` from the SOL reserve into the wSOL account as tokens.
+    pub fn wrap(&self, lamports: u64, reserve_seeds: &[&[u8]]) -> Result<()> {
+        system_program::transfer(
+            CpiContext::new_with_signer(
+                self.system_program.clone(),
+                system_program::Transfer { from: self.sol_reserve.clone(), to: self.wsol_account.clone() },
+                &[reserve_seeds],
+            ),
+            lamports,
+        )?;
+        token::sync_native(CpiContext::new(
+            self.token_program.clone(),
+            SyncNative { account: self.wsol_account.clone() },
+        ))
+    }
+}
+
+/// The token amount of a token account, read from its data.
+pub fn token_amount(info: &AccountInfo) -> Result<u64> {
+    let data = info.try_borrow_data()?;
+    let account = anchor_spl::token::TokenAccount::try_deserialize_unchecked(&mut &data[..])?;
+    Ok(account.amount)
+}

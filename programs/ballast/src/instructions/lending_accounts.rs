@@ -1,0 +1,113 @@
+//! The lending accounts shared by every instruction that moves the vault's lending position.
+use anchor_lang::prelude::*;
+use spl_token_lending::state::Reserve;
+
+use crate::adapters::token_lending::{
+    load_obligation, load_reserve, load_state, LendingCpiAccounts, TokenLendingProgram,
+};
+use crate::errors::VaultError;
+use crate::math::health::{lending_health, LendingHealth};
+use crate::state::LendingBinding;
+
+/// The lending accounts of every instruction that moves the vault's lending position. Keys are
+/// checked against the vault's binding and the reserves' own records in `validate`.
+#[derive(Accounts)]
+pub struct LendingAccounts<'info> {
+    pub lending_program: Program<'info, TokenLendingProgram>,
+    /// CHECK: must equal the binding's market.
+    pub lending_market: UncheckedAccount<'info>,
+    /// CHECK: the market's authority PDA; the lending program derives and checks it.
+    pub lending_market_authority: UncheckedAccount<'info>,
+    /// CHECK: must equal the binding's obligation; decoded by `load_obligation`.
+    #[account(mut)]
+    pub obligation: UncheckedAccount<'info>,
+    /// CHECK: must equal the binding's LST reserve; decoded by `load_reserve`.
+    #[account(mut)]
+    pub lst_reserve: UncheckedAccount<'info>,
+    /// CHECK: must equal the LST reserve's oracle.
+    pub lst_reserve_oracle: UncheckedAccount<'info>,
+    /// CHECK: must equal the LST reserve's liquidity supply.
+    #[account(mut)]
+    pub lst_reserve_liquidity_supply: UncheckedAccount<'info>,
+    /// CHECK: must equal the LST reserve's collateral mint.
+    #[account(mut)]
+    pub lst_reserve_collateral_mint: UncheckedAccount<'info>,
+    /// CHECK: must equal the LST reserve's collateral supply.
+    #[account(mut)]
+    pub lst_reserve_collateral_supply: UncheckedAccount<'info>,
+    /// CHECK: must equal the binding's SOL reserve; decoded by `load_reserve`.
+    #[account(mut)]
+    pub sol_reserve: UncheckedAccount<'info>,
+    /// CHECK: must equal the SOL reserve's oracle.
+    pub sol_reserve_oracle: UncheckedAccount<'info>,
+    /// CHECK: must equal the SOL reserve's liquidity supply.
+    #[account(mut)]
+    pub sol_reserve_liquidity_supply: UncheckedAccount<'info>,
+    /// CHECK: must equal the SOL reserve's fee receiver.
+    #[account(mut)]
+    pub sol_reserve_fee_receiver: UncheckedAccount<'info>,
+    /// CHECK: must equal the binding's collateral account (a token account of the vault).
+    #[account(mut)]
+    pub collateral_account: UncheckedAccount<'info>,
+    /// CHECK: must equal the binding's wSOL account (a token account of the vault).
+    #[account(mut)]
+    pub wsol_account: UncheckedAccount<'info>,
+    /// CHECK: the clock sysvar, which the lending program reads from its accounts.
+    #[account(address = anchor_lang::solana_program::sysvar::clock::ID)]
+    pub clock: UncheckedAccount<'info>,
+}
+
+impl<'info> LendingAccounts<'info> {
+    /// Every account against the binding or the reserve that names it. Returns the reserves.
+    pub fn validate(&self, binding: &LendingBinding, vault: &Pubkey) -> Result<(Reserve, Reserve)> {
+        require_keys_eq!(self.lending_market.key(), binding.market, VaultError::LendingAccountMismatch);
+        require_keys_eq!(self.collateral_account.key(), binding.collateral_account, VaultError::LendingAccountMismatch);
+        require_keys_eq!(self.wsol_account.key(), binding.wsol_account, VaultError::LendingAccountMismatch);
+        load_obligation(&self.obligation, binding, vault)?;
+        let lst = load_reserve(&self.lst_reserve, &binding.lst_reserve, &binding.market)?;
+        let sol = load_reserve(&self.sol_reserve, &binding.sol_reserve, &binding.market)?;
+        let matches = self.lst_reserve_oracle.key() == lst.liquidity.oracle_pubkey
+            && self.lst_reserve_liquidity_supply.key() == lst.liquidity.supply_pubkey
+            && self.lst_reserve_collateral_mint.key() == lst.collateral.mint_pubkey
+            && self.lst_reserve_collateral_supply.key() == lst.collateral.supply_pubkey
+            && self.sol_reserve_oracle.key() == sol.liquidity.oracle_pubkey
+            && self.sol_reserve_liquidity_supply.key() == sol.liquidity.supply_pubkey
+            && self.sol_reserve_fee_receiver.key() == sol.liquidity.fee_receiver;
+        require!(matches, VaultError::LendingAccountMismatch);
+        Ok((lst, sol))
+    }
+
+    pub fn cpi<'a>(
+        &'a self,
+        vault: &'a AccountInfo<'info>,
+        token_program: &'a AccountInfo<'info>,
+    ) -> LendingCpiAccounts<'info> {
+        LendingCpiAccounts {
+            program: self.lending_program.to_account_info(),
+            market: self.lending_market.to_account_info(),
+            market_authority: self.lending_market_authority.to_account_info(),
+            obligation: self.obligation.to_account_info(),
+            lst_reserve: self.lst_reserve.to_account_info(),
+            lst_reserve_oracle: self.lst_reserve_oracle.to_account_info(),
+            sol_reserve: self.sol_reserve.to_account_info(),
+            sol_reserve_oracle: self.sol_reserve_oracle.to_account_info(),
+            clock: self.clock.to_account_info(),
+            token_program: token_program.clone(),
+            vault: vault.clone(),
+        }
+    }
+
+    /// The vault's lending position as the lending program would value it now.
+    pub fn health(&self, binding: &LendingBinding, vault: &Pubkey) -> Result<LendingHealth> {
+        let state = load_state(
+            &[
+                self.obligation.to_account_info(),
+                self.lst_reserve.to_account_info(),
+                self.sol_reserve.to_account_info(),
+            ],
+            binding,
+            vault,
+        )?;
+        lending_health(&state.obligation, &state.lst_reserve, &state.sol_reserve, Clock::get()?.slot, None)
+    }
+}

@@ -1,0 +1,101 @@
+//! The admin binds the vault, once, to a lending market: the reserve lending its LST (where the
+//! collateral goes) and the reserve lending SOL (where it borrows). The vault PDA becomes the
+//! owner of a fresh obligation, and gets its own cToken and wSOL accounts.
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+
+use crate::adapters::token_lending::{self, TokenLendingProgram};
+use crate::constants::seeds;
+use crate::errors::VaultError;
+use crate::state::{LendingBinding, Vault};
+
+#[derive(Accounts)]
+pub struct BindLending<'info> {
+    pub admin: Signer<'info>,
+    #[account(mut)]
+    pub payer: Signer<'info>,
+    #[account(mut, has_one = admin @ VaultError::NotAdmin)]
+    pub vault: Box<Account<'info, Vault>>,
+    pub lending_program: Program<'info, TokenLendingProgram>,
+    /// CHECK: owned by the lending program (checked); the reserves must name it.
+    #[account(owner = spl_token_lending::id() @ VaultError::LendingAccountInvalid)]
+    pub lending_market: UncheckedAccount<'info>,
+    /// CHECK: decoded by the adapter; must lend the vault's LST in this market.
+    pub lst_reserve: UncheckedAccount<'info>,
+    /// CHECK: decoded by the adapter; must lend SOL in this market.
+    pub sol_reserve: UncheckedAccount<'info>,
+    /// CHECK: a fresh account owned by the lending program; `InitObligation` initialises it and
+    /// refuses one already in use.
+    #[account(mut)]
+    pub obligation: UncheckedAccount<'info>,
+    pub collateral_mint: Box<Account<'info, Mint>>,
+    #[account(
+        init,
+        payer = payer,
+        seeds = [seeds::COLLATERAL_ACCOUNT, vault.key().as_ref()],
+        bump,
+        token::mint = collateral_mint,
+        token::authority = vault,
+    )]
+    pub collateral_account: Box<Account<'info, TokenAccount>>,
+    #[account(address = anchor_spl::token::spl_token::native_mint::ID)]
+    pub native_mint: Box<Account<'info, Mint>>,
+    #[account(
+        init,
+        payer = payer,
+        seeds = [seeds::WSOL_ACCOUNT, vault.key().as_ref()],
+        bump,
+        token::mint = native_mint,
+        token::authority = vault,
+    )]
+    pub wsol_account: Box<Account<'info, TokenAccount>>,
+    pub clock: Sysvar<'info, Clock>,
+    pub rent: Sysvar<'info, Rent>,
+    pub token_program: Program<'info, Token>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn handler(ctx: Context<BindLending>) -> Result<()> {
+    let accounts = ctx.accounts;
+    require!(accounts.vault.lending.is_none(), VaultError::LendingAlreadyBound);
+    let market = accounts.lending_market.key();
+    let lst = token_lending::load_reserve(&accounts.lst_reserve, &accounts.lst_reserve.key(), &market)?;
+    let sol = token_lending::load_reserve(&accounts.sol_reserve, &accounts.sol_reserve.key(), &market)?;
+    require_keys_eq!(lst.liquidity.mint_pubkey, accounts.vault.lst_mint, VaultError::LendingReserveMintMismatch);
+    require_keys_eq!(sol.liquidity.mint_pubkey, accounts.native_mint.key(), VaultError::LendingReserveMintMismatch);
+    require_keys_eq!(
+        lst.collateral.mint_pubkey,
+        accounts.collateral_mint.key(),
+        VaultError::LendingReserveMintMismatch
+    );
+    // Anyone may unwind before the market may liquidate: the trigger must sit below the
+    // market's threshold.
+    require!(
+        (accounts.vault.risk_params.unwind_trigger_ltv_bps as u32) < lst.config.liquidation_threshold as u32 * 100,
+        VaultError::TriggerAboveLiquidationThreshold
+    );
+
+    let vault_seeds = accounts.vault.signer_seeds();
+    token_lending::init_obligation(
+        &accounts.lending_program.to_account_info(),
+        &accounts.obligation.to_account_info(),
+        &accounts.lending_market.to_account_info(),
+        &accounts.vault.to_account_info(),
+        &accounts.clock.to_account_info(),
+        &accounts.rent.to_account_info(),
+        &accounts.token_program.to_account_info(),
+        &vault_seeds,
+    )?;
+
+    let binding = LendingBinding {
+        market,
+        lst_reserve: accounts.lst_reserve.key(),
+        sol_reserve: accounts.sol_reserve.key(),
+        obligation: accounts.obligation.key(),
+        collateral_account: accounts.collateral_account.key(),
+        wsol_account: accounts.wsol_account.key(),
+    };
+    accounts.vault.lending = Some(binding);
+    emit!(crate::events::LendingBound { vault: accounts.vault.key(), binding });
+    Ok(())
+}

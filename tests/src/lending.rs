@@ -1,0 +1,241 @@
+//! A real spl-token-lending 0.2.0 market quoted in USD with two reserves: the LST (collateral,
+//! LTV 85%, liquidation threshold 90%) and SOL (borrowed), each priced by a legacy Pyth account
+//! the test rewrites as the market moves.
+use solana_program::{program_pack::Pack, pubkey::Pubkey, system_instruction};
+use solana_sdk::signature::{Keypair, Signer};
+use spl_token_lending::{
+    instruction as lending_ix,
+    state::{LendingMarket, Obligation, Reserve, ReserveConfig, ReserveFees},
+};
+
+use crate::chain::Chain;
+use crate::oracle::{legacy_price_bytes, legacy_product_bytes, legacy_units, LEGACY_ORACLE_PROGRAM};
+
+pub fn quote_usd() -> [u8; 32] {
+    let mut q = [0u8; 32];
+    q[..3].copy_from_slice(b"USD");
+    q
+}
+
+pub fn lst_reserve_config() -> ReserveConfig {
+    ReserveConfig {
+        optimal_utilization_rate: 80,
+        loan_to_value_ratio: 85,
+        liquidation_bonus: 5,
+        liquidation_threshold: 90,
+        min_borrow_rate: 0,
+        optimal_borrow_rate: 4,
+        max_borrow_rate: 30,
+        fees: ReserveFees { borrow_fee_wad: 0, flash_loan_fee_wad: 0, host_fee_percentage: 0 },
+    }
+}
+
+/// SOL is only borrowed: no collateral value. Its rate curve decides the carry of the loop.
+pub fn sol_reserve_config(min_borrow_rate: u8, optimal_borrow_rate: u8) -> ReserveConfig {
+    ReserveConfig {
+        optimal_utilization_rate: 80,
+        loan_to_value_ratio: 0,
+        liquidation_bonus: 5,
+        liquidation_threshold: 5,
+        min_borrow_rate,
+        optimal_borrow_rate,
+        max_borrow_rate: optimal_borrow_rate.max(100),
+        fees: ReserveFees { borrow_fee_wad: 0, flash_loan_fee_wad: 0, host_fee_percentage: 0 },
+    }
+}
+
+pub struct ReserveFixture {
+    pub reserve: Pubkey,
+    pub liquidity_mint: Pubkey,
+    pub liquidity_supply: Pubkey,
+    pub fee_receiver: Pubkey,
+    pub collateral_mint: Pubkey,
+    pub collateral_supply: Pubkey,
+    pub oracle_price: Pubkey,
+    pub oracle_product: Pubkey,
+    pub usd_price: f64,
+}
+
+pub struct LendingFixture {
+    pub market: Pubkey,
+    pub market_authority: Pubkey,
+    pub owner: Keypair,
+    pub lst: ReserveFixture,
+    pub sol: ReserveFixture,
+}
+
+impl LendingFixture {
+    /// A market whose owner supplies `lst_liquidity` LST (from `lst_source`, owned by `owner`)
+    /// and `sol_liquidity_lamports` SOL as the reserves' initial liquidity.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create(
+        chain: &mut Chain,
+        owner: Keypair,
+        lst_mint: Pubkey,
+        lst_source: Pubkey,
+        lst_liquidity: u64,
+        sol_liquidity_lamports: u64,
+        lst_usd: f64,
+        sol_usd: f64,
+        sol_config: ReserveConfig,
+    ) -> Self {
+        let payer = chain.payer();
+        let market = Keypair::new();
+        let rent = chain.ctx.banks_client.get_rent().await.unwrap();
+        chain
+            .send_ok(
+                &[
+                    system_instruction::create_account(
+                        &payer.pubkey(),
+                        &market.pubkey(),
+                        rent.minimum_balance(LendingMarket::LEN),
+                        LendingMarket::LEN as u64,
+                        &spl_token_lending::id(),
+                    ),
+                    lending_ix::init_lending_market(
+                        spl_token_lending::id(),
+                        owner.pubkey(),
+                        quote_usd(),
+                        market.pubkey(),
+                        LEGACY_ORACLE_PROGRAM,
+                    ),
+                ],
+                &[&market],
+            )
+            .await;
+        let market_authority = Pubkey::find_program_address(&[market.pubkey().as_ref()], &spl_token_lending::id()).0;
+
+        // SOL liquidity arrives as wrapped SOL.
+        let wsol = chain.token_account(&spl_token::native_mint::id(), &owner.pubkey()).await;
+        chain.airdrop(&wsol, sol_liquidity_lamports).await;
+        chain.send_ok(&[spl_token::instruction::sync_native(&spl_token::id(), &wsol).unwrap()], &[]).await;
+
+        let lst = create_reserve(
+            chain,
+            &market.pubkey(),
+            &owner,
+            lst_mint,
+            lst_source,
+            lst_liquidity,
+            lst_reserve_config(),
+            lst_usd,
+        )
+        .await;
+        let sol = create_reserve(
+            chain,
+            &market.pubkey(),
+            &owner,
+            spl_token::native_mint::id(),
+            wsol,
+            sol_liquidity_lamports,
+            sol_config,
+            sol_usd,
+        )
+        .await;
+        Self { market: market.pubkey(), market_authority, owner, lst, sol }
+    }
+
+    /// Rewrites both legacy price accounts at the current slot (the lending program refuses a
+    /// price more than 4 slots old).
+    pub async fn sync_oracles(&mut self, chain: &mut Chain) {
+        let slot = chain.clock().await.slot;
+        for r in [&self.lst, &self.sol] {
+            chain.write_account(
+                &r.oracle_price,
+                &LEGACY_ORACLE_PROGRAM,
+                legacy_price_bytes(legacy_units(r.usd_price), 0, slot),
+            );
+        }
+    }
+
+    pub async fn reserve(chain: &mut Chain, key: &Pubkey) -> Reserve {
+        Reserve::unpack(&chain.data(key).await).unwrap()
+    }
+
+    pub async fn obligation(chain: &mut Chain, key: &Pubkey) -> Obligation {
+        Obligation::unpack(&chain.data(key).await).unwrap()
+    }
+
+    /// Refreshes both reserves (prices and interest) in the current slot.
+    pub fn refresh_reserves_ixs(&self) -> Vec<solana_program::instruction::Instruction> {
+        vec![
+            lending_ix::refresh_reserve(spl_token_lending::id(), self.lst.reserve, self.lst.oracle_price),
+            lending_ix::refresh_reserve(spl_token_lending::id(), self.sol.reserve, self.sol.oracle_price),
+        ]
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn create_reserve(
+    chain: &mut Chain,
+    market: &Pubkey,
+    owner: &Keypair,
+    liquidity_mint: Pubkey,
+    source: Pubkey,
+    liquidity_amount: u64,
+    config: ReserveConfig,
+    usd_price: f64,
+) -> ReserveFixture {
+    let payer = chain.payer();
+    let rent = chain.ctx.banks_client.get_rent().await.unwrap();
+    let [reserve, supply, fee_receiver, collateral_mint, collateral_supply, destination] =
+        std::array::from_fn(|_| Keypair::new());
+    let token_len = spl_token::state::Account::LEN;
+    let create = |k: &Keypair, len: usize, owner: &Pubkey| {
+        system_instruction::create_account(&payer.pubkey(), &k.pubkey(), rent.minimum_balance(len), len as u64, owner)
+    };
+    chain
+        .send_ok(
+            &[
+                create(&reserve, Reserve::LEN, &spl_token_lending::id()),
+                create(&supply, token_len, &spl_token::id()),
+                create(&fee_receiver, token_len, &spl_token::id()),
+                create(&collateral_mint, spl_token::state::Mint::LEN, &spl_token::id()),
+                create(&collateral_supply, token_len, &spl_token::id()),
+                create(&destination, token_len, &spl_token::id()),
+            ],
+            &[&reserve, &supply, &fee_receiver, &collateral_mint, &collateral_supply, &destination],
+        )
+        .await;
+
+    let oracle_price = Pubkey::new_unique();
+    let oracle_product = Pubkey::new_unique();
+    let slot = chain.clock().await.slot;
+    chain.write_account(&oracle_price, &LEGACY_ORACLE_PROGRAM, legacy_price_bytes(legacy_units(usd_price), 0, slot));
+    chain.write_account(&oracle_product, &LEGACY_ORACLE_PROGRAM, legacy_product_bytes(&oracle_price));
+
+    chain
+        .send_ok(
+            &[lending_ix::init_reserve(
+                spl_token_lending::id(),
+                liquidity_amount,
+                config,
+                source,
+                destination.pubkey(),
+                reserve.pubkey(),
+                liquidity_mint,
+                supply.pubkey(),
+                fee_receiver.pubkey(),
+                collateral_mint.pubkey(),
+                collateral_supply.pubkey(),
+                oracle_product,
+                oracle_price,
+                *market,
+                owner.pubkey(),
+                owner.pubkey(),
+            )],
+            &[owner],
+        )
+        .await;
+    ReserveFixture {
+        reserve: reserve.pubkey(),
+        liquidity_mint,
+        liquidity_supply: supply.pubkey(),
+        fee_receiver: fee_receiver.pubkey(),
+        collateral_mint: collateral_mint.pubkey(),
+        collateral_supply: collateral_supply.pubkey(),
+        oracle_price,
+        oracle_product,
+        usd_price,
+    }
+}
