@@ -188,6 +188,19 @@ impl VaultClient {
             self.pool.pool_mint,
             self.pool.manager_fee_account,
         ];
+        if let Some(l) = &self.lending {
+            keys.extend([
+                l.obligation,
+                l.collateral_account,
+                l.wsol_account,
+                l.market.lst.reserve,
+                l.market.lst.liquidity_supply,
+                l.market.lst.collateral_supply,
+                l.market.lst.collateral_mint,
+                l.market.sol.reserve,
+                l.market.sol.liquidity_supply,
+            ]);
+        }
         keys.extend_from_slice(extra);
         Snapshot::take(&mut self.chain, &keys).await
     }

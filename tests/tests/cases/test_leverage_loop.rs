@@ -2,8 +2,12 @@
 //! it, supply again, guarded by Pyth prices on every risk-adding step.
 use ballast::errors::VaultError;
 use ballast_tests::chain::assert_error;
-use ballast_tests::vault::{default_params, SOL, SOL_USD};
+use ballast_tests::oracle::price_update;
+use ballast_tests::vault::{default_params, usd_raw, FEED_EXPONENT, LST_USD_FEED, SOL, SOL_USD, SOL_USD_FEED};
 use ballast_tests::VaultClient;
+use pyth_solana_receiver_sdk::price_update::VerificationLevel;
+use solana_program::instruction::AccountMeta;
+use solana_program::pubkey::Pubkey;
 use solana_sdk::signature::Signer;
 
 /// A vault holding 10 SOL of deposits, 8 of them staked and supplied as collateral (the
@@ -64,5 +68,159 @@ async fn deleverage_works_without_an_oracle() {
     let (_, position) = env.valuation().await;
     assert_eq!(position.debt_lamports, 4 * SOL - SOL / 2);
     assert_eq!(env.vault().await.accounting.reserve_lamports, reserve_before - SOL / 2);
-    let _ = SOL_USD;
+}
+
+/// Loops to 16 LST of collateral against 8 SOL of debt.
+async fn looped_vault(params: ballast::state::RiskParams) -> VaultClient {
+    let mut env = VaultClient::start(params).await;
+    let (alice, alice_shares) = env.depositor(20 * SOL).await;
+    env.deposit(&alice, &alice_shares, 10 * SOL, 0).await.unwrap();
+    env.stake(8 * SOL).await.unwrap();
+    env.bind_lending(0, 4).await;
+    let allocator = env.v.allocator.pubkey();
+    let lst = env.vault().await.accounting.lst_amount;
+    env.as_allocator(env.lend_supply_ix(&allocator, lst)).await.unwrap();
+    for borrow in [4 * SOL, 5 * SOL / 2, 3 * SOL / 2] {
+        env.as_allocator(env.leverage_up_ix(&allocator, borrow)).await.unwrap();
+    }
+    env
+}
+
+/// `leverage_up(borrow)` fails with `error` and every vault and lending account is unchanged.
+async fn leverage_rejected(env: &mut VaultClient, borrow: u64, error: impl Into<u32>) {
+    let allocator = env.v.allocator.pubkey();
+    let before = env.snapshot(&[]).await;
+    assert_error(env.as_allocator(env.leverage_up_ix(&allocator, borrow)).await, error);
+    before.assert_same(&env.snapshot(&[]).await);
+}
+
+#[tokio::test]
+async fn every_oracle_guard_trips_with_its_own_error() {
+    let mut env = looped_vault(default_params()).await;
+    let sol_key = env.lending().sol_usd_update;
+    let receiver = pyth_solana_receiver_sdk::ID;
+
+    // Stale: older than max_oracle_age_secs (60 s).
+    env.chain.advance_secs(61).await;
+    leverage_rejected(&mut env, SOL, VaultError::OracleStale).await;
+    env.sync_prices().await;
+    let now = env.chain.clock().await.unix_timestamp;
+    let good_sol = price_update(SOL_USD_FEED, usd_raw(SOL_USD), 0, FEED_EXPONENT, now);
+
+    // A valid update for the wrong feed in the SOL slot.
+    let mut wrong_feed = good_sol.clone();
+    wrong_feed.price_message.feed_id = LST_USD_FEED;
+    env.chain.write_price_update(&sol_key, &wrong_feed, &receiver);
+    leverage_rejected(&mut env, SOL, VaultError::OracleFeedMismatch).await;
+
+    // The right bytes in an account the receiver program does not own.
+    env.chain.write_price_update(&sol_key, &good_sol, &Pubkey::new_unique());
+    leverage_rejected(&mut env, SOL, VaultError::OracleOwnerMismatch).await;
+
+    // Partially verified.
+    let mut partial = good_sol.clone();
+    partial.verification_level = VerificationLevel::Partial { num_signatures: 5 };
+    env.chain.write_price_update(&sol_key, &partial, &receiver);
+    leverage_rejected(&mut env, SOL, VaultError::OracleNotFullyVerified).await;
+
+    // Confidence 3% of the price (limit 2%).
+    let mut wide = good_sol.clone();
+    wide.price_message.conf = (usd_raw(SOL_USD) as u64) * 3 / 100;
+    env.chain.write_price_update(&sol_key, &wide, &receiver);
+    leverage_rejected(&mut env, SOL, VaultError::OracleConfidenceTooWide).await;
+
+    // Zero and negative prices.
+    for bad in [0, -usd_raw(SOL_USD)] {
+        let mut p = good_sol.clone();
+        p.price_message.price = bad;
+        env.chain.write_price_update(&sol_key, &p, &receiver);
+        leverage_rejected(&mut env, SOL, VaultError::OraclePriceNotPositive).await;
+    }
+    env.sync_prices().await;
+
+    // The LST trades 5% under the stake-pool rate (limit 3%).
+    env.set_prices(SOL_USD, SOL_USD * 0.95).await;
+    leverage_rejected(&mut env, SOL, VaultError::OracleDepegTooLarge).await;
+    env.set_prices(SOL_USD, SOL_USD).await;
+
+    // Paused.
+    let guardian = env.v.guardian.insecure_clone();
+    env.send_as(env.set_pause_ix(&guardian.pubkey(), true), &guardian).await.unwrap();
+    leverage_rejected(&mut env, SOL, VaultError::VaultPaused).await;
+    let admin = env.v.admin.insecure_clone();
+    env.send_as(env.set_pause_ix(&admin.pubkey(), false), &admin).await.unwrap();
+
+    // And with everything in order the same step goes through.
+    let allocator = env.v.allocator.pubkey();
+    env.as_allocator(env.leverage_up_ix(&allocator, SOL)).await.unwrap();
+}
+
+#[tokio::test]
+async fn ltv_is_capped_including_after_the_confidence_adjustment() {
+    let mut env = looped_vault(default_params()).await;
+    let allocator = env.v.allocator.pubkey();
+    // 16 LST / 8 SOL -> 21.6 / 13.6 (63%).
+    env.as_allocator(env.leverage_up_ix(&allocator, 5_600_000_000)).await.unwrap();
+    // 1.5 more: 15.1 / 23.1 = 65.4% > 65% at the mid price.
+    leverage_rejected(&mut env, 1_500_000_000, VaultError::LtvAboveMax).await;
+    // 1.2 more: 14.8 / 22.8 = 64.9% at the mid price, but with a 1% confidence on both feeds
+    // the collateral is valued at 148.5 / 151.5 SOL per LST: 66.2%.
+    env.lending.as_mut().unwrap().conf_raw = (usd_raw(SOL_USD) / 100) as u64;
+    env.sync_prices().await;
+    leverage_rejected(&mut env, 1_200_000_000, VaultError::LtvAboveMax).await;
+    env.lending.as_mut().unwrap().conf_raw = 0;
+    env.sync_prices().await;
+    env.as_allocator(env.leverage_up_ix(&allocator, 1_200_000_000)).await.unwrap();
+}
+
+#[tokio::test]
+async fn leverage_is_capped() {
+    let mut params = default_params();
+    params.max_leverage_bps = 20_000;
+    let mut env = looped_vault(params).await;
+    // Exposure 18.01 on equity 10.01 (1.8x); 2.5 more -> 20.51 / 10.01 = 2.05x, LTV only 56.8%.
+    leverage_rejected(&mut env, 5 * SOL / 2, VaultError::LeverageAboveMax).await;
+    let allocator = env.v.allocator.pubkey();
+    env.as_allocator(env.leverage_up_ix(&allocator, 2 * SOL)).await.unwrap();
+}
+
+#[tokio::test]
+async fn foreign_lending_accounts_are_rejected() {
+    let mut env = looped_vault(default_params()).await;
+    let allocator = env.v.allocator.pubkey();
+    // A program that is not the lending program (index: after the 11 vault/stake accounts).
+    let mut ix = env.leverage_up_ix(&allocator, SOL);
+    ix.accounts[11] = AccountMeta::new_readonly(spl_token::id(), false);
+    let before = env.snapshot(&[]).await;
+    assert_error(env.as_allocator(ix).await, anchor_lang::error::ErrorCode::InvalidProgramId);
+    before.assert_same(&env.snapshot(&[]).await);
+
+    // Another obligation, and a reserve in the wrong place.
+    let fake_obligation = Pubkey::new_unique();
+    env.chain.write_account(&fake_obligation, &spl_token_lending::id(), vec![0u8; 916]);
+    let mut ix = env.leverage_up_ix(&allocator, SOL);
+    ix.accounts[14] = AccountMeta::new(fake_obligation, false);
+    let before = env.snapshot(&[]).await;
+    assert_error(env.as_allocator(ix).await, VaultError::LendingAccountMismatch);
+    before.assert_same(&env.snapshot(&[]).await);
+
+    let mut ix = env.leverage_up_ix(&allocator, SOL);
+    let sol_reserve = env.lending().market.sol.reserve;
+    ix.accounts[15] = AccountMeta::new(sol_reserve, false); // SOL reserve in the LST reserve's place
+    let before = env.snapshot(&[]).await;
+    assert_error(env.as_allocator(ix).await, VaultError::LendingAccountMismatch);
+    before.assert_same(&env.snapshot(&[]).await);
+}
+
+#[tokio::test]
+async fn withdraw_works_with_a_stale_oracle_and_values_the_position() {
+    let mut env = looped_vault(default_params()).await;
+    env.chain.advance_secs(3_600).await; // receiver prices long stale
+    let (bob, bob_shares) = env.depositor(5 * SOL).await;
+    env.deposit(&bob, &bob_shares, SOL, 0).await.unwrap();
+    let before = env.chain.lamports(&bob.pubkey()).await;
+    let shares = env.chain.token_balance(&bob_shares).await;
+    env.withdraw(&bob, &bob_shares, shares, 0).await.unwrap();
+    let paid = env.chain.lamports(&bob.pubkey()).await - before;
+    assert!(paid <= SOL && paid + 2 >= SOL, "paid {paid}");
 }
