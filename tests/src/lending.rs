@@ -140,11 +140,13 @@ impl LendingFixture {
     pub async fn sync_oracles(&mut self, chain: &mut Chain) {
         let slot = chain.clock().await.slot;
         for r in [&self.lst, &self.sol] {
-            chain.write_account(
-                &r.oracle_price,
-                &LEGACY_ORACLE_PROGRAM,
-                legacy_price_bytes(legacy_units(r.usd_price), 0, slot),
-            );
+            chain
+                .write_account(
+                    &r.oracle_price,
+                    &LEGACY_ORACLE_PROGRAM,
+                    legacy_price_bytes(legacy_units(r.usd_price), 0, slot),
+                )
+                .await;
         }
     }
 
@@ -201,8 +203,10 @@ async fn create_reserve(
     let oracle_price = Pubkey::new_unique();
     let oracle_product = Pubkey::new_unique();
     let slot = chain.clock().await.slot;
-    chain.write_account(&oracle_price, &LEGACY_ORACLE_PROGRAM, legacy_price_bytes(legacy_units(usd_price), 0, slot));
-    chain.write_account(&oracle_product, &LEGACY_ORACLE_PROGRAM, legacy_product_bytes(&oracle_price));
+    chain
+        .write_account(&oracle_price, &LEGACY_ORACLE_PROGRAM, legacy_price_bytes(legacy_units(usd_price), 0, slot))
+        .await;
+    chain.write_account(&oracle_product, &LEGACY_ORACLE_PROGRAM, legacy_product_bytes(&oracle_price)).await;
 
     chain
         .send_ok(

@@ -74,15 +74,27 @@ pub fn price_update(feed_id: [u8; 32], price: i64, conf: u64, exponent: i32, pub
 }
 
 impl Chain {
-    pub fn write_account(&mut self, key: &Pubkey, owner: &Pubkey, data: Vec<u8>) {
-        let mut account = AccountSharedData::new(1_000_000_000, data.len(), owner);
+    /// Writes an account's owner and data directly, keeping the bank's total lamports unchanged
+    /// (a new account is first funded by a transfer from the payer): warping checks the
+    /// capitalization, and lamports made out of nothing would fail that check.
+    pub async fn write_account(&mut self, key: &Pubkey, owner: &Pubkey, data: Vec<u8>) {
+        let lamports = match self.ctx.banks_client.get_account(*key).await.unwrap() {
+            Some(existing) => existing.lamports,
+            None => {
+                let rent = self.ctx.banks_client.get_rent().await.unwrap();
+                let lamports = rent.minimum_balance(data.len());
+                self.airdrop(key, lamports).await;
+                lamports
+            }
+        };
+        let mut account = AccountSharedData::new(lamports, data.len(), owner);
         account.set_data_from_slice(&data);
         self.ctx.set_account(key, &account);
     }
 
-    pub fn write_price_update(&mut self, key: &Pubkey, update: &PriceUpdateV2, owner: &Pubkey) {
+    pub async fn write_price_update(&mut self, key: &Pubkey, update: &PriceUpdateV2, owner: &Pubkey) {
         let mut data = Vec::new();
         update.try_serialize(&mut data).unwrap();
-        self.write_account(key, owner, data);
+        self.write_account(key, owner, data).await;
     }
 }

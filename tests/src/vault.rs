@@ -552,16 +552,20 @@ impl VaultClient {
         let conf = l.conf_raw;
         let (sol_key, lst_key) = (l.sol_usd_update, l.lst_usd_update);
         let receiver = pyth_solana_receiver_sdk::ID;
-        self.chain.write_price_update(
-            &sol_key,
-            &price_update(SOL_USD_FEED, usd_raw(sol), conf, FEED_EXPONENT, now),
-            &receiver,
-        );
-        self.chain.write_price_update(
-            &lst_key,
-            &price_update(LST_USD_FEED, usd_raw(lst), conf, FEED_EXPONENT, now),
-            &receiver,
-        );
+        self.chain
+            .write_price_update(
+                &sol_key,
+                &price_update(SOL_USD_FEED, usd_raw(sol), conf, FEED_EXPONENT, now),
+                &receiver,
+            )
+            .await;
+        self.chain
+            .write_price_update(
+                &lst_key,
+                &price_update(LST_USD_FEED, usd_raw(lst), conf, FEED_EXPONENT, now),
+                &receiver,
+            )
+            .await;
     }
 
     /// Moves the market: both feeds (legacy and receiver) at once.

@@ -110,30 +110,30 @@ async fn every_oracle_guard_trips_with_its_own_error() {
     // A valid update for the wrong feed in the SOL slot.
     let mut wrong_feed = good_sol.clone();
     wrong_feed.price_message.feed_id = LST_USD_FEED;
-    env.chain.write_price_update(&sol_key, &wrong_feed, &receiver);
+    env.chain.write_price_update(&sol_key, &wrong_feed, &receiver).await;
     leverage_rejected(&mut env, SOL, VaultError::OracleFeedMismatch).await;
 
     // The right bytes in an account the receiver program does not own.
-    env.chain.write_price_update(&sol_key, &good_sol, &Pubkey::new_unique());
+    env.chain.write_price_update(&sol_key, &good_sol, &Pubkey::new_unique()).await;
     leverage_rejected(&mut env, SOL, VaultError::OracleOwnerMismatch).await;
 
     // Partially verified.
     let mut partial = good_sol.clone();
     partial.verification_level = VerificationLevel::Partial { num_signatures: 5 };
-    env.chain.write_price_update(&sol_key, &partial, &receiver);
+    env.chain.write_price_update(&sol_key, &partial, &receiver).await;
     leverage_rejected(&mut env, SOL, VaultError::OracleNotFullyVerified).await;
 
     // Confidence 3% of the price (limit 2%).
     let mut wide = good_sol.clone();
     wide.price_message.conf = (usd_raw(SOL_USD) as u64) * 3 / 100;
-    env.chain.write_price_update(&sol_key, &wide, &receiver);
+    env.chain.write_price_update(&sol_key, &wide, &receiver).await;
     leverage_rejected(&mut env, SOL, VaultError::OracleConfidenceTooWide).await;
 
     // Zero and negative prices.
     for bad in [0, -usd_raw(SOL_USD)] {
         let mut p = good_sol.clone();
         p.price_message.price = bad;
-        env.chain.write_price_update(&sol_key, &p, &receiver);
+        env.chain.write_price_update(&sol_key, &p, &receiver).await;
         leverage_rejected(&mut env, SOL, VaultError::OraclePriceNotPositive).await;
     }
     env.sync_prices().await;
@@ -197,7 +197,7 @@ async fn foreign_lending_accounts_are_rejected() {
 
     // Another obligation, and a reserve in the wrong place.
     let fake_obligation = Pubkey::new_unique();
-    env.chain.write_account(&fake_obligation, &spl_token_lending::id(), vec![0u8; 916]);
+    env.chain.write_account(&fake_obligation, &spl_token_lending::id(), vec![0u8; 916]).await;
     let mut ix = env.leverage_up_ix(&allocator, SOL);
     ix.accounts[14] = AccountMeta::new(fake_obligation, false);
     let before = env.snapshot(&[]).await;
