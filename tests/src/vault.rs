@@ -630,6 +630,26 @@ impl VaultClient {
         }
     }
 
+    pub fn lend_withdraw_ix(&self, allocator: &Pubkey, ctokens: u64) -> Instruction {
+        let l = self.lending();
+        Instruction {
+            program_id: ballast::ID,
+            accounts: ballast::accounts::LendWithdraw {
+                allocator: *allocator,
+                vault: self.v.vault,
+                share_mint: self.v.share_mint,
+                lst_account: self.v.lst_account,
+                stake_pool: self.pool.stake_pool,
+                lending: self.lending_accounts(),
+                sol_usd_price: l.sol_usd_update,
+                lst_usd_price: l.lst_usd_update,
+                token_program: spl_token::id(),
+            }
+            .to_account_metas(None),
+            data: ballast::instruction::LendWithdraw { ctokens }.data(),
+        }
+    }
+
     pub fn leverage_up_ix(&self, allocator: &Pubkey, borrow_lamports: u64) -> Instruction {
         let l = self.lending();
         Instruction {

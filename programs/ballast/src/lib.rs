@@ -82,6 +82,10 @@ pub mod ballast {
         lending_supply::handler(ctx, lst_amount)
     }
 
+    pub fn lend_withdraw(ctx: Context<LendWithdraw>, ctokens: u64) -> Result<()> {
+        lending_withdraw::handler(ctx, ctokens)
+    }
+
     pub fn leverage_up(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
         leverage_up::handler(ctx, borrow_lamports)
     }

@@ -224,3 +224,33 @@ async fn withdraw_works_with_a_stale_oracle_and_values_the_position() {
     let paid = env.chain.lamports(&bob.pubkey()).await - before;
     assert!(paid <= SOL && paid + 2 >= SOL, "paid {paid}");
 }
+
+#[tokio::test]
+async fn collateral_comes_back_out() {
+    let mut env = looped_vault(default_params()).await;
+    let allocator = env.v.allocator.pubkey();
+    // With debt, taking collateral out raises the LTV: 8 / 14 = 57% is fine, 8 / 12 = 67% is not.
+    env.as_allocator(env.lend_withdraw_ix(&allocator, 2 * SOL)).await.unwrap();
+    let lst_account = env.v.lst_account;
+    assert_eq!(env.chain.token_balance(&lst_account).await, 2 * SOL);
+    assert_eq!(env.vault().await.accounting.lst_amount, 2 * SOL);
+    let before = env.snapshot(&[]).await;
+    assert_error(env.as_allocator(env.lend_withdraw_ix(&allocator, 2 * SOL)).await, VaultError::LtvAboveMax);
+    before.assert_same(&env.snapshot(&[]).await);
+    // With debt and stale prices it waits for the oracle.
+    env.chain.advance_secs(120).await;
+    assert_error(env.as_allocator(env.lend_withdraw_ix(&allocator, SOL)).await, VaultError::OracleStale);
+    // Debt repaid in full from the reserve, collateral comes out with no price at all.
+    env.sync_prices().await;
+    let (bob, bob_shares) = env.depositor(20 * SOL).await;
+    env.deposit(&bob, &bob_shares, 10 * SOL, 0).await.unwrap();
+    env.as_allocator(env.deleverage_ix(&allocator, u64::MAX)).await.unwrap();
+    env.chain.advance_secs(3_600).await;
+    let (assets_before, position) = env.valuation().await;
+    assert_eq!(position.debt_lamports, 0);
+    env.as_allocator(env.lend_withdraw_ix(&allocator, position.collateral_lst)).await.unwrap();
+    let (assets_after, position) = env.valuation().await;
+    assert_eq!(position.collateral_lst, 0);
+    assert_eq!(assets_after, assets_before, "unwinding the position moves no value");
+    assert_eq!(env.vault().await.accounting.lst_amount, 16 * SOL);
+}
