@@ -1,5 +1,6 @@
 //! Runs a vault on an embedded chain (program-test bank with Ballast and the real SPL stake pool)
-//! through one reward epoch and prints what a depositor sees at each step.
+//! through one reward epoch and the leverage loop on the real lending program, and prints what a
+//! depositor sees at each step.
 use ballast::math::valuation::StakePoolRate;
 use ballast_tests::vault::{default_params, SOL};
 use ballast_tests::VaultClient;
@@ -74,4 +75,45 @@ async fn main() {
         );
     }
     println!("\nalice put in 10.000000000 SOL and took out {:.9} SOL", paid as f64 / SOL as f64);
+
+    // The loop: bob's SOL staked, supplied to the lending market, then borrowed against.
+    env.bind_lending(0, 4).await;
+    let allocator = env.v.allocator.pubkey();
+    // 7 more SOL staked: about 75% of the vault's 20 SOL then sits in the lending market
+    // (the cap is 80%), a quarter stays as SOL.
+    env.stake(7 * SOL).await.expect("stake");
+    let lst = env.vault().await.accounting.lst_amount;
+    env.as_allocator(env.lend_supply_ix(&allocator, lst)).await.expect("lend_supply");
+    println!(
+        "\n{:<28} {:>14} {:>12} {:>10} {:>10} {:>18} {:>16}",
+        "loop step", "collateral LST", "debt SOL", "LTV %", "leverage", "borrowed/unhealthy", "free assets SOL"
+    );
+    let mut step = 0;
+    loop {
+        let (assets, position) = env.valuation().await;
+        let health = env.lending_health(None).await;
+        let collateral = position.collateral_lst as f64 / SOL as f64;
+        let debt = position.debt_lamports as f64 / SOL as f64;
+        let equity = assets as f64 / SOL as f64;
+        println!(
+            "{:<28} {:>14.4} {:>12.4} {:>10.2} {:>9.2}x {:>17.1}% {:>16.9}",
+            if step == 0 { "supplied, no debt".to_string() } else { format!("leverage_up #{step}") },
+            collateral,
+            debt,
+            if collateral > 0.0 { 100.0 * debt / collateral } else { 0.0 },
+            (equity + debt) / equity,
+            health.liquidation_proximity_bps().unwrap_or(0) as f64 / 100.0,
+            equity,
+        );
+        // Borrow what keeps the LTV at 60% after the step (the band's top is 65%), within the
+        // market's own limit (85% of the collateral before the step).
+        let to_target = (0.60 * position.collateral_lst as f64 - position.debt_lamports as f64) / 0.40;
+        let market_limit = 0.84 * position.collateral_lst as f64 - position.debt_lamports as f64;
+        let room = to_target.min(market_limit);
+        if step == 4 || room < SOL as f64 / 10.0 {
+            break;
+        }
+        step += 1;
+        env.as_allocator(env.leverage_up_ix(&allocator, room as u64)).await.expect("leverage_up");
+    }
 }

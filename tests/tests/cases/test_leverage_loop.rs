@@ -254,3 +254,21 @@ async fn collateral_comes_back_out() {
     assert_eq!(assets_after, assets_before, "unwinding the position moves no value");
     assert_eq!(env.vault().await.accounting.lst_amount, 16 * SOL);
 }
+
+#[tokio::test]
+async fn a_bound_vault_is_always_valued_with_its_position() {
+    let mut env = looped_vault(default_params()).await;
+    let (bob, bob_shares) = env.depositor(5 * SOL).await;
+    // Leaving out the lending accounts would value the vault without its debt: refused.
+    let mut ix = env.deposit_ix(&bob.pubkey(), &bob_shares, SOL, 0);
+    ix.accounts.truncate(ix.accounts.len() - 3);
+    let before = env.snapshot(&[bob_shares]).await;
+    assert_error(env.chain.send(&[ix], &[&bob]).await, VaultError::LendingAccountsMissing);
+    before.assert_same(&env.snapshot(&[bob_shares]).await);
+    // Passing another account in the obligation's place is refused too.
+    let mut ix = env.deposit_ix(&bob.pubkey(), &bob_shares, SOL, 0);
+    let n = ix.accounts.len();
+    ix.accounts[n - 3] = AccountMeta::new_readonly(env.lending().market.lst.reserve, false);
+    assert_error(env.chain.send(&[ix], &[&bob]).await, VaultError::LendingAccountMismatch);
+    before.assert_same(&env.snapshot(&[bob_shares]).await);
+}
