@@ -13,18 +13,7 @@ use spl_token_lending::instruction as lending_ix;
 use spl_token_lending::math::{Decimal, TryDiv};
 
 async fn looped(sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) -> VaultClient {
-    let mut env = VaultClient::start(default_params()).await;
-    let (alice, alice_shares) = env.depositor(20 * SOL).await;
-    env.deposit(&alice, &alice_shares, 10 * SOL, 0).await.unwrap();
-    env.stake(8 * SOL).await.unwrap();
-    env.bind_lending(sol_min_borrow_rate, sol_optimal_borrow_rate).await;
-    let allocator = env.v.allocator.pubkey();
-    let lst = env.vault().await.accounting.lst_amount;
-    env.as_allocator(env.lend_supply_ix(&allocator, lst)).await.unwrap();
-    for borrow in [4 * SOL, 5 * SOL / 2, 3 * SOL / 2] {
-        env.as_allocator(env.leverage_up_ix(&allocator, borrow)).await.unwrap();
-    }
-    env
+    VaultClient::start_looped(default_params(), sol_min_borrow_rate, sol_optimal_borrow_rate).await
 }
 
 fn legacy_decimal(usd: f64) -> Decimal {

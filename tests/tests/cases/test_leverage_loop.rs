@@ -70,20 +70,8 @@ async fn deleverage_works_without_an_oracle() {
     assert_eq!(env.vault().await.accounting.reserve_lamports, reserve_before - SOL / 2);
 }
 
-/// Loops to 16 LST of collateral against 8 SOL of debt.
 async fn looped_vault(params: ballast::state::RiskParams) -> VaultClient {
-    let mut env = VaultClient::start(params).await;
-    let (alice, alice_shares) = env.depositor(20 * SOL).await;
-    env.deposit(&alice, &alice_shares, 10 * SOL, 0).await.unwrap();
-    env.stake(8 * SOL).await.unwrap();
-    env.bind_lending(0, 4).await;
-    let allocator = env.v.allocator.pubkey();
-    let lst = env.vault().await.accounting.lst_amount;
-    env.as_allocator(env.lend_supply_ix(&allocator, lst)).await.unwrap();
-    for borrow in [4 * SOL, 5 * SOL / 2, 3 * SOL / 2] {
-        env.as_allocator(env.leverage_up_ix(&allocator, borrow)).await.unwrap();
-    }
-    env
+    VaultClient::start_looped(params, 0, 4).await
 }
 
 /// `leverage_up(borrow)` fails with `error` and every vault and lending account is unchanged.

@@ -3,10 +3,12 @@ use anchor_lang::prelude::*;
 use spl_token_lending::state::Reserve;
 
 use crate::adapters::token_lending::{
-    load_obligation, load_reserve, load_state, LendingCpiAccounts, TokenLendingProgram,
+    load_obligation, load_reserve, load_state, LendingCpi, LendingCpiAccounts, TokenLendingProgram,
 };
+use crate::adapters::wsol::token_amount;
 use crate::errors::VaultError;
 use crate::math::health::{lending_health, LendingHealth};
+use crate::math::safe_math::sub;
 use crate::state::LendingBinding;
 
 /// The lending accounts of every instruction that moves the vault's lending position. Keys are
@@ -95,6 +97,38 @@ impl<'info> LendingAccounts<'info> {
             token_program: token_program.clone(),
             vault: vault.clone(),
         }
+    }
+
+    /// LST from `lst_account` into the LST reserve and the cTokens it mints into the obligation:
+    /// refresh, `DepositReserveLiquidity`, refresh, `DepositObligationCollateral`. Checks that
+    /// no cToken stays behind in the vault's collateral account; returns the cTokens deposited.
+    pub fn supply_lst(
+        &self,
+        cpi: &LendingCpi<'_, 'info>,
+        lst_amount: u64,
+        lst_account: &AccountInfo<'info>,
+        vault_seeds: &[&[u8]],
+    ) -> Result<u64> {
+        let ctokens_before = token_amount(&self.collateral_account)?;
+        cpi.refresh_lst_reserve()?;
+        cpi.deposit_reserve_liquidity(
+            lst_amount,
+            lst_account,
+            &self.collateral_account.to_account_info(),
+            &self.lst_reserve_liquidity_supply.to_account_info(),
+            &self.lst_reserve_collateral_mint.to_account_info(),
+            vault_seeds,
+        )?;
+        let ctokens = sub(token_amount(&self.collateral_account)?, ctokens_before)?;
+        cpi.refresh_lst_reserve()?;
+        cpi.deposit_obligation_collateral(
+            ctokens,
+            &self.collateral_account.to_account_info(),
+            &self.lst_reserve_collateral_supply.to_account_info(),
+            vault_seeds,
+        )?;
+        require!(token_amount(&self.collateral_account)? == ctokens_before, VaultError::BalanceMismatch);
+        Ok(ctokens)
     }
 
     /// The vault's lending position as the lending program would value it now.

@@ -4,7 +4,6 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
 use crate::adapters::stake_pool;
-use crate::adapters::wsol::token_amount;
 use crate::errors::VaultError;
 use crate::events::LendingMoved;
 use crate::math::safe_math::{bps_of_floor, sub};
@@ -46,34 +45,12 @@ pub fn handler(ctx: Context<LendSupply>, lst_amount: u64) -> Result<()> {
     let cpi = cpi_accounts.as_cpi();
     let vault_seeds = vault.signer_seeds();
     let collateral_before = accounts.lending.health(&binding, &vault_key)?.collateral_lst;
-    let ctokens_before = token_amount(&accounts.lending.collateral_account)?;
+    accounts.lending.supply_lst(&cpi, lst_amount, &accounts.lst_account.to_account_info(), &vault_seeds)?;
 
-    cpi.refresh_lst_reserve()?;
-    cpi.deposit_reserve_liquidity(
-        lst_amount,
-        &accounts.lst_account.to_account_info(),
-        &accounts.lending.collateral_account.to_account_info(),
-        &accounts.lending.lst_reserve_liquidity_supply.to_account_info(),
-        &accounts.lending.lst_reserve_collateral_mint.to_account_info(),
-        &vault_seeds,
-    )?;
-    let ctokens = sub(token_amount(&accounts.lending.collateral_account)?, ctokens_before)?;
-    cpi.refresh_lst_reserve()?;
-    cpi.deposit_obligation_collateral(
-        ctokens,
-        &accounts.lending.collateral_account.to_account_info(),
-        &accounts.lending.lst_reserve_collateral_supply.to_account_info(),
-        &vault_seeds,
-    )?;
-
-    // The LST left the vault's account, the cTokens sit in the obligation, nothing stayed behind.
+    // The LST left the vault's account and the collateral grew.
     let lst_before = accounts.lst_account.amount;
     accounts.lst_account.reload()?;
-    require!(
-        sub(lst_before, accounts.lst_account.amount)? == lst_amount
-            && token_amount(&accounts.lending.collateral_account)? == ctokens_before,
-        VaultError::BalanceMismatch
-    );
+    require!(sub(lst_before, accounts.lst_account.amount)? == lst_amount, VaultError::BalanceMismatch);
     let health = accounts.lending.health(&binding, &vault_key)?;
     require!(health.collateral_lst >= collateral_before, VaultError::BalanceMismatch);
 

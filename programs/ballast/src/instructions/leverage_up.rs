@@ -131,24 +131,7 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
     require!(lst_received >= min_lst && lst_received > 0, VaultError::StakeDepositShortfall);
 
     // 3. Supply it as collateral.
-    let ctokens_before = token_amount(&accounts.lending.collateral_account)?;
-    cpi.refresh_lst_reserve()?;
-    cpi.deposit_reserve_liquidity(
-        lst_received,
-        &accounts.lst_account.to_account_info(),
-        &accounts.lending.collateral_account.to_account_info(),
-        &accounts.lending.lst_reserve_liquidity_supply.to_account_info(),
-        &accounts.lending.lst_reserve_collateral_mint.to_account_info(),
-        &vault_seeds,
-    )?;
-    let ctokens = sub(token_amount(&accounts.lending.collateral_account)?, ctokens_before)?;
-    cpi.refresh_lst_reserve()?;
-    cpi.deposit_obligation_collateral(
-        ctokens,
-        &accounts.lending.collateral_account.to_account_info(),
-        &accounts.lending.lst_reserve_collateral_supply.to_account_info(),
-        &vault_seeds,
-    )?;
+    accounts.lending.supply_lst(&cpi, lst_received, &accounts.lst_account.to_account_info(), &vault_seeds)?;
     accounts.lst_account.reload()?;
     require!(accounts.lst_account.amount == lst_before, VaultError::BalanceMismatch);
 
