@@ -444,6 +444,29 @@ impl VaultClient {
     /// A lending market (LST reserve LTV 85% / threshold 90%; SOL reserve with the given borrow
     /// rate curve) holding 1,000 SOL and 100 LST of liquidity, bound to the vault.
     pub async fn bind_lending(&mut self, sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) {
+        let (market, obligation) = self.create_lending_market(sol_min_borrow_rate, sol_optimal_borrow_rate).await;
+        let admin = self.v.admin.insecure_clone();
+        let ix = self.bind_lending_ix(&admin.pubkey(), &market, &market.lst.reserve, &market.sol.reserve, &obligation);
+        self.chain.send_ok(&[ix], &[&admin]).await;
+        self.lending = Some(LendingSetup {
+            market,
+            obligation,
+            collateral_account: vault_pda(seeds::COLLATERAL_ACCOUNT, &self.v.vault),
+            wsol_account: vault_pda(seeds::WSOL_ACCOUNT, &self.v.vault),
+            sol_usd_update: Pubkey::new_unique(),
+            lst_usd_update: Pubkey::new_unique(),
+            conf_raw: 0,
+        });
+        self.sync_prices().await;
+    }
+
+    /// A market with its reserves, and a fresh account (owned by the lending program) for the
+    /// vault's obligation.
+    pub async fn create_lending_market(
+        &mut self,
+        sol_min_borrow_rate: u8,
+        sol_optimal_borrow_rate: u8,
+    ) -> (LendingFixture, Pubkey) {
         use solana_program::program_pack::Pack;
         let owner = self.chain.funded_keypair(2_000 * SOL).await;
         // The market owner's LST for the reserve's initial liquidity, from the pool itself.
@@ -493,23 +516,32 @@ impl VaultClient {
                 &[&obligation],
             )
             .await;
-        let collateral_account = vault_pda(seeds::COLLATERAL_ACCOUNT, &self.v.vault);
-        let wsol_account = vault_pda(seeds::WSOL_ACCOUNT, &self.v.vault);
-        let ix = Instruction {
+        (market, obligation.pubkey())
+    }
+
+    pub fn bind_lending_ix(
+        &self,
+        admin: &Pubkey,
+        market: &LendingFixture,
+        lst_reserve: &Pubkey,
+        sol_reserve: &Pubkey,
+        obligation: &Pubkey,
+    ) -> Instruction {
+        Instruction {
             program_id: ballast::ID,
             accounts: ballast::accounts::BindLending {
-                admin: self.v.admin.pubkey(),
-                payer: payer.pubkey(),
+                admin: *admin,
+                payer: self.chain.ctx.payer.pubkey(),
                 vault: self.v.vault,
                 lending_program: spl_token_lending::id(),
                 lending_market: market.market,
-                lst_reserve: market.lst.reserve,
-                sol_reserve: market.sol.reserve,
-                obligation: obligation.pubkey(),
+                lst_reserve: *lst_reserve,
+                sol_reserve: *sol_reserve,
+                obligation: *obligation,
                 collateral_mint: market.lst.collateral_mint,
-                collateral_account,
+                collateral_account: vault_pda(seeds::COLLATERAL_ACCOUNT, &self.v.vault),
                 native_mint: spl_token::native_mint::id(),
-                wsol_account,
+                wsol_account: vault_pda(seeds::WSOL_ACCOUNT, &self.v.vault),
                 clock: solana_program::sysvar::clock::id(),
                 rent: solana_program::sysvar::rent::id(),
                 token_program: spl_token::id(),
@@ -517,19 +549,7 @@ impl VaultClient {
             }
             .to_account_metas(None),
             data: ballast::instruction::BindLending {}.data(),
-        };
-        let admin = self.v.admin.insecure_clone();
-        self.chain.send_ok(&[ix], &[&admin]).await;
-        self.lending = Some(LendingSetup {
-            market,
-            obligation: obligation.pubkey(),
-            collateral_account,
-            wsol_account,
-            sol_usd_update: Pubkey::new_unique(),
-            lst_usd_update: Pubkey::new_unique(),
-            conf_raw: 0,
-        });
-        self.sync_prices().await;
+        }
     }
 
     /// A vault with 10.01 SOL of assets looped on a fresh market: 8 SOL staked and supplied,

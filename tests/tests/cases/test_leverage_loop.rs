@@ -260,3 +260,36 @@ async fn a_bound_vault_is_always_valued_with_its_position() {
     assert_error(env.chain.send(&[ix], &[&bob]).await, VaultError::LendingAccountMismatch);
     before.assert_same(&env.snapshot(&[bob_shares]).await);
 }
+
+#[tokio::test]
+async fn binding_a_lending_market_is_the_admins_and_checked() {
+    let mut params = default_params();
+    // A trigger at 92% would let the market liquidate (at 90%) before anyone may unwind.
+    params.unwind_trigger_ltv_bps = 9_200;
+    params.max_leverage_bps = 30_000;
+    let mut env = VaultClient::start(params).await;
+    let (market, obligation) = env.create_lending_market(0, 4).await;
+    let (lst, sol) = (market.lst.reserve, market.sol.reserve);
+    let admin = env.v.admin.insecure_clone();
+    let stranger = env.chain.funded_keypair(SOL).await;
+
+    let cases = [
+        (env.bind_lending_ix(&stranger.pubkey(), &market, &lst, &sol, &obligation), &stranger, VaultError::NotAdmin),
+        (
+            env.bind_lending_ix(&admin.pubkey(), &market, &sol, &lst, &obligation),
+            &admin,
+            VaultError::LendingReserveMintMismatch,
+        ),
+        (
+            env.bind_lending_ix(&admin.pubkey(), &market, &lst, &sol, &obligation),
+            &admin,
+            VaultError::TriggerAboveLiquidationThreshold,
+        ),
+    ];
+    for (ix, signer, error) in cases {
+        let before = env.snapshot(&[obligation]).await;
+        assert_error(env.chain.send(&[ix], &[signer]).await, error);
+        before.assert_same(&env.snapshot(&[obligation]).await);
+    }
+    assert!(env.vault().await.lending.is_none());
+}
