@@ -552,10 +552,9 @@ impl VaultClient {
         }
     }
 
-    /// A vault with 10.01 SOL of assets looped on a fresh market: 8 SOL staked and supplied,
-    /// then three `leverage_up` steps (4, 2.5, 1.5 SOL) to 16 LST of collateral against 8 SOL
-    /// of debt (LTV 50%, 1.8x).
-    pub async fn start_looped(params: RiskParams, sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) -> Self {
+    /// A vault with 10.01 SOL of assets, 8 SOL of it staked and supplied as collateral on a
+    /// fresh market (the default caps: at most 80% of assets in the market, 10% kept as SOL).
+    pub async fn start_supplied(params: RiskParams, sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) -> Self {
         let mut env = Self::start(params).await;
         let (alice, alice_shares) = env.depositor(20 * SOL).await;
         env.deposit(&alice, &alice_shares, 10 * SOL, 0).await.unwrap();
@@ -564,6 +563,14 @@ impl VaultClient {
         let allocator = env.v.allocator.pubkey();
         let lst = env.vault().await.accounting.lst_amount;
         env.as_allocator(env.lend_supply_ix(&allocator, lst)).await.unwrap();
+        env
+    }
+
+    /// `start_supplied`, then three `leverage_up` steps (4, 2.5, 1.5 SOL) to 16 LST of
+    /// collateral against 8 SOL of debt (LTV 50%, 1.8x).
+    pub async fn start_looped(params: RiskParams, sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) -> Self {
+        let mut env = Self::start_supplied(params, sol_min_borrow_rate, sol_optimal_borrow_rate).await;
+        let allocator = env.v.allocator.pubkey();
         for borrow in [4 * SOL, 5 * SOL / 2, 3 * SOL / 2] {
             env.as_allocator(env.leverage_up_ix(&allocator, borrow)).await.unwrap();
         }

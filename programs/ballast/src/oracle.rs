@@ -86,6 +86,26 @@ fn scale(raw: u64, exponent: i32) -> Result<U64F64> {
     }
 }
 
+/// The gate of every risk-adding action: both feeds validated, the market LST/SOL price within
+/// `max_depeg_bps` of the stake-pool rate. Returns the SOL-per-LST price collateral is valued at
+/// for the action's LTV check: the lower of the stake-pool rate and the market's
+/// confidence-adjusted low.
+pub fn risk_adding_collateral_price(
+    sol_usd_info: &AccountInfo,
+    lst_usd_info: &AccountInfo,
+    vault: &crate::state::Vault,
+    rate: &crate::math::valuation::StakePoolRate,
+) -> Result<U64F64> {
+    use crate::math::market::{check_depeg, conservative_sol_per_lst, lst_sol_price};
+    let params = &vault.risk_params;
+    let stake_rate = rate.sol_per_lst()?;
+    let sol_usd = risk_adding_price(sol_usd_info, &vault.sol_usd_feed_id, params)?;
+    let lst_usd = risk_adding_price(lst_usd_info, &vault.lst_usd_feed_id, params)?;
+    let market = lst_sol_price(&lst_usd, &sol_usd)?;
+    check_depeg(&market, stake_rate, params.max_depeg_bps)?;
+    Ok(conservative_sol_per_lst(&market, stake_rate))
+}
+
 /// Loads and validates one feed for a risk-adding action.
 pub fn risk_adding_price(info: &AccountInfo, feed_id: &[u8; 32], params: &RiskParams) -> Result<OraclePrice> {
     let now_unix = Clock::get()?.unix_timestamp;

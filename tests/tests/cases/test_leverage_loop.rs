@@ -10,18 +10,8 @@ use solana_program::instruction::AccountMeta;
 use solana_program::pubkey::Pubkey;
 use solana_sdk::signature::Signer;
 
-/// A vault holding 10 SOL of deposits, 8 of them staked and supplied as collateral (the
-/// default caps: at most 80% of assets in the lending market, at least 10% kept as SOL).
 async fn supplied_vault(sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) -> VaultClient {
-    let mut env = VaultClient::start(default_params()).await;
-    let (alice, alice_shares) = env.depositor(20 * SOL).await;
-    env.deposit(&alice, &alice_shares, 10 * SOL, 0).await.unwrap();
-    env.stake(8 * SOL).await.unwrap();
-    env.bind_lending(sol_min_borrow_rate, sol_optimal_borrow_rate).await;
-    let allocator = env.v.allocator.pubkey();
-    let lst = env.vault().await.accounting.lst_amount;
-    env.as_allocator(env.lend_supply_ix(&allocator, lst)).await.unwrap();
-    env
+    VaultClient::start_supplied(default_params(), sol_min_borrow_rate, sol_optimal_borrow_rate).await
 }
 
 #[tokio::test]

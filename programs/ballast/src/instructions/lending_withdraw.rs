@@ -10,7 +10,6 @@ use crate::adapters::wsol::token_amount;
 use crate::errors::VaultError;
 use crate::events::LendingMoved;
 use crate::math::health::conservative_ltv_bps_ceil;
-use crate::math::market::{check_depeg, conservative_sol_per_lst, lst_sol_price};
 use crate::math::safe_math::{add, sub};
 use crate::math::valuation::LendingPosition;
 use crate::oracle;
@@ -59,12 +58,7 @@ pub fn handler(ctx: Context<LendWithdraw>, ctokens: u64) -> Result<()> {
     // With debt, withdrawing collateral adds risk: prices are needed before anything moves.
     let collateral_sol_per_lst = if has_debt {
         vault.require_not_paused()?;
-        let stake_rate = rate.sol_per_lst()?;
-        let sol_usd = oracle::risk_adding_price(&accounts.sol_usd_price, &vault.sol_usd_feed_id, &params)?;
-        let lst_usd = oracle::risk_adding_price(&accounts.lst_usd_price, &vault.lst_usd_feed_id, &params)?;
-        let market = lst_sol_price(&lst_usd, &sol_usd)?;
-        check_depeg(&market, stake_rate, params.max_depeg_bps)?;
-        Some(conservative_sol_per_lst(&market, stake_rate))
+        Some(oracle::risk_adding_collateral_price(&accounts.sol_usd_price, &accounts.lst_usd_price, vault, &rate)?)
     } else {
         None
     };

@@ -12,7 +12,6 @@ use crate::constants::seeds;
 use crate::errors::VaultError;
 use crate::events::LendingMoved;
 use crate::math::health::{conservative_ltv_bps_ceil, leverage_bps_ceil};
-use crate::math::market::{check_depeg, conservative_sol_per_lst, lst_sol_price};
 use crate::math::safe_math::{add, bps_of_floor, sub};
 use crate::math::valuation::LendingPosition;
 use crate::oracle;
@@ -69,12 +68,8 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
 
     // Prices first: nothing moves unless both feeds pass every check.
     let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
-    let stake_rate = rate.sol_per_lst()?;
-    let sol_usd = oracle::risk_adding_price(&accounts.sol_usd_price, &vault.sol_usd_feed_id, &params)?;
-    let lst_usd = oracle::risk_adding_price(&accounts.lst_usd_price, &vault.lst_usd_feed_id, &params)?;
-    let market = lst_sol_price(&lst_usd, &sol_usd)?;
-    check_depeg(&market, stake_rate, params.max_depeg_bps)?;
-    let collateral_sol_per_lst = conservative_sol_per_lst(&market, stake_rate);
+    let collateral_sol_per_lst =
+        oracle::risk_adding_collateral_price(&accounts.sol_usd_price, &accounts.lst_usd_price, vault, &rate)?;
 
     let vault_info = vault.to_account_info();
     let token_info = accounts.token_program.to_account_info();
