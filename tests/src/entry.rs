@@ -15,8 +15,8 @@ fn ballast_entry<'a, 'b>(program_id: &Pubkey, accounts: &'a [AccountInfo<'b>], d
     ballast::entry(program_id, accounts, data)
 }
 
-/// A bank with Ballast, spl-stake-pool and spl-token-lending compiled natively; spl-token and
-/// the stake program come with program-test.
+/// A bank with Ballast, spl-stake-pool, spl-token-lending and spl-token-swap compiled natively;
+/// spl-token and the stake program come with program-test.
 pub fn program_test() -> ProgramTest {
     let mut pt = ProgramTest::new("ballast", ballast::ID, processor!(ballast_entry));
     pt.add_program("spl_stake_pool", spl_stake_pool::id(), processor!(spl_stake_pool::processor::Processor::process));
@@ -25,6 +25,7 @@ pub fn program_test() -> ProgramTest {
         spl_token_lending::id(),
         processor!(spl_token_lending::processor::process_instruction),
     );
+    pt.add_program("spl_token_swap", spl_token_swap::id(), processor!(spl_token_swap::processor::Processor::process));
     pt.prefer_bpf(false);
     pt
 }

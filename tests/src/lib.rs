@@ -9,6 +9,7 @@ pub mod lending;
 pub mod oracle;
 pub mod snapshot;
 pub mod stake_pool;
+pub mod swap;
 pub mod vault;
 
 pub use chain::{Chain, TxResult};

@@ -470,21 +470,7 @@ impl VaultClient {
         use solana_program::program_pack::Pack;
         let owner = self.chain.funded_keypair(2_000 * SOL).await;
         // The market owner's LST for the reserve's initial liquidity, from the pool itself.
-        let owner_lst = self.chain.token_account(&self.pool.pool_mint.clone(), &owner.pubkey()).await;
-        let ix = spl_stake_pool::instruction::deposit_sol(
-            &spl_stake_pool::id(),
-            &self.pool.stake_pool,
-            &self.pool.withdraw_authority,
-            &self.pool.reserve_stake,
-            &owner.pubkey(),
-            &owner_lst,
-            &self.pool.manager_fee_account,
-            &owner_lst,
-            &self.pool.pool_mint,
-            &spl_token::id(),
-            100 * SOL,
-        );
-        self.chain.send_ok(&[ix], &[&owner]).await;
+        let owner_lst = self.lst_for(&owner, 100 * SOL).await;
         let lst_liquidity = self.chain.token_balance(&owner_lst).await;
         let rate = self.pool_rate().await;
         let market = LendingFixture::create(
@@ -575,6 +561,26 @@ impl VaultClient {
             env.as_allocator(env.leverage_up_ix(&allocator, borrow)).await.unwrap();
         }
         env
+    }
+
+    /// A new LST account of `owner` holding what `DepositSol` of `lamports` (from `owner`) mints.
+    pub async fn lst_for(&mut self, owner: &Keypair, lamports: u64) -> Pubkey {
+        let account = self.chain.token_account(&self.pool.pool_mint.clone(), &owner.pubkey()).await;
+        let ix = spl_stake_pool::instruction::deposit_sol(
+            &spl_stake_pool::id(),
+            &self.pool.stake_pool,
+            &self.pool.withdraw_authority,
+            &self.pool.reserve_stake,
+            &owner.pubkey(),
+            &account,
+            &self.pool.manager_fee_account,
+            &account,
+            &self.pool.pool_mint,
+            &spl_token::id(),
+            lamports,
+        );
+        self.chain.send_ok(&[ix], &[owner]).await;
+        account
     }
 
     pub fn lending(&self) -> &LendingSetup {

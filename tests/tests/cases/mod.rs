@@ -5,3 +5,4 @@ mod test_lifecycle;
 mod test_property_sequences;
 mod test_rejections;
 mod test_share_fairness;
+mod test_swap_pool;
