@@ -133,6 +133,37 @@ impl Chain {
     }
 }
 
+impl Chain {
+    /// Creates an spl-token mint with no freeze authority.
+    pub async fn mint(&mut self, authority: &Pubkey, decimals: u8) -> Pubkey {
+        let mint = Keypair::new();
+        let payer = self.payer();
+        let rent = self.ctx.banks_client.get_rent().await.unwrap();
+        let len = spl_token::state::Mint::LEN;
+        let ixs = [
+            system_instruction::create_account(
+                &payer.pubkey(),
+                &mint.pubkey(),
+                rent.minimum_balance(len),
+                len as u64,
+                &spl_token::id(),
+            ),
+            spl_token::instruction::initialize_mint2(&spl_token::id(), &mint.pubkey(), authority, None, decimals)
+                .unwrap(),
+        ];
+        self.send_ok(&ixs, &[&mint]).await;
+        mint.pubkey()
+    }
+
+    /// A wrapped-SOL account of `owner` holding `lamports` (funded by the payer).
+    pub async fn wsol_account(&mut self, owner: &Pubkey, lamports: u64) -> Pubkey {
+        let account = self.token_account(&spl_token::native_mint::id(), owner).await;
+        self.airdrop(&account, lamports).await;
+        self.send_ok(&[spl_token::instruction::sync_native(&spl_token::id(), &account).unwrap()], &[]).await;
+        account
+    }
+}
+
 /// The Anchor error code a failed transaction carries, if it is a custom program error.
 pub fn custom_error(result: &TxResult) -> Option<u32> {
     use solana_program::instruction::InstructionError;

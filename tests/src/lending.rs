@@ -106,9 +106,7 @@ impl LendingFixture {
         let market_authority = Pubkey::find_program_address(&[market.pubkey().as_ref()], &spl_token_lending::id()).0;
 
         // SOL liquidity arrives as wrapped SOL.
-        let wsol = chain.token_account(&spl_token::native_mint::id(), &owner.pubkey()).await;
-        chain.airdrop(&wsol, sol_liquidity_lamports).await;
-        chain.send_ok(&[spl_token::instruction::sync_native(&spl_token::id(), &wsol).unwrap()], &[]).await;
+        let wsol = chain.wsol_account(&owner.pubkey(), sol_liquidity_lamports).await;
 
         let lst = create_reserve(
             chain,

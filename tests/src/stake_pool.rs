@@ -32,37 +32,14 @@ impl StakePoolFixture {
         let stake_pool = Keypair::new();
         let validator_list = Keypair::new();
         let reserve_stake = Keypair::new();
-        let pool_mint = Keypair::new();
         let manager = Keypair::new();
         let (withdraw_authority, _) =
             find_withdraw_authority_program_address(&spl_stake_pool::id(), &stake_pool.pubkey());
         let rent = chain.ctx.banks_client.get_rent().await.unwrap();
 
         // Pool mint: 9 decimals, minted by the withdraw authority, no freeze authority.
-        let mint_len = spl_token::state::Mint::LEN;
-        chain
-            .send_ok(
-                &[
-                    system_instruction::create_account(
-                        &payer.pubkey(),
-                        &pool_mint.pubkey(),
-                        rent.minimum_balance(mint_len),
-                        mint_len as u64,
-                        &spl_token::id(),
-                    ),
-                    spl_token::instruction::initialize_mint2(
-                        &spl_token::id(),
-                        &pool_mint.pubkey(),
-                        &withdraw_authority,
-                        None,
-                        9,
-                    )
-                    .unwrap(),
-                ],
-                &[&pool_mint],
-            )
-            .await;
-        let manager_fee_account = chain.token_account(&pool_mint.pubkey(), &manager.pubkey()).await;
+        let pool_mint = chain.mint(&withdraw_authority, 9).await;
+        let manager_fee_account = chain.token_account(&pool_mint, &manager.pubkey()).await;
 
         // Reserve stake: initialised, staker = withdrawer = the pool's withdraw authority.
         let stake_len = std::mem::size_of::<stake::state::StakeStateV2>();
@@ -108,7 +85,7 @@ impl StakePoolFixture {
                         &withdraw_authority,
                         &validator_list.pubkey(),
                         &reserve_stake.pubkey(),
-                        &pool_mint.pubkey(),
+                        &pool_mint,
                         &manager_fee_account,
                         &spl_token::id(),
                         None,
@@ -127,7 +104,7 @@ impl StakePoolFixture {
             stake_pool: stake_pool.pubkey(),
             validator_list: validator_list.pubkey(),
             reserve_stake: reserve_stake.pubkey(),
-            pool_mint: pool_mint.pubkey(),
+            pool_mint,
             manager_fee_account,
             withdraw_authority,
             manager,
@@ -170,5 +147,3 @@ impl StakePoolFixture {
         chain.send(&[ix], &[&self.manager]).await
     }
 }
-
-use solana_program::program_pack::Pack;

@@ -2,7 +2,7 @@
 //! Seeded by a liquidity provider; an arbitrary trader can push the price either way.
 use std::sync::Arc;
 
-use solana_program::{program_pack::Pack, pubkey::Pubkey, system_instruction};
+use solana_program::{pubkey::Pubkey, system_instruction};
 use solana_sdk::signature::{Keypair, Signer};
 use spl_token_swap::curve::{base::CurveType, base::SwapCurve, fees::Fees, stable::StableCurve};
 use spl_token_swap::instruction as swap_ix;
@@ -52,7 +52,7 @@ impl SwapPoolFixture {
         let swap = Keypair::new();
         let authority = Pubkey::find_program_address(&[swap.pubkey().as_ref()], &spl_token_swap::id()).0;
         let token_lst = chain.token_account(&lst_mint, &authority).await;
-        let token_wsol = chain.token_account(&spl_token::native_mint::id(), &authority).await;
+        let token_wsol = chain.wsol_account(&authority, lamports).await;
         chain
             .send_ok(
                 &[spl_token::instruction::transfer(
@@ -67,35 +67,10 @@ impl SwapPoolFixture {
                 &[provider],
             )
             .await;
-        chain.airdrop(&token_wsol, lamports).await;
-        chain.send_ok(&[spl_token::instruction::sync_native(&spl_token::id(), &token_wsol).unwrap()], &[]).await;
 
-        let pool_mint = Keypair::new();
-        let mint_len = spl_token::state::Mint::LEN;
-        chain
-            .send_ok(
-                &[
-                    system_instruction::create_account(
-                        &payer.pubkey(),
-                        &pool_mint.pubkey(),
-                        rent.minimum_balance(mint_len),
-                        mint_len as u64,
-                        &spl_token::id(),
-                    ),
-                    spl_token::instruction::initialize_mint2(
-                        &spl_token::id(),
-                        &pool_mint.pubkey(),
-                        &authority,
-                        None,
-                        9,
-                    )
-                    .unwrap(),
-                ],
-                &[&pool_mint],
-            )
-            .await;
-        let fee_account = chain.token_account(&pool_mint.pubkey(), &payer.pubkey()).await;
-        let provider_pool_tokens = chain.token_account(&pool_mint.pubkey(), &provider.pubkey()).await;
+        let pool_mint = chain.mint(&authority, 9).await;
+        let fee_account = chain.token_account(&pool_mint, &payer.pubkey()).await;
+        let provider_pool_tokens = chain.token_account(&pool_mint, &provider.pubkey()).await;
 
         let swap_len = spl_token_swap::state::SwapVersion::LATEST_LEN;
         let curve = SwapCurve { curve_type: CurveType::Stable, calculator: Arc::new(StableCurve { amp }) };
@@ -116,7 +91,7 @@ impl SwapPoolFixture {
                         &authority,
                         &token_lst,
                         &token_wsol,
-                        &pool_mint.pubkey(),
+                        &pool_mint,
                         &fee_account,
                         &provider_pool_tokens,
                         stable_fees(),
@@ -127,15 +102,7 @@ impl SwapPoolFixture {
                 &[&swap],
             )
             .await;
-        let fixture = Self {
-            swap: swap.pubkey(),
-            authority,
-            token_lst,
-            token_wsol,
-            pool_mint: pool_mint.pubkey(),
-            fee_account,
-            lst_mint,
-        };
+        let fixture = Self { swap: swap.pubkey(), authority, token_lst, token_wsol, pool_mint, fee_account, lst_mint };
         (fixture, provider_pool_tokens)
     }
 

@@ -35,9 +35,7 @@ async fn refresh_on_chain(env: &mut VaultClient) {
 /// A third party tries to liquidate 1 SOL of the vault's debt.
 async fn try_liquidate(env: &mut VaultClient) -> bool {
     let liquidator = env.chain.funded_keypair(5 * SOL).await;
-    let wsol = env.chain.token_account(&spl_token::native_mint::id(), &liquidator.pubkey()).await;
-    env.chain.airdrop(&wsol, 2 * SOL).await;
-    env.chain.send_ok(&[spl_token::instruction::sync_native(&spl_token::id(), &wsol).unwrap()], &[]).await;
+    let wsol = env.chain.wsol_account(&liquidator.pubkey(), 2 * SOL).await;
     let collateral_mint = env.lending().market.lst.collateral_mint;
     let ctokens = env.chain.token_account(&collateral_mint, &liquidator.pubkey()).await;
     let l = env.lending();

@@ -84,22 +84,22 @@ pub fn position(vault: &Vault, vault_key: &Pubkey, remaining: &[AccountInfo]) ->
 
 /// The lending accounts a vault instruction CPIs with. All writable ones are checked against the
 /// binding or the reserves' own records before any CPI; the lending program checks the rest.
-pub struct LendingCpi<'a, 'info> {
-    pub program: &'a AccountInfo<'info>,
-    pub market: &'a AccountInfo<'info>,
-    pub market_authority: &'a AccountInfo<'info>,
-    pub obligation: &'a AccountInfo<'info>,
-    pub lst_reserve: &'a AccountInfo<'info>,
-    pub lst_reserve_oracle: &'a AccountInfo<'info>,
-    pub sol_reserve: &'a AccountInfo<'info>,
-    pub sol_reserve_oracle: &'a AccountInfo<'info>,
-    pub clock: &'a AccountInfo<'info>,
-    pub token_program: &'a AccountInfo<'info>,
+pub struct LendingCpi<'info> {
+    pub program: AccountInfo<'info>,
+    pub market: AccountInfo<'info>,
+    pub market_authority: AccountInfo<'info>,
+    pub obligation: AccountInfo<'info>,
+    pub lst_reserve: AccountInfo<'info>,
+    pub lst_reserve_oracle: AccountInfo<'info>,
+    pub sol_reserve: AccountInfo<'info>,
+    pub sol_reserve_oracle: AccountInfo<'info>,
+    pub clock: AccountInfo<'info>,
+    pub token_program: AccountInfo<'info>,
     /// The vault PDA: obligation owner and transfer authority.
-    pub vault: &'a AccountInfo<'info>,
+    pub vault: AccountInfo<'info>,
 }
 
-impl<'info> LendingCpi<'_, 'info> {
+impl<'info> LendingCpi<'info> {
     fn invoke(&self, ix: &Instruction, extra: &[&AccountInfo<'info>], vault_seeds: &[&[u8]]) -> Result<()> {
         require_keys_eq!(*self.program.key, spl_token_lending::id(), ErrorCode::InvalidProgramId);
         let mut infos: Vec<AccountInfo<'info>> = vec![
@@ -296,39 +296,6 @@ impl<'info> LendingCpi<'_, 'info> {
             *self.vault.key,
         );
         self.invoke(&ix, &[wsol_account, reserve_liquidity_supply], vault_seeds)
-    }
-}
-
-/// Owned account infos for `LendingCpi`.
-pub struct LendingCpiAccounts<'info> {
-    pub program: AccountInfo<'info>,
-    pub market: AccountInfo<'info>,
-    pub market_authority: AccountInfo<'info>,
-    pub obligation: AccountInfo<'info>,
-    pub lst_reserve: AccountInfo<'info>,
-    pub lst_reserve_oracle: AccountInfo<'info>,
-    pub sol_reserve: AccountInfo<'info>,
-    pub sol_reserve_oracle: AccountInfo<'info>,
-    pub clock: AccountInfo<'info>,
-    pub token_program: AccountInfo<'info>,
-    pub vault: AccountInfo<'info>,
-}
-
-impl<'info> LendingCpiAccounts<'info> {
-    pub fn as_cpi(&self) -> LendingCpi<'_, 'info> {
-        LendingCpi {
-            program: &self.program,
-            market: &self.market,
-            market_authority: &self.market_authority,
-            obligation: &self.obligation,
-            lst_reserve: &self.lst_reserve,
-            lst_reserve_oracle: &self.lst_reserve_oracle,
-            sol_reserve: &self.sol_reserve,
-            sol_reserve_oracle: &self.sol_reserve_oracle,
-            clock: &self.clock,
-            token_program: &self.token_program,
-            vault: &self.vault,
-        }
     }
 }
 

@@ -2,9 +2,7 @@
 use anchor_lang::prelude::*;
 use spl_token_lending::state::Reserve;
 
-use crate::adapters::token_lending::{
-    load_obligation, load_reserve, load_state, LendingCpi, LendingCpiAccounts, TokenLendingProgram,
-};
+use crate::adapters::token_lending::{load_obligation, load_reserve, load_state, LendingCpi, TokenLendingProgram};
 use crate::adapters::wsol::token_amount;
 use crate::errors::VaultError;
 use crate::math::health::{lending_health, LendingHealth};
@@ -79,12 +77,8 @@ impl<'info> LendingAccounts<'info> {
         Ok((lst, sol))
     }
 
-    pub fn cpi<'a>(
-        &'a self,
-        vault: &'a AccountInfo<'info>,
-        token_program: &'a AccountInfo<'info>,
-    ) -> LendingCpiAccounts<'info> {
-        LendingCpiAccounts {
+    pub fn cpi(&self, vault: &AccountInfo<'info>, token_program: &AccountInfo<'info>) -> LendingCpi<'info> {
+        LendingCpi {
             program: self.lending_program.to_account_info(),
             market: self.lending_market.to_account_info(),
             market_authority: self.lending_market_authority.to_account_info(),
@@ -104,7 +98,7 @@ impl<'info> LendingAccounts<'info> {
     /// no cToken stays behind in the vault's collateral account; returns the cTokens deposited.
     pub fn supply_lst(
         &self,
-        cpi: &LendingCpi<'_, 'info>,
+        cpi: &LendingCpi<'info>,
         lst_amount: u64,
         lst_account: &AccountInfo<'info>,
         vault_seeds: &[&[u8]],

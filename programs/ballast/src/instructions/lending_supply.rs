@@ -41,8 +41,7 @@ pub fn handler(ctx: Context<LendSupply>, lst_amount: u64) -> Result<()> {
 
     let vault_info = vault.to_account_info();
     let token_info = accounts.token_program.to_account_info();
-    let cpi_accounts = accounts.lending.cpi(&vault_info, &token_info);
-    let cpi = cpi_accounts.as_cpi();
+    let cpi = accounts.lending.cpi(&vault_info, &token_info);
     let vault_seeds = vault.signer_seeds();
     let collateral_before = accounts.lending.health(&binding, &vault_key)?.collateral_lst;
     accounts.lending.supply_lst(&cpi, lst_amount, &accounts.lst_account.to_account_info(), &vault_seeds)?;
