@@ -1,13 +1,12 @@
 //! The lending accounts shared by every instruction that moves the vault's lending position.
 use anchor_lang::prelude::*;
-use spl_token_lending::state::Reserve;
 
 use crate::adapters::token_lending::{load_obligation, load_reserve, load_state, LendingCpi, TokenLendingProgram};
 use crate::adapters::wsol::token_amount;
 use crate::errors::VaultError;
 use crate::math::health::{lending_health, LendingHealth};
 use crate::math::safe_math::sub;
-use crate::state::LendingBinding;
+use crate::state::{LendingBinding, Vault};
 
 /// The lending accounts of every instruction that moves the vault's lending position. Keys are
 /// checked against the vault's binding and the reserves' own records in `validate`.
@@ -59,11 +58,14 @@ pub struct LendingAccounts<'info> {
 
 impl<'info> LendingAccounts<'info> {
     /// Every account against the binding or the reserve that names it. Returns the reserves.
-    pub fn validate(&self, binding: &LendingBinding, vault: &Pubkey) -> Result<(Reserve, Reserve)> {
+    /// The vault's binding, after checking every account against it. Errors if the vault has
+    /// no lending market.
+    pub fn validate(&self, vault: &Vault, vault_key: &Pubkey) -> Result<LendingBinding> {
+        let binding = vault.require_lending()?;
         require_keys_eq!(self.lending_market.key(), binding.market, VaultError::LendingAccountMismatch);
         require_keys_eq!(self.collateral_account.key(), binding.collateral_account, VaultError::LendingAccountMismatch);
         require_keys_eq!(self.wsol_account.key(), binding.wsol_account, VaultError::LendingAccountMismatch);
-        load_obligation(&self.obligation, binding, vault)?;
+        load_obligation(&self.obligation, binding, vault_key)?;
         let lst = load_reserve(&self.lst_reserve, &binding.lst_reserve, &binding.market)?;
         let sol = load_reserve(&self.sol_reserve, &binding.sol_reserve, &binding.market)?;
         let matches = self.lst_reserve_oracle.key() == lst.liquidity.oracle_pubkey
@@ -74,7 +76,7 @@ impl<'info> LendingAccounts<'info> {
             && self.sol_reserve_liquidity_supply.key() == sol.liquidity.supply_pubkey
             && self.sol_reserve_fee_receiver.key() == sol.liquidity.fee_receiver;
         require!(matches, VaultError::LendingAccountMismatch);
-        Ok((lst, sol))
+        Ok(*binding)
     }
 
     pub fn cpi(&self, vault: &AccountInfo<'info>, token_program: &AccountInfo<'info>) -> LendingCpi<'info> {

@@ -34,8 +34,7 @@ pub fn handler(ctx: Context<LendSupply>, lst_amount: u64) -> Result<()> {
     vault.require_not_paused()?;
     require!(lst_amount > 0, VaultError::ZeroAmount);
     require!(lst_amount <= vault.accounting.lst_amount, VaultError::InsufficientReserve);
-    let binding = *vault.require_lending()?;
-    accounts.lending.validate(&binding, &vault_key)?;
+    let binding = accounts.lending.validate(vault, &vault_key)?;
     let now_unix = Clock::get()?.unix_timestamp;
     let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
 

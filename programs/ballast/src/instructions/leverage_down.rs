@@ -36,8 +36,7 @@ pub fn handler(ctx: Context<Deleverage>, repay_lamports: u64) -> Result<()> {
     let vault = &accounts.vault;
     vault.require_allocator(accounts.allocator.key)?;
     require!(repay_lamports > 0, VaultError::ZeroAmount);
-    let binding = *vault.require_lending()?;
-    accounts.lending.validate(&binding, &vault_key)?;
+    let binding = accounts.lending.validate(vault, &vault_key)?;
     let now_unix = Clock::get()?.unix_timestamp;
     let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
 

@@ -61,8 +61,7 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
     vault.require_allocator(accounts.allocator.key)?;
     vault.require_not_paused()?;
     require!(borrow_lamports > 0, VaultError::ZeroAmount);
-    let binding = *vault.require_lending()?;
-    accounts.lending.validate(&binding, &vault_key)?;
+    let binding = accounts.lending.validate(vault, &vault_key)?;
     let params = vault.risk_params;
     let now_unix = Clock::get()?.unix_timestamp;
 
