@@ -11,6 +11,7 @@ pub mod snapshot;
 pub mod stake_pool;
 pub mod swap;
 pub mod vault;
+pub mod vault_pool;
 
 pub use chain::{Chain, TxResult};
 pub use stake_pool::StakePoolFixture;

@@ -130,6 +130,7 @@ pub struct VaultClient {
     pub pool: StakePoolFixture,
     pub v: VaultFixture,
     pub lending: Option<LendingSetup>,
+    pub swap: Option<crate::vault_pool::PoolSetup>,
 }
 
 /// The vault's lending market and the Pyth receiver accounts the vault reads.
@@ -154,7 +155,7 @@ impl VaultClient {
         let ix = v.initialize_ix(&payer.pubkey(), &pool, v.init_args(params));
         chain.send_ok(&[ix], &[&v.create_key]).await;
         v.fee_recipient_shares = chain.token_account(&v.share_mint, &v.fee_recipient.pubkey()).await;
-        Self { chain, pool, v, lending: None }
+        Self { chain, pool, v, lending: None, swap: None }
     }
 
     pub async fn vault(&mut self) -> Vault {
@@ -201,12 +202,23 @@ impl VaultClient {
                 l.market.sol.liquidity_supply,
             ]);
         }
+        if let Some(p) = &self.swap {
+            keys.extend([
+                p.pool.swap,
+                p.pool.token_lst,
+                p.pool.token_wsol,
+                p.pool.pool_mint,
+                p.pool.fee_account,
+                p.pool_token_account,
+                p.wsol_account,
+            ]);
+        }
         keys.extend_from_slice(extra);
         Snapshot::take(&mut self.chain, &keys).await
     }
 
     /// `[obligation, LST reserve, SOL reserve]` once the vault has a lending position.
-    pub fn valuation_accounts(&self) -> Vec<solana_program::instruction::AccountMeta> {
+    pub fn lending_valuation_accounts(&self) -> Vec<solana_program::instruction::AccountMeta> {
         use solana_program::instruction::AccountMeta;
         match &self.lending {
             None => vec![],
@@ -216,6 +228,13 @@ impl VaultClient {
                 AccountMeta::new_readonly(l.market.sol.reserve, false),
             ],
         }
+    }
+
+    /// The valuation accounts: the lending ones, then the pool's.
+    pub fn valuation_accounts(&self) -> Vec<solana_program::instruction::AccountMeta> {
+        let mut metas = self.lending_valuation_accounts();
+        metas.extend(self.pool_valuation_accounts(false));
+        metas
     }
 
     // ---- instructions -------------------------------------------------------------------
@@ -267,6 +286,7 @@ impl VaultClient {
                 vault: self.v.vault,
                 share_mint: self.v.share_mint,
                 sol_reserve: self.v.sol_reserve,
+                lst_account: self.v.lst_account,
                 stake_pool: self.pool.stake_pool,
                 owner_shares: *owner_shares,
                 recipient: *recipient,
@@ -275,7 +295,9 @@ impl VaultClient {
             }
             .to_account_metas(None)
             .into_iter()
-            .chain(self.valuation_accounts())
+            .chain(self.lending_valuation_accounts())
+            .chain(self.pool_valuation_accounts(true))
+            .chain(self.pool_exit_accounts())
             .collect(),
             data: ballast::instruction::Withdraw { shares, min_lamports_out }.data(),
         }
@@ -417,6 +439,23 @@ impl VaultClient {
     }
 
     /// Sends one instruction signed by `signer`.
+    /// Sends `ixs` in one transaction, expects `error`, and checks that nothing moved in the
+    /// vault's accounts, the signers' or `watch`.
+    pub async fn assert_rejected(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        error: impl Into<u32>,
+        watch: &[Pubkey],
+    ) {
+        let mut keys: Vec<Pubkey> = watch.to_vec();
+        keys.extend(signers.iter().map(|k| k.pubkey()));
+        let before = self.snapshot(&keys).await;
+        let result = self.chain.send(ixs, signers).await;
+        crate::chain::assert_error(result, error);
+        before.assert_same(&self.snapshot(&keys).await);
+    }
+
     pub async fn send_as(&mut self, ix: Instruction, signer: &Keypair) -> TxResult {
         self.chain.send(&[ix], &[signer]).await
     }
@@ -676,7 +715,10 @@ impl VaultClient {
                 lending: self.lending_accounts(),
                 token_program: spl_token::id(),
             }
-            .to_account_metas(None),
+            .to_account_metas(None)
+            .into_iter()
+            .chain(self.pool_valuation_accounts(false))
+            .collect(),
             data: ballast::instruction::LendSupply { lst_amount }.data(),
         }
     }
@@ -696,7 +738,10 @@ impl VaultClient {
                 lst_usd_price: l.lst_usd_update,
                 token_program: spl_token::id(),
             }
-            .to_account_metas(None),
+            .to_account_metas(None)
+            .into_iter()
+            .chain(self.pool_valuation_accounts(false))
+            .collect(),
             data: ballast::instruction::LendWithdraw { ctokens }.data(),
         }
     }
@@ -724,7 +769,10 @@ impl VaultClient {
                 token_program: spl_token::id(),
                 system_program: system_program::id(),
             }
-            .to_account_metas(None),
+            .to_account_metas(None)
+            .into_iter()
+            .chain(self.pool_valuation_accounts(false))
+            .collect(),
             data: ballast::instruction::LeverageUp { borrow_lamports }.data(),
         }
     }
@@ -743,7 +791,10 @@ impl VaultClient {
                 token_program: spl_token::id(),
                 system_program: system_program::id(),
             }
-            .to_account_metas(None),
+            .to_account_metas(None)
+            .into_iter()
+            .chain(self.pool_valuation_accounts(false))
+            .collect(),
             data: ballast::instruction::Deleverage { repay_lamports }.data(),
         }
     }
@@ -755,7 +806,7 @@ impl VaultClient {
 
     /// The vault's valuation exactly as the program computes it, from the chain's accounts now.
     pub async fn valuation(&mut self) -> (u64, ballast::math::valuation::LendingPosition) {
-        use ballast::math::valuation::{LendingPosition, StakePoolRate};
+        use ballast::math::valuation::{LendingPosition, Positions, StakePoolRate};
         let vault = self.vault().await;
         let pool = self.pool.state(&mut self.chain).await;
         let rate = StakePoolRate { total_lamports: pool.total_lamports, pool_token_supply: pool.pool_token_supply };
@@ -766,7 +817,8 @@ impl VaultClient {
                 LendingPosition { collateral_lst: h.collateral_lst, debt_lamports: h.debt_lamports }
             }
         };
-        (vault.live_assets_lamports(&rate, &position).unwrap(), position)
+        let pool = self.pool_position().await;
+        (vault.live_assets_lamports(&rate, &Positions { lending: position, pool }).unwrap(), position)
     }
 
     /// The lending position's health from raw account bytes, as the program (and the keeper)

@@ -37,4 +37,6 @@ pub mod seeds {
     pub const DEAD_SHARES: &[u8] = b"dead_shares";
     pub const COLLATERAL_ACCOUNT: &[u8] = b"collateral";
     pub const WSOL_ACCOUNT: &[u8] = b"wsol";
+    pub const POOL_TOKEN_ACCOUNT: &[u8] = b"pool_tokens";
+    pub const POOL_WSOL_ACCOUNT: &[u8] = b"pool_wsol";
 }

@@ -116,4 +116,30 @@ pub enum VaultError {
     LendingAllocationExceeded,
     #[msg("A counterparty moved a different amount than accounted")]
     BalanceMismatch,
+    #[msg("Pool account is not the one this vault is bound to")]
+    PoolAccountMismatch,
+    #[msg("Pool account is not owned by the expected program or cannot be decoded")]
+    PoolAccountInvalid,
+    #[msg("This vault has a pool: pass [pool mint, pool LST reserve, pool wSOL reserve] after the lending accounts")]
+    PoolAccountsMissing,
+    #[msg("The vault is already bound to a pool")]
+    PoolAlreadyBound,
+    #[msg("The vault is not bound to a pool")]
+    PoolNotBound,
+    #[msg("Pool must trade the vault's LST (token A) against wrapped SOL (token B)")]
+    PoolMintsUnsupported,
+    #[msg("Pool must use SPL Token, the stable curve and no withdrawal fee")]
+    PoolUnsupported,
+    #[msg("The pool's curve cannot price this amount")]
+    PoolQuoteFailed,
+    #[msg("The pool's price is further from the stake-pool rate than max_depeg_bps")]
+    PoolPriceOffRate,
+    #[msg("The pool would pay less than the stake-pool rate minus max_slippage_bps")]
+    SlippageExceeded,
+    #[msg("The vault's value in the pool would exceed max_pool_alloc_bps")]
+    PoolAllocationExceeded,
+    #[msg("Neither the SOL reserve nor an LST sale through the pool can pay this withdrawal")]
+    InsufficientLiquidity,
+    #[msg("The vault does not hold that much of this asset")]
+    InsufficientHoldings,
 }

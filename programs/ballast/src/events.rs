@@ -16,6 +16,7 @@ pub struct VaultSnapshot {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct VaultInitialized {
     pub vault: Pubkey,
     pub admin: Pubkey,
@@ -25,6 +26,7 @@ pub struct VaultInitialized {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct Deposited {
     pub vault: Pubkey,
     pub depositor: Pubkey,
@@ -34,16 +36,23 @@ pub struct Deposited {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct Withdrawn {
     pub vault: Pubkey,
     pub owner: Pubkey,
     pub shares: u64,
+    /// Lamports paid out.
     pub lamports: u64,
     pub fee_lamports: u64,
+    /// LST sold through the pool to pay, and what that sale cost against the stake-pool rate
+    /// (already taken from `lamports`: the withdrawer bears it).
+    pub lst_sold: u64,
+    pub exit_cost_lamports: u64,
     pub snapshot: VaultSnapshot,
 }
 
 #[event]
+#[derive(Debug)]
 pub struct Staked {
     pub vault: Pubkey,
     pub lamports: u64,
@@ -52,6 +61,7 @@ pub struct Staked {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct Harvested {
     pub vault: Pubkey,
     pub profit_lamports: u64,
@@ -64,6 +74,7 @@ pub struct Harvested {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct RiskParamsProposed {
     pub vault: Pubkey,
     pub params: RiskParams,
@@ -71,17 +82,20 @@ pub struct RiskParamsProposed {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct RiskParamsExecuted {
     pub vault: Pubkey,
     pub params: RiskParams,
 }
 
 #[event]
+#[derive(Debug)]
 pub struct RiskParamsCancelled {
     pub vault: Pubkey,
 }
 
 #[event]
+#[derive(Debug)]
 pub struct RolesSet {
     pub vault: Pubkey,
     pub guardian: Pubkey,
@@ -90,18 +104,21 @@ pub struct RolesSet {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct AdminTransferStarted {
     pub vault: Pubkey,
     pub pending_admin: Pubkey,
 }
 
 #[event]
+#[derive(Debug)]
 pub struct AdminAccepted {
     pub vault: Pubkey,
     pub admin: Pubkey,
 }
 
 #[event]
+#[derive(Debug)]
 pub struct PauseSet {
     pub vault: Pubkey,
     pub paused: bool,
@@ -109,12 +126,14 @@ pub struct PauseSet {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct LendingBound {
     pub vault: Pubkey,
     pub binding: crate::state::LendingBinding,
 }
 
 #[event]
+#[derive(Debug)]
 pub struct LendingMoved {
     pub vault: Pubkey,
     /// What moved: "supply", "withdraw", "leverage_up", "deleverage".
@@ -125,5 +144,27 @@ pub struct LendingMoved {
     pub debt_lamports: u64,
     /// Debt over conservatively valued collateral, in bps (0 when the action read no prices).
     pub conservative_ltv_bps: u64,
+    pub snapshot: VaultSnapshot,
+}
+
+#[event]
+#[derive(Debug)]
+pub struct PoolBound {
+    pub vault: Pubkey,
+    pub binding: crate::state::PoolBinding,
+}
+
+#[event]
+#[derive(Debug)]
+pub struct PoolMoved {
+    pub vault: Pubkey,
+    /// "add" or "remove".
+    pub action: String,
+    pub pool_tokens: u64,
+    pub lst_amount: u64,
+    pub lamports: u64,
+    /// The vault's pool tokens after the action, and their value at the stake-pool rate.
+    pub vault_pool_tokens: u64,
+    pub pool_value_lamports: u64,
     pub snapshot: VaultSnapshot,
 }

@@ -60,7 +60,11 @@ pub mod ballast {
         vault_deposit::handler(ctx, lamports, min_shares_out)
     }
 
-    pub fn withdraw(ctx: Context<Withdraw>, shares: u64, min_lamports_out: u64) -> Result<()> {
+    pub fn withdraw<'info>(
+        ctx: Context<'_, '_, '_, 'info, Withdraw<'info>>,
+        shares: u64,
+        min_lamports_out: u64,
+    ) -> Result<()> {
         vault_withdraw::handler(ctx, shares, min_lamports_out)
     }
 
@@ -92,5 +96,19 @@ pub mod ballast {
 
     pub fn deleverage(ctx: Context<Deleverage>, repay_lamports: u64) -> Result<()> {
         leverage_down::handler(ctx, repay_lamports)
+    }
+
+    // Pool
+
+    pub fn bind_pool(ctx: Context<BindPool>) -> Result<()> {
+        pool_bind::handler(ctx)
+    }
+
+    pub fn pool_add<'info>(ctx: Context<'_, '_, '_, 'info, PoolAdd<'info>>, pool_tokens: u64) -> Result<()> {
+        pool_add::handler(ctx, pool_tokens)
+    }
+
+    pub fn pool_remove<'info>(ctx: Context<'_, '_, '_, 'info, PoolRemove<'info>>, pool_tokens: u64) -> Result<()> {
+        pool_remove::handler(ctx, pool_tokens)
     }
 }

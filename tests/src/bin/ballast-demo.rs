@@ -1,6 +1,6 @@
 //! Runs a vault on an embedded chain (program-test bank with Ballast and the real SPL stake pool)
-//! through one reward epoch and the leverage loop on the real lending program, and prints what a
-//! depositor sees at each step.
+//! through one reward epoch, the leverage loop on the real lending program and the LST/SOL pool
+//! (spl-token-swap), and prints what a depositor sees at each step.
 use ballast::math::valuation::StakePoolRate;
 use ballast_tests::vault::{default_params, SOL};
 use ballast_tests::VaultClient;
@@ -116,4 +116,46 @@ async fn main() {
         step += 1;
         env.as_allocator(env.leverage_up_ix(&allocator, room as u64)).await.expect("leverage_up");
     }
+
+    // The pool: liquidity for fees, and the exit when the SOL reserve is not enough.
+    env.bind_pool(100 * SOL).await;
+    env.stake(SOL).await.expect("stake");
+    let pool_tokens = env.pool_tokens_for(2 * SOL / 5).await;
+    env.as_allocator(env.pool_add_ix(&allocator, pool_tokens)).await.expect("pool_add");
+    let price_before = env.share_price().await;
+    let trader = env.trader(30 * SOL, SOL).await;
+    for _ in 0..20 {
+        let wsol_before = env.chain.token_balance(&trader.wsol).await;
+        env.trade(&trader, true, 20 * SOL).await.expect("trade");
+        let received = env.chain.token_balance(&trader.wsol).await - wsol_before;
+        env.trade(&trader, false, received).await.expect("trade");
+    }
+    env.harvest().await.expect("harvest");
+    env.chain.advance_secs(params.profit_unlock_secs as i64).await;
+    let price_after = env.share_price().await;
+    let per_share = |(assets, shares): (u128, u128)| assets as f64 / shares as f64;
+    let position = env.pool_position().await;
+    let pool_value = position.lamports + env.rate().await.lst_to_lamports_floor(position.lst_amount).unwrap();
+    println!(
+        "\npool: {:.4} SOL of the vault's value in the pool; 40 trades of 20 SOL; after harvest and unlock \
+         the share price went from {:.9} to {:.9} SOL",
+        pool_value as f64 / SOL as f64,
+        per_share(price_before),
+        per_share(price_after),
+    );
+    let reserve = env.vault().await.accounting.reserve_lamports;
+    let shares = (((reserve + SOL / 4) as u128 * price_after.1) / price_after.0) as u64;
+    let ix = env.withdraw_ix(&bob.pubkey(), &bob_shares, &bob.pubkey(), shares, 0);
+    let (result, logs) = env.chain.send_logged(&[ix], &[&bob]).await;
+    result.expect("withdraw");
+    let event = ballast_tests::chain::events::<ballast::events::Withdrawn>(&logs).pop().expect("event");
+    println!(
+        "bob withdraws {:.9} SOL with {:.9} SOL in the reserve: {:.9} LST sold through the pool, \
+         exit cost {:.9} SOL (his), share price after {:.9} SOL",
+        (event.lamports + event.exit_cost_lamports) as f64 / SOL as f64,
+        reserve as f64 / SOL as f64,
+        event.lst_sold as f64 / SOL as f64,
+        event.exit_cost_lamports as f64 / SOL as f64,
+        per_share(env.share_price().await),
+    );
 }

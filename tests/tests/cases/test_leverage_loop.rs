@@ -283,3 +283,13 @@ async fn binding_a_lending_market_is_the_admins_and_checked() {
     }
     assert!(env.vault().await.lending.is_none());
 }
+
+#[tokio::test]
+async fn a_vault_binds_one_lending_market_only() {
+    let mut env = VaultClient::start(default_params()).await;
+    env.bind_lending(0, 4).await;
+    let (market, obligation) = env.create_lending_market(0, 4).await;
+    let admin = env.v.admin.insecure_clone();
+    let ix = env.bind_lending_ix(&admin.pubkey(), &market, &market.lst.reserve, &market.sol.reserve, &obligation);
+    env.assert_rejected(&[ix], &[&admin], VaultError::LendingAlreadyBound, &[obligation]).await;
+}

@@ -2,7 +2,6 @@
 //! and the vault's state exactly as they were.
 use anchor_lang::error::ErrorCode as AnchorError;
 use ballast::errors::VaultError;
-use ballast_tests::chain::assert_error;
 use ballast_tests::stake_pool::StakePoolFixture;
 use ballast_tests::vault::{default_params, SOL};
 use ballast_tests::VaultClient;
@@ -19,12 +18,7 @@ async fn rejected(
     error: impl Into<u32>,
     watch: &[Pubkey],
 ) {
-    let mut keys: Vec<Pubkey> = watch.to_vec();
-    keys.extend(signers.iter().map(|k| k.pubkey()));
-    let before = env.snapshot(&keys).await;
-    let result = env.chain.send(&[ix], signers).await;
-    assert_error(result, error);
-    before.assert_same(&env.snapshot(&keys).await);
+    env.assert_rejected(&[ix], signers, error, watch).await;
 }
 
 async fn funded_vault() -> (VaultClient, Keypair, Pubkey) {

@@ -70,13 +70,12 @@ pub fn load_state(infos: &[AccountInfo], binding: &LendingBinding, vault: &Pubke
     })
 }
 
-/// The vault's lending position now. A bound vault needs `[obligation, LST reserve, SOL reserve]`
-/// as the first remaining accounts of any instruction that values it.
-pub fn position(vault: &Vault, vault_key: &Pubkey, remaining: &[AccountInfo]) -> Result<LendingPosition> {
+/// The vault's lending position now, from exactly `[obligation, LST reserve, SOL reserve]`;
+/// nothing if the vault has no lending market.
+pub fn position(vault: &Vault, vault_key: &Pubkey, infos: &[AccountInfo]) -> Result<LendingPosition> {
     let Some(binding) = &vault.lending else {
         return Ok(LendingPosition::default());
     };
-    let infos = remaining.get(..3).ok_or_else(|| error!(VaultError::LendingAccountsMissing))?;
     let state = load_state(infos, binding, vault_key)?;
     let health = lending_health(&state.obligation, &state.lst_reserve, &state.sol_reserve, Clock::get()?.slot, None)?;
     Ok(LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports })

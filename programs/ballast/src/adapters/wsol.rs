@@ -71,3 +71,75 @@ pub fn token_amount(info: &AccountInfo) -> Result<u64> {
     let account = anchor_spl::token::TokenAccount::try_deserialize_unchecked(&mut &data[..])?;
     Ok(account.amount)
 }
+
+/// A token account of the vault at the PDA `[seed, vault, bump]`, to be created.
+pub struct NewVaultTokenAccount<'a, 'info> {
+    pub account: &'a AccountInfo<'info>,
+    pub mint: AccountInfo<'info>,
+    pub seed: &'static [u8],
+    pub bump: u8,
+}
+
+/// Creates and initialises token accounts (authority: the vault) at PDAs of this program, as
+/// Anchor's `init` does (lamports already sent to an address are kept), but from a handler after
+/// its own checks, so a refused call fails with the vault's error rather than the system
+/// program's "already in use".
+pub fn create_vault_token_accounts<'info>(
+    payer: &AccountInfo<'info>,
+    vault: &AccountInfo<'info>,
+    token_program: &AccountInfo<'info>,
+    system_program: &AccountInfo<'info>,
+    accounts: &[NewVaultTokenAccount<'_, 'info>],
+) -> Result<()> {
+    let len = anchor_spl::token::TokenAccount::LEN;
+    let rent_lamports = Rent::get()?.minimum_balance(len);
+    for new in accounts {
+        let (account, bump) = (new.account, [new.bump]);
+        let account_seeds: [&[u8]; 3] = [new.seed, vault.key.as_ref(), &bump];
+        let signer = &[&account_seeds[..]];
+        if account.lamports() == 0 {
+            system_program::create_account(
+                CpiContext::new_with_signer(
+                    system_program.clone(),
+                    system_program::CreateAccount { from: payer.clone(), to: account.clone() },
+                    signer,
+                ),
+                rent_lamports,
+                len as u64,
+                token_program.key,
+            )?;
+        } else {
+            let top_up = rent_lamports.saturating_sub(account.lamports());
+            if top_up > 0 {
+                system_program::transfer(
+                    CpiContext::new(
+                        system_program.clone(),
+                        system_program::Transfer { from: payer.clone(), to: account.clone() },
+                    ),
+                    top_up,
+                )?;
+            }
+            system_program::allocate(
+                CpiContext::new_with_signer(
+                    system_program.clone(),
+                    system_program::Allocate { account_to_allocate: account.clone() },
+                    signer,
+                ),
+                len as u64,
+            )?;
+            system_program::assign(
+                CpiContext::new_with_signer(
+                    system_program.clone(),
+                    system_program::Assign { account_to_assign: account.clone() },
+                    signer,
+                ),
+                token_program.key,
+            )?;
+        }
+        token::initialize_account3(CpiContext::new(
+            token_program.clone(),
+            InitializeAccount3 { account: account.clone(), mint: new.mint.clone(), authority: vault.clone() },
+        ))?;
+    }
+    Ok(())
+}

@@ -4,8 +4,8 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
+use crate::adapters::positions;
 use crate::adapters::stake_pool::{self, StakePoolProgram};
-use crate::adapters::token_lending;
 use crate::errors::VaultError;
 use crate::events::Staked;
 use crate::math::safe_math::{bps_of_floor, sub};
@@ -49,8 +49,8 @@ pub fn handler(ctx: Context<Stake>, lamports: u64) -> Result<()> {
 
     let now_unix = Clock::get()?.unix_timestamp;
     let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
-    let lending = token_lending::position(vault, &accounts.vault.key(), ctx.remaining_accounts)?;
-    let live_assets_lamports = vault.live_assets_lamports(&rate, &lending)?;
+    let (positions, _) = positions::load(vault, &accounts.vault.key(), ctx.remaining_accounts)?;
+    let live_assets_lamports = vault.live_assets_lamports(&rate, &positions)?;
     let min_reserve_lamports = bps_of_floor(live_assets_lamports, vault.risk_params.min_sol_reserve_bps as u64)?;
     require!(sub(vault.accounting.reserve_lamports, lamports)? >= min_reserve_lamports, VaultError::MinReserveBreached);
     let expected_lst = rate.lamports_to_lst_floor(lamports)?;
@@ -85,7 +85,7 @@ pub fn handler(ctx: Context<Stake>, lamports: u64) -> Result<()> {
         vault: vault_key,
         lamports,
         lst_received,
-        snapshot: vault.snapshot(&rate_after, &lending, accounts.share_mint.supply, now_unix)?,
+        snapshot: vault.snapshot(&rate_after, &positions, accounts.share_mint.supply, now_unix)?,
     });
     Ok(())
 }

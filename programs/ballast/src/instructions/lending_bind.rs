@@ -2,9 +2,10 @@
 //! collateral goes) and the reserve lending SOL (where it borrows). The vault PDA becomes the
 //! owner of a fresh obligation, and gets its own cToken and wSOL accounts.
 use anchor_lang::prelude::*;
-use anchor_spl::token::{Mint, Token, TokenAccount};
+use anchor_spl::token::{Mint, Token};
 
 use crate::adapters::token_lending::{self, TokenLendingProgram};
+use crate::adapters::wsol::{create_vault_token_accounts, NewVaultTokenAccount};
 use crate::constants::seeds;
 use crate::errors::VaultError;
 use crate::state::{LendingBinding, Vault};
@@ -29,26 +30,14 @@ pub struct BindLending<'info> {
     #[account(mut)]
     pub obligation: UncheckedAccount<'info>,
     pub collateral_mint: Box<Account<'info, Mint>>,
-    #[account(
-        init,
-        payer = payer,
-        seeds = [seeds::COLLATERAL_ACCOUNT, vault.key().as_ref()],
-        bump,
-        token::mint = collateral_mint,
-        token::authority = vault,
-    )]
-    pub collateral_account: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the vault's cToken account PDA, created by the handler.
+    #[account(mut, seeds = [seeds::COLLATERAL_ACCOUNT, vault.key().as_ref()], bump)]
+    pub collateral_account: UncheckedAccount<'info>,
     #[account(address = anchor_spl::token::spl_token::native_mint::ID)]
     pub native_mint: Box<Account<'info, Mint>>,
-    #[account(
-        init,
-        payer = payer,
-        seeds = [seeds::WSOL_ACCOUNT, vault.key().as_ref()],
-        bump,
-        token::mint = native_mint,
-        token::authority = vault,
-    )]
-    pub wsol_account: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the vault's wSOL account PDA, created by the handler.
+    #[account(mut, seeds = [seeds::WSOL_ACCOUNT, vault.key().as_ref()], bump)]
+    pub wsol_account: UncheckedAccount<'info>,
     pub clock: Sysvar<'info, Clock>,
     pub rent: Sysvar<'info, Rent>,
     pub token_program: Program<'info, Token>,
@@ -74,6 +63,27 @@ pub fn handler(ctx: Context<BindLending>) -> Result<()> {
         (accounts.vault.risk_params.unwind_trigger_ltv_bps as u32) < lst.config.liquidation_threshold as u32 * 100,
         VaultError::TriggerAboveLiquidationThreshold
     );
+
+    create_vault_token_accounts(
+        &accounts.payer.to_account_info(),
+        &accounts.vault.to_account_info(),
+        &accounts.token_program.to_account_info(),
+        &accounts.system_program.to_account_info(),
+        &[
+            NewVaultTokenAccount {
+                account: &accounts.collateral_account,
+                mint: accounts.collateral_mint.to_account_info(),
+                seed: seeds::COLLATERAL_ACCOUNT,
+                bump: ctx.bumps.collateral_account,
+            },
+            NewVaultTokenAccount {
+                account: &accounts.wsol_account,
+                mint: accounts.native_mint.to_account_info(),
+                seed: seeds::WSOL_ACCOUNT,
+                bump: ctx.bumps.wsol_account,
+            },
+        ],
+    )?;
 
     let vault_seeds = accounts.vault.signer_seeds();
     token_lending::init_obligation(

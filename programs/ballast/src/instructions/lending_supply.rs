@@ -3,6 +3,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
+use crate::adapters::positions;
 use crate::adapters::stake_pool;
 use crate::errors::VaultError;
 use crate::events::LendingMoved;
@@ -54,8 +55,12 @@ pub fn handler(ctx: Context<LendSupply>, lst_amount: u64) -> Result<()> {
 
     let vault = &mut accounts.vault;
     vault.accounting.lst_amount = sub(vault.accounting.lst_amount, lst_amount)?;
-    let lending = LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports };
-    let live_assets_lamports = vault.live_assets_lamports(&rate, &lending)?;
+    let positions = positions::with_lending(
+        vault,
+        LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports },
+        ctx.remaining_accounts,
+    )?;
+    let live_assets_lamports = vault.live_assets_lamports(&rate, &positions)?;
     let lending_equity_lamports =
         rate.lst_to_lamports_floor(health.collateral_lst)?.saturating_sub(health.debt_lamports);
     require!(
@@ -69,7 +74,7 @@ pub fn handler(ctx: Context<LendSupply>, lst_amount: u64) -> Result<()> {
         collateral_lst: health.collateral_lst,
         debt_lamports: health.debt_lamports,
         conservative_ltv_bps: 0,
-        snapshot: vault.snapshot(&rate, &lending, accounts.share_mint.supply, now_unix)?,
+        snapshot: vault.snapshot(&rate, &positions, accounts.share_mint.supply, now_unix)?,
     });
     Ok(())
 }

@@ -5,6 +5,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
+use crate::adapters::positions;
 use crate::adapters::stake_pool;
 use crate::adapters::wsol::token_amount;
 use crate::errors::VaultError;
@@ -98,7 +99,11 @@ pub fn handler(ctx: Context<LendWithdraw>, ctokens: u64) -> Result<()> {
 
     let vault = &mut accounts.vault;
     vault.accounting.lst_amount = add(vault.accounting.lst_amount, lst_received)?;
-    let lending = LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports };
+    let positions = positions::with_lending(
+        vault,
+        LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports },
+        ctx.remaining_accounts,
+    )?;
     emit!(LendingMoved {
         vault: vault_key,
         action: "withdraw".to_string(),
@@ -106,7 +111,7 @@ pub fn handler(ctx: Context<LendWithdraw>, ctokens: u64) -> Result<()> {
         collateral_lst: health.collateral_lst,
         debt_lamports: health.debt_lamports,
         conservative_ltv_bps: ltv_bps,
-        snapshot: vault.snapshot(&rate, &lending, accounts.share_mint.supply, now_unix)?,
+        snapshot: vault.snapshot(&rate, &positions, accounts.share_mint.supply, now_unix)?,
     });
     Ok(())
 }

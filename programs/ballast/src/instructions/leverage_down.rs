@@ -3,6 +3,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token};
 
+use crate::adapters::positions;
 use crate::adapters::stake_pool;
 use crate::adapters::wsol::{token_amount, WsolAccounts};
 use crate::errors::VaultError;
@@ -77,7 +78,11 @@ pub fn handler(ctx: Context<Deleverage>, repay_lamports: u64) -> Result<()> {
     let vault = &mut accounts.vault;
     vault.accounting.reserve_lamports = sub(vault.accounting.reserve_lamports, repay)?;
 
-    let lending = LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports };
+    let positions = positions::with_lending(
+        vault,
+        LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports },
+        ctx.remaining_accounts,
+    )?;
     emit!(LendingMoved {
         vault: vault_key,
         action: "deleverage".to_string(),
@@ -85,7 +90,7 @@ pub fn handler(ctx: Context<Deleverage>, repay_lamports: u64) -> Result<()> {
         collateral_lst: health.collateral_lst,
         debt_lamports: health.debt_lamports,
         conservative_ltv_bps: 0,
-        snapshot: vault.snapshot(&rate, &lending, accounts.share_mint.supply, now_unix)?,
+        snapshot: vault.snapshot(&rate, &positions, accounts.share_mint.supply, now_unix)?,
     });
     Ok(())
 }

@@ -6,6 +6,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
+use crate::adapters::positions;
 use crate::adapters::stake_pool::{self, StakePoolProgram};
 use crate::adapters::wsol::{token_amount, WsolAccounts};
 use crate::constants::seeds;
@@ -147,7 +148,11 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
         VaultError::LeverageAboveMax
     );
 
-    let lending = LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports };
+    let positions = positions::with_lending(
+        vault,
+        LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports },
+        ctx.remaining_accounts,
+    )?;
     let rate_after = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
     emit!(LendingMoved {
         vault: vault_key,
@@ -156,7 +161,7 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
         collateral_lst: health.collateral_lst,
         debt_lamports: health.debt_lamports,
         conservative_ltv_bps: ltv_bps,
-        snapshot: vault.snapshot(&rate_after, &lending, accounts.share_mint.supply, now_unix)?,
+        snapshot: vault.snapshot(&rate_after, &positions, accounts.share_mint.supply, now_unix)?,
     });
     Ok(())
 }

@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use anchor_lang::system_program;
 use anchor_spl::token::{self, Mint, MintTo, Token, TokenAccount};
 
-use crate::adapters::{stake_pool, token_lending};
+use crate::adapters::{positions, stake_pool};
 use crate::errors::VaultError;
 use crate::events::Deposited;
 use crate::math::shares::shares_for_deposit_floor;
@@ -36,8 +36,8 @@ pub fn handler(ctx: Context<Deposit>, lamports: u64, min_shares_out: u64) -> Res
 
     let now_unix = Clock::get()?.unix_timestamp;
     let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
-    let lending = token_lending::position(vault, &accounts.vault.key(), ctx.remaining_accounts)?;
-    let live_assets_lamports = vault.live_assets_lamports(&rate, &lending)?;
+    let (positions, _) = positions::load(vault, &accounts.vault.key(), ctx.remaining_accounts)?;
+    let live_assets_lamports = vault.live_assets_lamports(&rate, &positions)?;
     let within_cap =
         live_assets_lamports.checked_add(lamports).is_some_and(|total| total <= vault.risk_params.deposit_cap_lamports);
     require!(within_cap, VaultError::DepositCapExceeded);
@@ -80,7 +80,7 @@ pub fn handler(ctx: Context<Deposit>, lamports: u64, min_shares_out: u64) -> Res
         depositor: accounts.depositor.key(),
         lamports,
         shares,
-        snapshot: vault.snapshot(&rate, &lending, accounts.share_mint.supply, now_unix)?,
+        snapshot: vault.snapshot(&rate, &positions, accounts.share_mint.supply, now_unix)?,
     });
     Ok(())
 }

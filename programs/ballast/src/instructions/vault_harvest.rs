@@ -3,7 +3,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{self, Mint, MintTo, Token, TokenAccount};
 
-use crate::adapters::{stake_pool, token_lending};
+use crate::adapters::{positions, stake_pool};
 use crate::errors::VaultError;
 use crate::events::Harvested;
 use crate::state::Vault;
@@ -35,8 +35,8 @@ pub fn handler(ctx: Context<Harvest>) -> Result<()> {
     let vault_key = accounts.vault.key();
     let vault = &mut accounts.vault;
     let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
-    let lending = token_lending::position(vault, &vault_key, ctx.remaining_accounts)?;
-    let live_assets_lamports = vault.live_assets_lamports(&rate, &lending)?;
+    let (positions, _) = positions::load(vault, &vault_key, ctx.remaining_accounts)?;
+    let live_assets_lamports = vault.live_assets_lamports(&rate, &positions)?;
     let params = vault.risk_params;
     let outcome = vault.accounting.harvest(live_assets_lamports, accounts.share_mint.supply, now_unix, &params)?;
 
@@ -64,7 +64,7 @@ pub fn handler(ctx: Context<Harvest>) -> Result<()> {
         performance_fee_lamports: outcome.performance_fee_lamports,
         fee_shares: outcome.fee_shares,
         locked_profit_lamports: vault.accounting.locked_profit_lamports,
-        snapshot: vault.snapshot(&rate, &lending, accounts.share_mint.supply, now_unix)?,
+        snapshot: vault.snapshot(&rate, &positions, accounts.share_mint.supply, now_unix)?,
     });
     Ok(())
 }

@@ -120,6 +120,7 @@ pub fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) -> Resu
         risk_params: args.risk_params,
         pending_risk_params: None,
         lending: None,
+        pool: None,
         // Dead shares are minted 1:1 with the seed, so one share unit starts at one lamport.
         accounting: Accounting::new(args.seed_deposit_lamports, args.seed_deposit_lamports, now_unix)?,
         paused: false,

@@ -1,25 +1,35 @@
-//! A shareholder burns shares and is paid SOL from the reserve, priced from the ledger and
-//! rounded down. The withdrawal fee stays in the vault for the remaining depositors.
+//! A shareholder burns shares and is paid SOL, priced from the ledger and rounded down. The SOL
+//! reserve pays first; when it cannot cover the whole amount, LST worth the rest at the
+//! stake-pool rate is sold through the bound pool, which must pay at least that rate less
+//! `max_slippage_bps`. The sale's cost against the rate comes out of the withdrawer's payout, so
+//! the price of the shares that stay never moves with the pool's. The withdrawal fee stays in
+//! the vault for the remaining depositors.
 use anchor_lang::prelude::*;
 use anchor_lang::system_program;
 use anchor_spl::token::{self, Burn, Mint, Token, TokenAccount};
 
-use crate::adapters::{stake_pool, token_lending};
+use crate::adapters::token_swap::SwapCpi;
+use crate::adapters::wsol::WsolAccounts;
+use crate::adapters::{positions, stake_pool};
 use crate::errors::VaultError;
 use crate::events::Withdrawn;
 use crate::math::safe_math::{bps_of_ceil, sub};
 use crate::math::shares::lamports_for_shares_floor;
+use crate::math::valuation::StakePoolRate;
 use crate::state::Vault;
 
 #[derive(Accounts)]
 pub struct Withdraw<'info> {
     pub owner: Signer<'info>,
-    #[account(mut, has_one = share_mint, has_one = sol_reserve, has_one = stake_pool)]
+    #[account(mut, has_one = share_mint, has_one = sol_reserve, has_one = stake_pool, has_one = lst_account)]
     pub vault: Box<Account<'info, Vault>>,
     #[account(mut)]
     pub share_mint: Box<Account<'info, Mint>>,
     #[account(mut)]
     pub sol_reserve: SystemAccount<'info>,
+    /// The vault's LST, sold through the pool when the reserve cannot pay.
+    #[account(mut)]
+    pub lst_account: Box<Account<'info, TokenAccount>>,
     /// CHECK: the vault's bound stake pool, decoded by the adapter.
     pub stake_pool: UncheckedAccount<'info>,
     #[account(mut, token::mint = share_mint, token::authority = owner)]
@@ -31,22 +41,50 @@ pub struct Withdraw<'info> {
     pub system_program: Program<'info, System>,
 }
 
+/// What selling LST through the pool brought in.
+#[derive(Default)]
+struct PoolExit {
+    lst_sold: u64,
+    lamports_received: u64,
+    /// Value given up at the stake-pool rate (rounded up) less what came in.
+    cost_lamports: u64,
+}
+
 /// Withdrawals are never blocked by a pause: depositors can always leave.
-pub fn handler(ctx: Context<Withdraw>, shares: u64, min_lamports_out: u64) -> Result<()> {
+///
+/// Remaining accounts: the valuation accounts (see `adapters::positions`; the pool's writable),
+/// then, when the reserve cannot pay in full, `[swap program, swap, swap authority, pool fee
+/// account, the vault's pool wSOL account, native mint]`.
+pub fn handler<'info>(
+    ctx: Context<'_, '_, '_, 'info, Withdraw<'info>>,
+    shares: u64,
+    min_lamports_out: u64,
+) -> Result<()> {
     let accounts = ctx.accounts;
     let vault = &accounts.vault;
+    let vault_key = vault.key();
     require!(shares > 0, VaultError::ZeroAmount);
 
     let now_unix = Clock::get()?.unix_timestamp;
     let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
-    let lending = token_lending::position(vault, &accounts.vault.key(), ctx.remaining_accounts)?;
-    let free_assets_lamports = vault.free_assets_lamports(&rate, &lending, now_unix)?;
+    let (positions, exit_accounts) = positions::load(vault, &vault_key, ctx.remaining_accounts)?;
+    let free_assets_lamports = vault.free_assets_lamports(&rate, &positions, now_unix)?;
     let gross_lamports = lamports_for_shares_floor(shares, accounts.share_mint.supply, free_assets_lamports)?;
     let fee_lamports = bps_of_ceil(gross_lamports, vault.risk_params.withdrawal_fee_bps as u64)?;
-    let lamports = sub(gross_lamports, fee_lamports)?;
+    // What the shares are worth to the withdrawer, and what the ledger drops by.
+    let owed_lamports = sub(gross_lamports, fee_lamports)?;
+    require!(owed_lamports > 0, VaultError::ZeroLamportsOut);
+
+    let reserve_lamports = vault.accounting.reserve_lamports;
+    let exit = if owed_lamports <= reserve_lamports {
+        PoolExit::default()
+    } else {
+        let shortfall_lamports = sub(owed_lamports, reserve_lamports)?;
+        sell_lst_for(accounts, ctx.remaining_accounts, exit_accounts, &rate, shortfall_lamports)?
+    };
+    let lamports = sub(owed_lamports, exit.cost_lamports)?;
     require!(lamports > 0, VaultError::ZeroLamportsOut);
     require!(lamports >= min_lamports_out, VaultError::MinLamportsOutNotMet);
-    require!(lamports <= vault.accounting.reserve_lamports, VaultError::InsufficientReserve);
 
     token::burn(
         CpiContext::new(
@@ -59,8 +97,7 @@ pub fn handler(ctx: Context<Withdraw>, shares: u64, min_lamports_out: u64) -> Re
         ),
         shares,
     )?;
-    let vault_key = vault.key();
-    let reserve_seeds = vault.sol_reserve_seeds(&vault_key);
+    let reserve_seeds = accounts.vault.sol_reserve_seeds(&vault_key);
     system_program::transfer(
         CpiContext::new_with_signer(
             accounts.system_program.to_account_info(),
@@ -74,15 +111,84 @@ pub fn handler(ctx: Context<Withdraw>, shares: u64, min_lamports_out: u64) -> Re
     )?;
 
     let vault = &mut accounts.vault;
-    vault.accounting.record_withdrawal(lamports)?;
+    if exit.lst_sold > 0 {
+        vault.accounting.record_lst_sold(exit.lst_sold, exit.lamports_received)?;
+    }
+    vault.accounting.record_withdrawal_at(lamports, owed_lamports)?;
     accounts.share_mint.reload()?;
+    // The sale moved the pool: value the vault's pool tokens at its reserves now.
+    let positions =
+        if exit.lst_sold > 0 { positions::load(vault, &vault_key, ctx.remaining_accounts)?.0 } else { positions };
     emit!(Withdrawn {
         vault: vault_key,
         owner: accounts.owner.key(),
         shares,
         lamports,
         fee_lamports,
-        snapshot: vault.snapshot(&rate, &lending, accounts.share_mint.supply, now_unix)?,
+        lst_sold: exit.lst_sold,
+        exit_cost_lamports: exit.cost_lamports,
+        snapshot: vault.snapshot(&rate, &positions, accounts.share_mint.supply, now_unix)?,
     });
     Ok(())
+}
+
+/// Sells LST worth `shortfall_lamports` at the stake-pool rate (rounded up) through the pool into
+/// the SOL reserve, for at least the shortfall less `max_slippage_bps`.
+fn sell_lst_for<'info>(
+    accounts: &mut Withdraw<'info>,
+    remaining: &[AccountInfo<'info>],
+    exit_accounts: &[AccountInfo<'info>],
+    rate: &StakePoolRate,
+    shortfall_lamports: u64,
+) -> Result<PoolExit> {
+    let vault = &accounts.vault;
+    let vault_key = vault.key();
+    let binding = *vault.pool.as_ref().ok_or_else(|| error!(VaultError::InsufficientReserve))?;
+    let lst_in = rate.lamports_to_lst_ceil(shortfall_lamports)?;
+    require!(lst_in <= vault.accounting.lst_amount, VaultError::InsufficientLiquidity);
+    let min_lamports_out =
+        sub(shortfall_lamports, bps_of_ceil(shortfall_lamports, vault.risk_params.max_slippage_bps as u64)?)?;
+
+    let [swap_program, swap, swap_authority, pool_fee_account, wsol_account, native_mint, ..] = exit_accounts else {
+        return err!(VaultError::PoolAccountsMissing);
+    };
+    let [pool_mint, pool_lst, pool_wsol] = positions::pool_accounts(vault, remaining)? else {
+        return err!(VaultError::PoolAccountsMissing);
+    };
+    require_keys_eq!(*native_mint.key, anchor_spl::token::spl_token::native_mint::ID, VaultError::PoolAccountMismatch);
+    let vault_info = vault.to_account_info();
+    let token_program = accounts.token_program.to_account_info();
+    let cpi = SwapCpi {
+        program: swap_program.clone(),
+        swap: swap.clone(),
+        authority: swap_authority.clone(),
+        pool_mint: pool_mint.clone(),
+        pool_lst: pool_lst.clone(),
+        pool_wsol: pool_wsol.clone(),
+        pool_fee_account: pool_fee_account.clone(),
+        token_program: token_program.clone(),
+        vault: vault_info.clone(),
+    };
+    let vault_seeds = vault.signer_seeds();
+    let lamports_received = cpi.sell_lst_checked(
+        &binding,
+        lst_in,
+        min_lamports_out,
+        &accounts.lst_account.to_account_info(),
+        wsol_account,
+        &vault_seeds,
+    )?;
+    WsolAccounts {
+        wsol_account,
+        native_mint,
+        sol_reserve: &accounts.sol_reserve.to_account_info(),
+        vault: &vault_info,
+        token_program: &token_program,
+        system_program: &accounts.system_program.to_account_info(),
+    }
+    .unwrap_all(&vault_seeds, &vault.sol_reserve_seeds(&vault_key), &binding.wsol_seeds(&vault_key))?;
+    accounts.lst_account.reload()?;
+
+    let cost_lamports = rate.lst_to_lamports_ceil(lst_in)?.saturating_sub(lamports_received);
+    Ok(PoolExit { lst_sold: lst_in, lamports_received, cost_lamports })
 }

@@ -3,7 +3,7 @@
 //! a donation cannot move the share price.
 use anchor_lang::prelude::*;
 
-use super::safe_math::{add, mul_div_floor};
+use super::safe_math::{add, mul_div_ceil, mul_div_floor};
 
 /// The stake-pool exchange rate as the pool itself accounts it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +20,23 @@ impl StakePoolRate {
             return Ok(lst_amount);
         }
         mul_div_floor(lst_amount, self.total_lamports, self.pool_token_supply)
+    }
+
+    /// Lamports that `lst_amount` pool tokens represent, rounded up: what the vault gives up
+    /// when it parts with them.
+    pub fn lst_to_lamports_ceil(&self, lst_amount: u64) -> Result<u64> {
+        if self.pool_token_supply == 0 || self.total_lamports == 0 {
+            return Ok(lst_amount);
+        }
+        mul_div_ceil(lst_amount, self.total_lamports, self.pool_token_supply)
+    }
+
+    /// Pool tokens worth at least `lamports` at the rate, rounded up.
+    pub fn lamports_to_lst_ceil(&self, lamports: u64) -> Result<u64> {
+        if self.pool_token_supply == 0 || self.total_lamports == 0 {
+            return Ok(lamports);
+        }
+        mul_div_ceil(lamports, self.pool_token_supply, self.total_lamports)
     }
 
     /// Pool tokens the stake pool mints for `lamports` before its own fees, rounded down,
@@ -47,16 +64,35 @@ pub struct LendingPosition {
     pub debt_lamports: u64,
 }
 
-/// Total assets in lamports: SOL reserve + (held and lent LST) x stake-pool rate - debt, rounded
-/// down; zero if the debt exceeds everything.
-pub fn total_assets_lamports_floor(
-    holdings: &Holdings,
-    lending: &LendingPosition,
-    rate: &StakePoolRate,
-) -> Result<u64> {
-    let lst_amount = add(holdings.lst_amount, lending.collateral_lst)?;
-    let gross_lamports = add(holdings.reserve_lamports, rate.lst_to_lamports_floor(lst_amount)?)?;
-    Ok(gross_lamports.saturating_sub(lending.debt_lamports))
+/// The vault's share of the LST/SOL pool's reserves: what burning its pool tokens would return,
+/// each side rounded down.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolPosition {
+    pub lst_amount: u64,
+    pub lamports: u64,
+}
+
+/// Everything the vault holds outside its own accounts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Positions {
+    pub lending: LendingPosition,
+    pub pool: PoolPosition,
+}
+
+impl Positions {
+    pub fn lending(lending: LendingPosition) -> Self {
+        Self { lending, ..Default::default() }
+    }
+}
+
+/// Total assets in lamports: SOL (reserve and pool side) + LST (held, lent and pool side) x
+/// stake-pool rate - debt, rounded down; zero if the debt exceeds everything. The pool's LST is
+/// valued at the stake-pool rate like any other LST, never at the pool's own price.
+pub fn total_assets_lamports_floor(holdings: &Holdings, positions: &Positions, rate: &StakePoolRate) -> Result<u64> {
+    let lst_amount = add(add(holdings.lst_amount, positions.lending.collateral_lst)?, positions.pool.lst_amount)?;
+    let sol_lamports = add(holdings.reserve_lamports, positions.pool.lamports)?;
+    let gross_lamports = add(sol_lamports, rate.lst_to_lamports_floor(lst_amount)?)?;
+    Ok(gross_lamports.saturating_sub(positions.lending.debt_lamports))
 }
 
 #[cfg(test)]
@@ -69,13 +105,20 @@ mod tests {
         assert_eq!(rate.lst_to_lamports_floor(10).unwrap(), 10); // 10.5 -> 10
         assert_eq!(rate.lst_to_lamports_floor(1_000).unwrap(), 1_050);
         assert_eq!(rate.lamports_to_lst_floor(1_050).unwrap(), 1_000);
+        assert_eq!(rate.lst_to_lamports_ceil(10).unwrap(), 11);
+        assert_eq!(rate.lamports_to_lst_ceil(11).unwrap(), 11); // 10.48 -> 11
+        assert_eq!(rate.lamports_to_lst_floor(11).unwrap(), 10);
         let holdings = Holdings { reserve_lamports: 7, lst_amount: 100 };
-        let none = LendingPosition::default();
+        let none = Positions::default();
         assert_eq!(total_assets_lamports_floor(&holdings, &none, &rate).unwrap(), 7 + 105);
-        let lent = LendingPosition { collateral_lst: 1_000, debt_lamports: 800 };
+        let lent = Positions::lending(LendingPosition { collateral_lst: 1_000, debt_lamports: 800 });
         assert_eq!(total_assets_lamports_floor(&holdings, &lent, &rate).unwrap(), 7 + 1_155 - 800);
-        let underwater = LendingPosition { collateral_lst: 10, debt_lamports: 1_000 };
+        let underwater = Positions::lending(LendingPosition { collateral_lst: 10, debt_lamports: 1_000 });
         assert_eq!(total_assets_lamports_floor(&holdings, &underwater, &rate).unwrap(), 0);
+        // The pool's LST at the stake-pool rate, its SOL at face value, both sides summed before
+        // rounding: 100 + 900 LST -> 1_050, plus 7 + 300 SOL.
+        let pooled = Positions { pool: PoolPosition { lst_amount: 900, lamports: 300 }, ..Default::default() };
+        assert_eq!(total_assets_lamports_floor(&holdings, &pooled, &rate).unwrap(), 7 + 300 + 1_050);
     }
 
     #[test]
@@ -83,6 +126,6 @@ mod tests {
         let rate = StakePoolRate { total_lamports: u64::MAX, pool_token_supply: 1 };
         assert!(rate.lst_to_lamports_floor(2).is_err());
         let holdings = Holdings { reserve_lamports: u64::MAX, lst_amount: 1 };
-        assert!(total_assets_lamports_floor(&holdings, &LendingPosition::default(), &rate).is_err());
+        assert!(total_assets_lamports_floor(&holdings, &Positions::default(), &rate).is_err());
     }
 }

@@ -16,6 +16,8 @@ pub struct Accounting {
     pub reserve_lamports: u64,
     /// LST the vault holds, as accounted.
     pub lst_amount: u64,
+    /// Pool tokens of the LST/SOL pool the vault holds, as accounted.
+    pub pool_tokens: u64,
     /// Valuation at the last harvest, moved by every deposit and withdrawal since. Gains not yet
     /// harvested are not in it, so nobody withdraws them before they are booked and locked.
     pub last_total_assets_lamports: u64,
@@ -47,6 +49,7 @@ impl Accounting {
         Ok(Self {
             reserve_lamports: seed_lamports,
             lst_amount: 0,
+            pool_tokens: 0,
             last_total_assets_lamports: seed_lamports,
             locked_profit_lamports: 0,
             last_harvest_unix: now_unix,
@@ -96,8 +99,39 @@ impl Accounting {
     /// `lamports` left the reserve to a withdrawer. They were priced from free assets, which
     /// never exceed the ledger, so the ledger cannot underflow unless something is badly wrong.
     pub fn record_withdrawal(&mut self, lamports: u64) -> Result<()> {
-        self.reserve_lamports = sub(self.reserve_lamports, lamports)?;
-        self.last_total_assets_lamports = sub(self.last_total_assets_lamports, lamports)?;
+        self.record_withdrawal_at(lamports, lamports)
+    }
+
+    /// A withdrawal whose exit cost the withdrawer bore: `paid_lamports` left the reserve, and
+    /// the ledger drops by the full `booked_lamports` the shares were worth, so the cost never
+    /// shows up as a loss for those who stay.
+    pub fn record_withdrawal_at(&mut self, paid_lamports: u64, booked_lamports: u64) -> Result<()> {
+        self.reserve_lamports = sub(self.reserve_lamports, paid_lamports)?;
+        self.last_total_assets_lamports = sub(self.last_total_assets_lamports, booked_lamports)?;
+        Ok(())
+    }
+
+    /// LST sold through the pool for SOL now in the reserve. The ledger total is untouched: the
+    /// conversion's cost is charged to whoever caused it (see `record_withdrawal_at`).
+    pub fn record_lst_sold(&mut self, lst_sold: u64, lamports_received: u64) -> Result<()> {
+        self.lst_amount = sub(self.lst_amount, lst_sold)?;
+        self.reserve_lamports = add(self.reserve_lamports, lamports_received)?;
+        Ok(())
+    }
+
+    /// LST and SOL went into the pool for `pool_tokens`.
+    pub fn record_pool_add(&mut self, lst_in: u64, lamports_in: u64, pool_tokens: u64) -> Result<()> {
+        self.lst_amount = sub(self.lst_amount, lst_in)?;
+        self.reserve_lamports = sub(self.reserve_lamports, lamports_in)?;
+        self.pool_tokens = add(self.pool_tokens, pool_tokens)?;
+        Ok(())
+    }
+
+    /// `pool_tokens` burned for LST and SOL back in the vault.
+    pub fn record_pool_remove(&mut self, pool_tokens: u64, lst_out: u64, lamports_out: u64) -> Result<()> {
+        self.pool_tokens = sub(self.pool_tokens, pool_tokens)?;
+        self.lst_amount = add(self.lst_amount, lst_out)?;
+        self.reserve_lamports = add(self.reserve_lamports, lamports_out)?;
         Ok(())
     }
 
@@ -176,7 +210,7 @@ impl Accounting {
 mod tests {
     use super::*;
     use crate::math::shares::{lamports_for_shares_floor, shares_for_deposit_floor};
-    use crate::math::valuation::{total_assets_lamports_floor, LendingPosition, StakePoolRate};
+    use crate::math::valuation::{total_assets_lamports_floor, Positions, StakePoolRate};
     use crate::state::risk_params::fixtures::conservative;
     use proptest::prelude::*;
 
@@ -223,7 +257,7 @@ mod tests {
 
     impl Model {
         fn live(&self) -> u64 {
-            total_assets_lamports_floor(&self.acct.holdings(), &LendingPosition::default(), &self.rate).unwrap()
+            total_assets_lamports_floor(&self.acct.holdings(), &Positions::default(), &self.rate).unwrap()
         }
         fn free(&self) -> u64 {
             self.acct.free_assets_lamports(self.live(), self.now, self.params.profit_unlock_secs).unwrap()
@@ -352,7 +386,7 @@ mod tests {
             acct.record_deposit(1_000_000_000).unwrap();
             let supply = SEED + 1_000_000_000;
             let rate = StakePoolRate { total_lamports: 100, pool_token_supply: 100 };
-            let live = total_assets_lamports_floor(&acct.holdings(), &LendingPosition::default(), &rate).unwrap();
+            let live = total_assets_lamports_floor(&acct.holdings(), &Positions::default(), &rate).unwrap();
             // a gain, harvested and partly unlocked
             acct.harvest(live + live / 10, supply, 0, &params).unwrap();
             let live_after_gain = live + live / 10;

@@ -4,7 +4,7 @@ use crate::constants::seeds;
 use crate::errors::VaultError;
 use crate::events::VaultSnapshot;
 use crate::math::shares::share_price_lamports_floor;
-use crate::math::valuation::{total_assets_lamports_floor, LendingPosition, StakePoolRate};
+use crate::math::valuation::{total_assets_lamports_floor, Positions, StakePoolRate};
 use crate::state::{Accounting, PendingRiskParams, RiskParams};
 
 #[account]
@@ -36,6 +36,8 @@ pub struct Vault {
 
     /// The lending market, reserves and obligation, once bound.
     pub lending: Option<LendingBinding>,
+    /// The LST/SOL pool, once bound.
+    pub pool: Option<PoolBinding>,
     pub risk_params: RiskParams,
     pub pending_risk_params: Option<PendingRiskParams>,
     pub accounting: Accounting,
@@ -75,15 +77,19 @@ impl Vault {
         self.lending.as_ref().ok_or_else(|| error!(VaultError::LendingNotBound))
     }
 
+    pub fn require_pool(&self) -> Result<&PoolBinding> {
+        self.pool.as_ref().ok_or_else(|| error!(VaultError::PoolNotBound))
+    }
+
     /// Live valuation of what the vault holds, rounded down.
-    pub fn live_assets_lamports(&self, rate: &StakePoolRate, lending: &LendingPosition) -> Result<u64> {
-        total_assets_lamports_floor(&self.accounting.holdings(), lending, rate)
+    pub fn live_assets_lamports(&self, rate: &StakePoolRate, positions: &Positions) -> Result<u64> {
+        total_assets_lamports_floor(&self.accounting.holdings(), positions, rate)
     }
 
     /// Assets backing the shares now (see `Accounting::free_assets_lamports`).
-    pub fn free_assets_lamports(&self, rate: &StakePoolRate, lending: &LendingPosition, now_unix: i64) -> Result<u64> {
+    pub fn free_assets_lamports(&self, rate: &StakePoolRate, positions: &Positions, now_unix: i64) -> Result<u64> {
         self.accounting.free_assets_lamports(
-            self.live_assets_lamports(rate, lending)?,
+            self.live_assets_lamports(rate, positions)?,
             now_unix,
             self.risk_params.profit_unlock_secs,
         )
@@ -92,11 +98,11 @@ impl Vault {
     pub fn snapshot(
         &self,
         rate: &StakePoolRate,
-        lending: &LendingPosition,
+        positions: &Positions,
         total_shares: u64,
         now_unix: i64,
     ) -> Result<VaultSnapshot> {
-        let free_assets_lamports = self.free_assets_lamports(rate, lending, now_unix)?;
+        let free_assets_lamports = self.free_assets_lamports(rate, positions, now_unix)?;
         Ok(VaultSnapshot {
             free_assets_lamports,
             total_shares,
@@ -119,4 +125,29 @@ pub struct LendingBinding {
     pub collateral_account: Pubkey,
     /// The vault's wrapped-SOL account (PDA, authority: the vault), empty between instructions.
     pub wsol_account: Pubkey,
+}
+
+/// The LST/SOL pool a vault provides liquidity to and exits through, fixed once bound.
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolBinding {
+    /// The spl-token-swap state account.
+    pub swap: Pubkey,
+    pub pool_mint: Pubkey,
+    /// The pool's LST reserve (token A).
+    pub pool_lst: Pubkey,
+    /// The pool's wSOL reserve (token B).
+    pub pool_wsol: Pubkey,
+    pub pool_fee_account: Pubkey,
+    /// The vault's pool-token account (PDA, authority: the vault).
+    pub pool_token_account: Pubkey,
+    /// The vault's wSOL account for the pool (PDA, authority: the vault), empty between
+    /// instructions.
+    pub wsol_account: Pubkey,
+    pub wsol_account_bump: u8,
+}
+
+impl PoolBinding {
+    pub fn wsol_seeds<'a>(&'a self, vault_key: &'a Pubkey) -> [&'a [u8]; 3] {
+        [crate::constants::seeds::POOL_WSOL_ACCOUNT, vault_key.as_ref(), std::slice::from_ref(&self.wsol_account_bump)]
+    }
 }

@@ -1,0 +1,251 @@
+//! The vault's LST/SOL pool: a real spl-token-swap stable pool seeded at the stake-pool rate,
+//! bound to the vault, the client's pool instructions, and a trader who moves the price.
+use anchor_lang::{InstructionData, ToAccountMetas};
+use ballast::constants::seeds;
+use ballast::math::valuation::{PoolPosition, StakePoolRate};
+use solana_program::instruction::{AccountMeta, Instruction};
+use solana_program::{pubkey::Pubkey, system_program};
+use solana_sdk::signature::{Keypair, Signer};
+
+use crate::chain::TxResult;
+use crate::swap::SwapPoolFixture;
+use crate::vault::{vault_pda, VaultClient, SOL};
+
+/// The bound pool and the vault's own accounts for it.
+pub struct PoolSetup {
+    pub pool: SwapPoolFixture,
+    pub pool_token_account: Pubkey,
+    pub wsol_account: Pubkey,
+}
+
+/// A trader with LST and wSOL accounts who can push the pool either way.
+pub struct Trader {
+    pub keypair: Keypair,
+    pub lst: Pubkey,
+    pub wsol: Pubkey,
+}
+
+/// Amplification of the harness pool: the stable curve of LST/SOL pools.
+pub const POOL_AMP: u64 = 100;
+
+impl VaultClient {
+    /// A stable pool seeded with `lst_lamports` worth of LST and as many lamports, at the
+    /// stake-pool rate, bound to the vault.
+    pub async fn bind_pool(&mut self, lst_lamports: u64) {
+        let provider = self.chain.funded_keypair(lst_lamports * 2 + 10 * SOL).await;
+        let provider_lst = self.lst_for(&provider, lst_lamports).await;
+        let lst_amount = self.chain.token_balance(&provider_lst).await;
+        let lamports = self.rate().await.lst_to_lamports_floor(lst_amount).unwrap();
+        let lst_mint = self.pool.pool_mint;
+        let (pool, _) = SwapPoolFixture::create(
+            &mut self.chain,
+            &provider,
+            &provider_lst,
+            lst_mint,
+            lst_amount,
+            lamports,
+            POOL_AMP,
+        )
+        .await;
+        let admin = self.v.admin.insecure_clone();
+        let ix = self.bind_pool_ix(&admin.pubkey(), &pool.swap, &pool.pool_mint);
+        self.chain.send_ok(&[ix], &[&admin]).await;
+        self.swap = Some(PoolSetup {
+            pool,
+            pool_token_account: vault_pda(seeds::POOL_TOKEN_ACCOUNT, &self.v.vault),
+            wsol_account: vault_pda(seeds::POOL_WSOL_ACCOUNT, &self.v.vault),
+        });
+    }
+
+    pub fn bind_pool_ix(&self, admin: &Pubkey, swap: &Pubkey, pool_mint: &Pubkey) -> Instruction {
+        Instruction {
+            program_id: ballast::ID,
+            accounts: ballast::accounts::BindPool {
+                admin: *admin,
+                payer: self.chain.ctx.payer.pubkey(),
+                vault: self.v.vault,
+                swap_program: spl_token_swap::id(),
+                swap: *swap,
+                pool_mint: *pool_mint,
+                pool_token_account: vault_pda(seeds::POOL_TOKEN_ACCOUNT, &self.v.vault),
+                native_mint: spl_token::native_mint::id(),
+                wsol_account: vault_pda(seeds::POOL_WSOL_ACCOUNT, &self.v.vault),
+                token_program: spl_token::id(),
+                system_program: system_program::id(),
+            }
+            .to_account_metas(None),
+            data: ballast::instruction::BindPool {}.data(),
+        }
+    }
+
+    pub fn pool_setup(&self) -> &PoolSetup {
+        self.swap.as_ref().expect("pool bound")
+    }
+
+    /// `[pool mint, pool LST, pool wSOL]` once a pool is bound.
+    pub fn pool_valuation_accounts(&self, writable: bool) -> Vec<AccountMeta> {
+        let meta = if writable { AccountMeta::new } else { AccountMeta::new_readonly };
+        match &self.swap {
+            None => vec![],
+            Some(p) => {
+                vec![meta(p.pool.pool_mint, false), meta(p.pool.token_lst, false), meta(p.pool.token_wsol, false)]
+            }
+        }
+    }
+
+    /// What a withdrawal needs to sell LST through the pool.
+    pub fn pool_exit_accounts(&self) -> Vec<AccountMeta> {
+        match &self.swap {
+            None => vec![],
+            Some(p) => vec![
+                AccountMeta::new_readonly(spl_token_swap::id(), false),
+                AccountMeta::new_readonly(p.pool.swap, false),
+                AccountMeta::new_readonly(p.pool.authority, false),
+                AccountMeta::new(p.pool.fee_account, false),
+                AccountMeta::new(p.wsol_account, false),
+                AccountMeta::new_readonly(spl_token::native_mint::id(), false),
+            ],
+        }
+    }
+
+    fn pool_accounts(&self) -> ballast::accounts::PoolAccounts {
+        let p = self.pool_setup();
+        ballast::accounts::PoolAccounts {
+            swap_program: spl_token_swap::id(),
+            swap: p.pool.swap,
+            swap_authority: p.pool.authority,
+            pool_mint: p.pool.pool_mint,
+            pool_lst: p.pool.token_lst,
+            pool_wsol: p.pool.token_wsol,
+            pool_fee_account: p.pool.fee_account,
+            pool_token_account: p.pool_token_account,
+            wsol_account: p.wsol_account,
+        }
+    }
+
+    pub fn pool_add_ix(&self, allocator: &Pubkey, pool_tokens: u64) -> Instruction {
+        let l = self.lending();
+        Instruction {
+            program_id: ballast::ID,
+            accounts: ballast::accounts::PoolAdd {
+                allocator: *allocator,
+                vault: self.v.vault,
+                share_mint: self.v.share_mint,
+                sol_reserve: self.v.sol_reserve,
+                lst_account: self.v.lst_account,
+                stake_pool: self.pool.stake_pool,
+                pool: self.pool_accounts(),
+                native_mint: spl_token::native_mint::id(),
+                sol_usd_price: l.sol_usd_update,
+                lst_usd_price: l.lst_usd_update,
+                token_program: spl_token::id(),
+                system_program: system_program::id(),
+            }
+            .to_account_metas(None)
+            .into_iter()
+            .chain(self.lending_valuation_accounts())
+            .collect(),
+            data: ballast::instruction::PoolAdd { pool_tokens }.data(),
+        }
+    }
+
+    pub fn pool_remove_ix(&self, allocator: &Pubkey, pool_tokens: u64) -> Instruction {
+        Instruction {
+            program_id: ballast::ID,
+            accounts: ballast::accounts::PoolRemove {
+                allocator: *allocator,
+                vault: self.v.vault,
+                share_mint: self.v.share_mint,
+                sol_reserve: self.v.sol_reserve,
+                lst_account: self.v.lst_account,
+                stake_pool: self.pool.stake_pool,
+                pool: self.pool_accounts(),
+                native_mint: spl_token::native_mint::id(),
+                token_program: spl_token::id(),
+                system_program: system_program::id(),
+            }
+            .to_account_metas(None)
+            .into_iter()
+            .chain(self.lending_valuation_accounts())
+            .collect(),
+            data: ballast::instruction::PoolRemove { pool_tokens }.data(),
+        }
+    }
+
+    /// The stake pool's rate now.
+    pub async fn rate(&mut self) -> StakePoolRate {
+        let pool = self.pool.state(&mut self.chain).await;
+        StakePoolRate { total_lamports: pool.total_lamports, pool_token_supply: pool.pool_token_supply }
+    }
+
+    /// (LST, SOL, pool-token supply) of the bound pool.
+    pub async fn pool_reserves(&mut self) -> (u64, u64, u64) {
+        let (mint, lst, wsol) = {
+            let p = self.pool_setup();
+            (p.pool.pool_mint, p.pool.token_lst, p.pool.token_wsol)
+        };
+        let supply = self.chain.mint_supply(&mint).await;
+        (self.chain.token_balance(&lst).await, self.chain.token_balance(&wsol).await, supply)
+    }
+
+    /// Pool tokens whose SOL side is about `lamports`.
+    pub async fn pool_tokens_for(&mut self, lamports: u64) -> u64 {
+        let (_, sol, supply) = self.pool_reserves().await;
+        (lamports as u128 * supply as u128 / sol as u128) as u64
+    }
+
+    /// The vault's share of the pool's reserves, as the program values it.
+    pub async fn pool_position(&mut self) -> PoolPosition {
+        if self.swap.is_none() {
+            return PoolPosition::default();
+        }
+        let pool_tokens = self.vault().await.accounting.pool_tokens;
+        let (lst, sol, supply) = self.pool_reserves().await;
+        if pool_tokens == 0 {
+            return PoolPosition::default();
+        }
+        PoolPosition {
+            lst_amount: (pool_tokens as u128 * lst as u128 / supply as u128) as u64,
+            lamports: (pool_tokens as u128 * sol as u128 / supply as u128) as u64,
+        }
+    }
+
+    /// A trader holding LST bought with `lst_lamports` and `wsol_lamports` of wSOL.
+    pub async fn trader(&mut self, lst_lamports: u64, wsol_lamports: u64) -> Trader {
+        let keypair = self.chain.funded_keypair(lst_lamports + wsol_lamports + SOL).await;
+        let lst = self.lst_for(&keypair, lst_lamports).await;
+        let wsol = self.chain.wsol_account(&keypair.pubkey(), wsol_lamports).await;
+        Trader { keypair, lst, wsol }
+    }
+
+    /// The trader sells `amount_in` LST (`sell_lst`) or wSOL into the pool.
+    pub fn trade_ix(&self, trader: &Trader, sell_lst: bool, amount_in: u64) -> Instruction {
+        let (source, destination) = if sell_lst { (trader.lst, trader.wsol) } else { (trader.wsol, trader.lst) };
+        self.pool_setup().pool.swap_ix(&trader.keypair.pubkey(), &source, &destination, sell_lst, amount_in, 0)
+    }
+
+    pub async fn trade(&mut self, trader: &Trader, sell_lst: bool, amount_in: u64) -> TxResult {
+        let ix = self.trade_ix(trader, sell_lst, amount_in);
+        self.chain.send(&[ix], &[&trader.keypair]).await
+    }
+}
+
+impl VaultClient {
+    /// Assets backing the shares now, exactly as a withdrawal prices them.
+    pub async fn free_assets(&mut self) -> u64 {
+        let (live, _) = self.valuation().await;
+        let vault = self.vault().await;
+        let now = self.chain.clock().await.unix_timestamp;
+        vault.accounting.free_assets_lamports(live, now, vault.risk_params.profit_unlock_secs).unwrap()
+    }
+
+    /// (free assets, share supply): compare two with `price_not_lower`.
+    pub async fn share_price(&mut self) -> (u128, u128) {
+        (self.free_assets().await as u128, self.share_supply().await as u128)
+    }
+}
+
+/// `after` is at least `before`, both (assets, shares) pairs.
+pub fn price_not_lower(before: (u128, u128), after: (u128, u128)) -> bool {
+    after.0 * before.1 >= before.0 * after.1
+}
