@@ -3,7 +3,11 @@ use anchor_lang::{InstructionData, ToAccountMetas};
 use ballast::constants::seeds;
 use ballast::instructions::InitializeVaultArgs;
 use ballast::state::{RiskParams, Vault};
-use solana_program::{instruction::Instruction, pubkey::Pubkey, system_instruction, system_program};
+use solana_program::{
+    instruction::{AccountMeta, Instruction},
+    pubkey::Pubkey,
+    system_instruction, system_program,
+};
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::chain::{Chain, TxResult};
@@ -360,6 +364,7 @@ impl VaultClient {
             .to_account_metas(None)
             .into_iter()
             .chain(self.valuation_accounts())
+            .chain(self.swap.as_ref().map(|p| AccountMeta::new_readonly(p.pool.swap, false)))
             .collect(),
             data: ballast::instruction::Harvest {}.data(),
         }

@@ -132,7 +132,7 @@ pub enum VaultError {
     PoolUnsupported,
     #[msg("The pool's curve cannot price this amount")]
     PoolQuoteFailed,
-    #[msg("The pool's price is further from the stake-pool rate than max_depeg_bps")]
+    #[msg("The pool's price is further from the stake-pool rate than max_slippage_bps")]
     PoolPriceOffRate,
     #[msg("The pool would pay less than the stake-pool rate minus max_slippage_bps")]
     SlippageExceeded,

@@ -285,3 +285,14 @@ async fn a_looped_vault_in_the_pool_values_both_and_pays_exits_through_the_pool(
     assert!(price_not_lower(price_before, env.share_price().await));
     assert_ledger_matches_accounts(&mut env).await;
 }
+
+#[tokio::test]
+async fn no_harvest_books_a_gain_from_a_pushed_pool() {
+    let (mut env, _, _) = vault_in_pool().await;
+    let trader = env.trader(60 * SOL, 60 * SOL).await;
+    // Pushed far: the pool's reserves at the rate look richer, but a trade back would take that
+    // away again, so the harvest waits for the price to return.
+    env.trade(&trader, false, 50 * SOL).await.unwrap();
+    let harvester = env.v.allocator.insecure_clone();
+    env.assert_rejected(&[env.harvest_ix(&harvester.pubkey())], &[&harvester], VaultError::PoolPriceOffRate, &[]).await;
+}

@@ -1,6 +1,6 @@
 //! The allocator adds LST and SOL to the bound pool in the pool's own proportion
 //! (`DepositAllTokenTypes`) for an exact number of pool tokens. Adding risk: both price feeds
-//! must pass, the pool's own price must sit within `max_depeg_bps` of the stake-pool rate, the
+//! must pass, the pool's own price must sit within `max_slippage_bps` of the stake-pool rate, the
 //! vault's value may not drop by more than `max_slippage_bps` of what went in, its pool share may
 //! not exceed `max_pool_alloc_bps` of assets, and the SOL reserve may not fall below
 //! `min_sol_reserve_bps`.
@@ -60,7 +60,10 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, PoolAdd<'info>>, pool_toke
     oracle::risk_adding_collateral_price(&accounts.sol_usd_price, &accounts.lst_usd_price, vault, &rate)?;
     let state = accounts.pool.swap_state(&binding)?;
     let reserves = accounts.pool.reserves(&binding)?;
-    reserves.check_price_near_rate(state.as_ref(), &rate, params.max_depeg_bps)?;
+    // Liquidity added where the pool's price is off the rate is valued above what it is worth
+    // once the price comes back (the one who pushed it takes the difference): the band is the
+    // same `max_slippage_bps` the vault accepts on any conversion, not the wider depeg bound.
+    reserves.check_price_near_rate(state.as_ref(), &rate, params.max_slippage_bps)?;
 
     let (lst_in, lamports_in) = reserves.deposit_cost(state.as_ref(), pool_tokens)?;
     require!(lst_in <= vault.accounting.lst_amount, VaultError::InsufficientHoldings);
