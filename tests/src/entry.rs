@@ -15,7 +15,8 @@ fn ballast_entry<'a, 'b>(program_id: &Pubkey, accounts: &'a [AccountInfo<'b>], d
     ballast::entry(program_id, accounts, data)
 }
 
-/// A bank with Ballast, spl-stake-pool, spl-token-lending and spl-token-swap compiled natively;
+/// A bank with Ballast, spl-stake-pool, spl-token-lending, spl-token-swap and spl-governance
+/// compiled natively;
 /// spl-token and the stake program come with program-test.
 pub fn program_test() -> ProgramTest {
     let mut pt = ProgramTest::new("ballast", ballast::ID, processor!(ballast_entry));
@@ -26,6 +27,11 @@ pub fn program_test() -> ProgramTest {
         processor!(spl_token_lending::processor::process_instruction),
     );
     pt.add_program("spl_token_swap", spl_token_swap::id(), processor!(spl_token_swap::processor::Processor::process));
+    pt.add_program(
+        "spl_governance",
+        crate::governance::governance_program_id(),
+        processor!(spl_governance::processor::process_instruction),
+    );
     pt.prefer_bpf(false);
     pt
 }

@@ -5,6 +5,7 @@
 
 pub mod chain;
 pub mod entry;
+pub mod governance;
 pub mod lending;
 pub mod oracle;
 pub mod snapshot;

@@ -376,32 +376,25 @@ impl VaultClient {
         self.chain.send(&[ix], &[&allocator]).await
     }
 
-    fn admin_accounts<T: ToAccountMetas>(&self, accounts: T) -> Vec<solana_program::instruction::AccountMeta> {
-        accounts.to_account_metas(None)
+    /// The vault as an admin instruction targets it (with the bound market's LST reserve).
+    pub fn admin_target(&self, admin: &Pubkey) -> ballast_keeper::dao::AdminTarget {
+        ballast_keeper::dao::AdminTarget {
+            vault: self.v.vault,
+            admin: *admin,
+            lst_reserve: self.lending.as_ref().map(|l| l.market.lst.reserve),
+        }
     }
 
     pub fn propose_ix(&self, admin: &Pubkey, params: RiskParams) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: self.admin_accounts(ballast::accounts::ProposeRiskParams { admin: *admin, vault: self.v.vault }),
-            data: ballast::instruction::ProposeRiskParams { params }.data(),
-        }
+        ballast_keeper::dao::propose_risk_params(&self.admin_target(admin), params)
     }
 
     pub fn execute_ix(&self, admin: &Pubkey) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: self.admin_accounts(ballast::accounts::ExecuteRiskParams { admin: *admin, vault: self.v.vault }),
-            data: ballast::instruction::ExecuteRiskParams {}.data(),
-        }
+        ballast_keeper::dao::execute_risk_params(&self.admin_target(admin))
     }
 
     pub fn cancel_ix(&self, admin: &Pubkey) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: self.admin_accounts(ballast::accounts::CancelRiskParams { admin: *admin, vault: self.v.vault }),
-            data: ballast::instruction::CancelRiskParams {}.data(),
-        }
+        ballast_keeper::dao::cancel_risk_params(self.v.vault, *admin)
     }
 
     pub fn set_roles_ix(
@@ -411,39 +404,21 @@ impl VaultClient {
         allocator: Pubkey,
         fee_recipient: Pubkey,
     ) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: self.admin_accounts(ballast::accounts::SetRoles { admin: *admin, vault: self.v.vault }),
-            data: ballast::instruction::SetRoles { guardian, allocator, fee_recipient }.data(),
-        }
+        ballast_keeper::dao::set_roles(self.v.vault, *admin, guardian, allocator, fee_recipient)
     }
 
     pub fn transfer_admin_ix(&self, admin: &Pubkey, new_admin: Pubkey) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: self.admin_accounts(ballast::accounts::TransferAdmin { admin: *admin, vault: self.v.vault }),
-            data: ballast::instruction::TransferAdmin { new_admin }.data(),
-        }
+        ballast_keeper::dao::transfer_admin(self.v.vault, *admin, new_admin)
     }
 
     pub fn accept_admin_ix(&self, pending_admin: &Pubkey) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: self
-                .admin_accounts(ballast::accounts::AcceptAdmin { pending_admin: *pending_admin, vault: self.v.vault }),
-            data: ballast::instruction::AcceptAdmin {}.data(),
-        }
+        ballast_keeper::dao::accept_admin(self.v.vault, *pending_admin)
     }
 
     pub fn set_pause_ix(&self, authority: &Pubkey, paused: bool) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: self.admin_accounts(ballast::accounts::SetPause { authority: *authority, vault: self.v.vault }),
-            data: ballast::instruction::SetPause { paused }.data(),
-        }
+        ballast_keeper::dao::set_pause(self.v.vault, *authority, paused)
     }
 
-    /// Sends one instruction signed by `signer`.
     /// Sends `ixs` in one transaction, expects `error`, and checks that nothing moved in the
     /// vault's accounts, the signers' or `watch`.
     pub async fn assert_rejected(
@@ -461,6 +436,7 @@ impl VaultClient {
         before.assert_same(&self.snapshot(&keys).await);
     }
 
+    /// Sends one instruction signed by `signer`.
     pub async fn send_as(&mut self, ix: Instruction, signer: &Keypair) -> TxResult {
         self.chain.send(&[ix], &[signer]).await
     }

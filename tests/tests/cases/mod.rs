@@ -1,4 +1,5 @@
 mod test_dao_controls;
+mod test_governance;
 mod test_lending_health;
 mod test_leverage_loop;
 mod test_lifecycle;

@@ -51,6 +51,30 @@ pub fn load_obligation(info: &AccountInfo, binding: &LendingBinding, vault: &Pub
     Ok(obligation)
 }
 
+/// Anyone may unwind before the market may liquidate: the trigger must sit below the LST
+/// reserve's liquidation threshold.
+pub fn check_trigger_below_liquidation(params: &crate::state::RiskParams, lst_reserve: &Reserve) -> Result<()> {
+    require!(
+        (params.unwind_trigger_ltv_bps as u32) < lst_reserve.config.liquidation_threshold as u32 * 100,
+        VaultError::TriggerAboveLiquidationThreshold
+    );
+    Ok(())
+}
+
+/// Checks `params` against the bound market, whose LST reserve is the first of `remaining`;
+/// nothing to check before a market is bound.
+pub fn check_params_for_market(
+    vault: &Vault,
+    params: &crate::state::RiskParams,
+    remaining: &[AccountInfo],
+) -> Result<()> {
+    let Some(binding) = &vault.lending else {
+        return Ok(());
+    };
+    let info = remaining.first().ok_or_else(|| error!(VaultError::LendingAccountsMissing))?;
+    check_trigger_below_liquidation(params, &load_reserve(info, &binding.lst_reserve, &binding.market)?)
+}
+
 /// The three accounts that value the vault's lending position, read-only.
 pub struct LendingState {
     pub obligation: Obligation,

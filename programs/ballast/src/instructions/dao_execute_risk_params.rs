@@ -2,6 +2,7 @@
 //! may be stricter in a later program version than when the change was proposed).
 use anchor_lang::prelude::*;
 
+use crate::adapters::token_lending;
 use crate::errors::VaultError;
 use crate::events::RiskParamsExecuted;
 use crate::state::Vault;
@@ -13,11 +14,14 @@ pub struct ExecuteRiskParams<'info> {
     pub vault: Box<Account<'info, Vault>>,
 }
 
+/// Remaining accounts: the bound market's LST reserve, once a market is bound (the unwind
+/// trigger must stay below its liquidation threshold).
 pub fn handler(ctx: Context<ExecuteRiskParams>) -> Result<()> {
     let vault = &mut ctx.accounts.vault;
     let pending = vault.pending_risk_params.ok_or(VaultError::NoPendingRiskParams)?;
     require!(Clock::get()?.unix_timestamp >= pending.eta_unix, VaultError::TimelockNotExpired);
     pending.params.validate()?;
+    token_lending::check_params_for_market(vault, &pending.params, ctx.remaining_accounts)?;
     vault.risk_params = pending.params;
     vault.pending_risk_params = None;
     emit!(RiskParamsExecuted { vault: vault.key(), params: pending.params });

@@ -2,6 +2,7 @@
 //! timelock from now, so a change that shortens the timelock still waits the old one.
 use anchor_lang::prelude::*;
 
+use crate::adapters::token_lending;
 use crate::errors::VaultError;
 use crate::events::RiskParamsProposed;
 use crate::state::{PendingRiskParams, RiskParams, Vault};
@@ -13,10 +14,13 @@ pub struct ProposeRiskParams<'info> {
     pub vault: Box<Account<'info, Vault>>,
 }
 
+/// Remaining accounts: the bound market's LST reserve, once a market is bound (the unwind
+/// trigger must stay below its liquidation threshold).
 pub fn handler(ctx: Context<ProposeRiskParams>, params: RiskParams) -> Result<()> {
     let vault = &mut ctx.accounts.vault;
     require!(vault.pending_risk_params.is_none(), VaultError::RiskParamsChangePending);
     params.validate()?;
+    token_lending::check_params_for_market(vault, &params, ctx.remaining_accounts)?;
     let eta_unix = Clock::get()?
         .unix_timestamp
         .checked_add(vault.risk_params.timelock_secs as i64)

@@ -57,12 +57,7 @@ pub fn handler(ctx: Context<BindLending>) -> Result<()> {
         accounts.collateral_mint.key(),
         VaultError::LendingReserveMintMismatch
     );
-    // Anyone may unwind before the market may liquidate: the trigger must sit below the
-    // market's threshold.
-    require!(
-        (accounts.vault.risk_params.unwind_trigger_ltv_bps as u32) < lst.config.liquidation_threshold as u32 * 100,
-        VaultError::TriggerAboveLiquidationThreshold
-    );
+    token_lending::check_trigger_below_liquidation(&accounts.vault.risk_params, &lst)?;
 
     create_vault_token_accounts(
         &accounts.payer.to_account_info(),

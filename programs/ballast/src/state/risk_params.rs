@@ -6,6 +6,7 @@ use crate::constants::*;
 use crate::errors::VaultError;
 
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(deny_unknown_fields))]
 pub struct RiskParams {
     /// Highest leverage the allocator may reach, in bps of 1x (20_000 = 2x).
     pub max_leverage_bps: u32,
