@@ -661,10 +661,10 @@ impl VaultClient {
         }
     }
 
-    fn lending_accounts(&self) -> ballast::accounts::LendingAccounts {
+    pub fn lending_core(&self) -> ballast::accounts::LendingCore {
         let l = self.lending();
         let (lst, sol): (&ReserveFixture, &ReserveFixture) = (&l.market.lst, &l.market.sol);
-        ballast::accounts::LendingAccounts {
+        ballast::accounts::LendingCore {
             lending_program: spl_token_lending::id(),
             lending_market: l.market.market,
             lending_market_authority: l.market.market_authority,
@@ -677,10 +677,17 @@ impl VaultClient {
             sol_reserve: sol.reserve,
             sol_reserve_oracle: sol.oracle_price,
             sol_reserve_liquidity_supply: sol.liquidity_supply,
-            sol_reserve_fee_receiver: sol.fee_receiver,
             collateral_account: l.collateral_account,
-            wsol_account: l.wsol_account,
             clock: solana_program::sysvar::clock::id(),
+        }
+    }
+
+    fn lending_accounts(&self) -> ballast::accounts::LendingAccounts {
+        let l = self.lending();
+        ballast::accounts::LendingAccounts {
+            core: self.lending_core(),
+            sol_reserve_fee_receiver: l.market.sol.fee_receiver,
+            wsol_account: l.wsol_account,
         }
     }
 

@@ -108,9 +108,9 @@ impl VaultClient {
         }
     }
 
-    fn pool_accounts(&self) -> ballast::accounts::PoolAccounts {
+    pub fn pool_core(&self) -> ballast::accounts::PoolCore {
         let p = self.pool_setup();
-        ballast::accounts::PoolAccounts {
+        ballast::accounts::PoolCore {
             swap_program: spl_token_swap::id(),
             swap: p.pool.swap,
             swap_authority: p.pool.authority,
@@ -118,8 +118,14 @@ impl VaultClient {
             pool_lst: p.pool.token_lst,
             pool_wsol: p.pool.token_wsol,
             pool_fee_account: p.pool.fee_account,
-            pool_token_account: p.pool_token_account,
             wsol_account: p.wsol_account,
+        }
+    }
+
+    fn pool_accounts(&self) -> ballast::accounts::PoolAccounts {
+        ballast::accounts::PoolAccounts {
+            core: self.pool_core(),
+            pool_token_account: self.pool_setup().pool_token_account,
         }
     }
 
@@ -248,4 +254,36 @@ impl VaultClient {
 /// `after` is at least `before`, both (assets, shares) pairs.
 pub fn price_not_lower(before: (u128, u128), after: (u128, u128)) -> bool {
     after.0 * before.1 >= before.0 * after.1
+}
+
+impl VaultClient {
+    /// `unwind`, called by `caller`: the lending core accounts and the pool's.
+    pub fn unwind_ix(&self, caller: &Pubkey, max_repay_lamports: u64) -> Instruction {
+        Instruction {
+            program_id: ballast::ID,
+            accounts: ballast::accounts::Unwind {
+                caller: *caller,
+                vault: self.v.vault,
+                sol_reserve: self.v.sol_reserve,
+                lst_account: self.v.lst_account,
+                stake_pool: self.pool.stake_pool,
+                lending: self.lending_core(),
+                pool: self.pool_core(),
+                native_mint: spl_token::native_mint::id(),
+                token_program: spl_token::id(),
+                system_program: system_program::id(),
+            }
+            .to_account_metas(None),
+            data: ballast::instruction::Unwind { max_repay_lamports }.data(),
+        }
+    }
+
+    /// The lending market's own LTV now, its reserves refreshed at the oracles' prices (what
+    /// `unwind` compares with its trigger), in bps.
+    pub async fn market_ltv_bps(&mut self) -> u64 {
+        let refresh = self.lending().market.refresh_reserves_ixs();
+        self.chain.send_ok(&refresh, &[]).await;
+        let h = self.lending_health(None).await;
+        ballast::math::unwind::market_ltv_bps_ceil(h.borrowed_value, h.deposited_value).unwrap()
+    }
 }

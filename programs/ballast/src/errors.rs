@@ -142,4 +142,12 @@ pub enum VaultError {
     InsufficientLiquidity,
     #[msg("The vault does not hold that much of this asset")]
     InsufficientHoldings,
+    #[msg("The lending market's LTV is at or below unwind_trigger_ltv_bps: nothing to unwind")]
+    UnwindNotNeeded,
+    #[msg("Selling collateral through the pool cannot bring the LTV to unwind_target_ltv_bps")]
+    UnwindTargetUnreachable,
+    #[msg("The unwind would not leave the LTV lower and at or below unwind_target_ltv_bps")]
+    UnwindInsufficient,
+    #[msg("The lending market's borrow limit blocks any collateral withdrawal: unwind before it is reached")]
+    UnwindBlockedByBorrowLimit,
 }

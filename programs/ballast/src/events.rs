@@ -168,3 +168,21 @@ pub struct PoolMoved {
     pub pool_value_lamports: u64,
     pub snapshot: VaultSnapshot,
 }
+
+#[event]
+#[derive(Debug)]
+pub struct Unwound {
+    pub vault: Pubkey,
+    pub caller: Pubkey,
+    /// Withdraw-sell-repay rounds (the market caps each withdrawal by its borrow limit).
+    pub rounds: u8,
+    pub lst_sold: u64,
+    pub lamports_received: u64,
+    pub repaid_lamports: u64,
+    pub reward_lamports: u64,
+    /// The market's LTV (borrowed over deposited value), refreshed, before and after.
+    pub ltv_before_bps: u64,
+    pub ltv_after_bps: u64,
+    pub debt_lamports: u64,
+    pub collateral_lst: u64,
+}

@@ -111,4 +111,10 @@ pub mod ballast {
     pub fn pool_remove<'info>(ctx: Context<'_, '_, '_, 'info, PoolRemove<'info>>, pool_tokens: u64) -> Result<()> {
         pool_remove::handler(ctx, pool_tokens)
     }
+
+    // Anyone
+
+    pub fn unwind<'info>(ctx: Context<'_, '_, '_, 'info, Unwind<'info>>, max_repay_lamports: u64) -> Result<()> {
+        unwind::handler(ctx, max_repay_lamports)
+    }
 }

@@ -8,3 +8,4 @@ mod test_property_sequences;
 mod test_rejections;
 mod test_share_fairness;
 mod test_swap_pool;
+mod test_unwind;

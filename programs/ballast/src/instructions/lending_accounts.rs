@@ -8,10 +8,12 @@ use crate::math::health::{lending_health, LendingHealth};
 use crate::math::safe_math::sub;
 use crate::state::{LendingBinding, Vault};
 
-/// The lending accounts of every instruction that moves the vault's lending position. Keys are
-/// checked against the vault's binding and the reserves' own records in `validate`.
+/// The lending accounts every instruction that moves the vault's collateral needs: the market,
+/// the obligation, both reserves with their oracles and supplies, and the vault's cToken
+/// account. Keys are checked against the vault's binding and the reserves' own records in
+/// `validate`. `unwind` takes only these (one transaction must hold it).
 #[derive(Accounts)]
-pub struct LendingAccounts<'info> {
+pub struct LendingCore<'info> {
     pub lending_program: Program<'info, TokenLendingProgram>,
     /// CHECK: must equal the binding's market.
     pub lending_market: UncheckedAccount<'info>,
@@ -42,29 +44,57 @@ pub struct LendingAccounts<'info> {
     /// CHECK: must equal the SOL reserve's liquidity supply.
     #[account(mut)]
     pub sol_reserve_liquidity_supply: UncheckedAccount<'info>,
-    /// CHECK: must equal the SOL reserve's fee receiver.
-    #[account(mut)]
-    pub sol_reserve_fee_receiver: UncheckedAccount<'info>,
     /// CHECK: must equal the binding's collateral account (a token account of the vault).
     #[account(mut)]
     pub collateral_account: UncheckedAccount<'info>,
-    /// CHECK: must equal the binding's wSOL account (a token account of the vault).
-    #[account(mut)]
-    pub wsol_account: UncheckedAccount<'info>,
     /// CHECK: the clock sysvar, which the lending program reads from its accounts.
     #[account(address = anchor_lang::solana_program::sysvar::clock::ID)]
     pub clock: UncheckedAccount<'info>,
 }
 
+/// The lending accounts of the allocator's lending instructions: the core, plus what borrowing
+/// and repaying from the reserve need.
+#[derive(Accounts)]
+pub struct LendingAccounts<'info> {
+    pub core: LendingCore<'info>,
+    /// CHECK: must equal the SOL reserve's fee receiver.
+    #[account(mut)]
+    pub sol_reserve_fee_receiver: UncheckedAccount<'info>,
+    /// CHECK: must equal the binding's wSOL account (a token account of the vault).
+    #[account(mut)]
+    pub wsol_account: UncheckedAccount<'info>,
+}
+
+impl<'info> std::ops::Deref for LendingAccounts<'info> {
+    type Target = LendingCore<'info>;
+    fn deref(&self) -> &Self::Target {
+        &self.core
+    }
+}
+
 impl<'info> LendingAccounts<'info> {
-    /// Every account against the binding or the reserve that names it. Returns the reserves.
     /// The vault's binding, after checking every account against it. Errors if the vault has
     /// no lending market.
+    pub fn validate(&self, vault: &Vault, vault_key: &Pubkey) -> Result<LendingBinding> {
+        let binding = self.core.validate(vault, vault_key)?;
+        let sol = load_reserve(&self.core.sol_reserve, &binding.sol_reserve, &binding.market)?;
+        require_keys_eq!(self.wsol_account.key(), binding.wsol_account, VaultError::LendingAccountMismatch);
+        require_keys_eq!(
+            self.sol_reserve_fee_receiver.key(),
+            sol.liquidity.fee_receiver,
+            VaultError::LendingAccountMismatch
+        );
+        Ok(binding)
+    }
+}
+
+impl<'info> LendingCore<'info> {
+    /// The vault's binding, after checking every core account against it. Errors if the vault
+    /// has no lending market.
     pub fn validate(&self, vault: &Vault, vault_key: &Pubkey) -> Result<LendingBinding> {
         let binding = vault.require_lending()?;
         require_keys_eq!(self.lending_market.key(), binding.market, VaultError::LendingAccountMismatch);
         require_keys_eq!(self.collateral_account.key(), binding.collateral_account, VaultError::LendingAccountMismatch);
-        require_keys_eq!(self.wsol_account.key(), binding.wsol_account, VaultError::LendingAccountMismatch);
         load_obligation(&self.obligation, binding, vault_key)?;
         let lst = load_reserve(&self.lst_reserve, &binding.lst_reserve, &binding.market)?;
         let sol = load_reserve(&self.sol_reserve, &binding.sol_reserve, &binding.market)?;
@@ -73,8 +103,7 @@ impl<'info> LendingAccounts<'info> {
             && self.lst_reserve_collateral_mint.key() == lst.collateral.mint_pubkey
             && self.lst_reserve_collateral_supply.key() == lst.collateral.supply_pubkey
             && self.sol_reserve_oracle.key() == sol.liquidity.oracle_pubkey
-            && self.sol_reserve_liquidity_supply.key() == sol.liquidity.supply_pubkey
-            && self.sol_reserve_fee_receiver.key() == sol.liquidity.fee_receiver;
+            && self.sol_reserve_liquidity_supply.key() == sol.liquidity.supply_pubkey;
         require!(matches, VaultError::LendingAccountMismatch);
         Ok(*binding)
     }

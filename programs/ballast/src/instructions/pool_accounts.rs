@@ -5,10 +5,10 @@ use crate::adapters::token_swap::{load_reserves, load_swap, PoolReserves, SwapCp
 use crate::errors::VaultError;
 use crate::state::{PoolBinding, Vault};
 
-/// The pool accounts of `pool_add` and `pool_remove`. Keys are checked against the vault's
-/// binding and the swap state in `validate`.
+/// The pool accounts every instruction that trades with the pool needs (`unwind` takes only
+/// these). Keys are checked against the vault's binding and the swap state in `validate`.
 #[derive(Accounts)]
-pub struct PoolAccounts<'info> {
+pub struct PoolCore<'info> {
     pub swap_program: Program<'info, TokenSwapProgram>,
     /// CHECK: must equal the binding's swap; decoded by the adapter.
     pub swap: UncheckedAccount<'info>,
@@ -26,15 +26,37 @@ pub struct PoolAccounts<'info> {
     /// CHECK: must equal the binding's pool fee account.
     #[account(mut)]
     pub pool_fee_account: UncheckedAccount<'info>,
-    /// CHECK: must equal the binding's pool-token account (a token account of the vault).
-    #[account(mut)]
-    pub pool_token_account: UncheckedAccount<'info>,
     /// CHECK: must equal the binding's wSOL account (a token account of the vault).
     #[account(mut)]
     pub wsol_account: UncheckedAccount<'info>,
 }
 
+/// The pool accounts of `pool_add` and `pool_remove`: the core and the vault's pool tokens.
+#[derive(Accounts)]
+pub struct PoolAccounts<'info> {
+    pub core: PoolCore<'info>,
+    /// CHECK: must equal the binding's pool-token account (a token account of the vault).
+    #[account(mut)]
+    pub pool_token_account: UncheckedAccount<'info>,
+}
+
+impl<'info> std::ops::Deref for PoolAccounts<'info> {
+    type Target = PoolCore<'info>;
+    fn deref(&self) -> &Self::Target {
+        &self.core
+    }
+}
+
 impl<'info> PoolAccounts<'info> {
+    /// The vault's binding, after checking every account against it.
+    pub fn validate(&self, vault: &Vault, cpi: &SwapCpi<'info>) -> Result<PoolBinding> {
+        let binding = self.core.validate(vault, cpi)?;
+        require_keys_eq!(self.pool_token_account.key(), binding.pool_token_account, VaultError::PoolAccountMismatch);
+        Ok(binding)
+    }
+}
+
+impl<'info> PoolCore<'info> {
     pub fn cpi(&self, vault: &AccountInfo<'info>, token_program: &AccountInfo<'info>) -> SwapCpi<'info> {
         SwapCpi {
             program: self.swap_program.to_account_info(),
@@ -54,7 +76,6 @@ impl<'info> PoolAccounts<'info> {
     pub fn validate(&self, vault: &Vault, cpi: &SwapCpi<'info>) -> Result<PoolBinding> {
         let binding = *vault.require_pool()?;
         cpi.validate(&binding)?;
-        require_keys_eq!(self.pool_token_account.key(), binding.pool_token_account, VaultError::PoolAccountMismatch);
         require_keys_eq!(self.wsol_account.key(), binding.wsol_account, VaultError::PoolAccountMismatch);
         Ok(binding)
     }

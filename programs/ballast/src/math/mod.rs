@@ -5,4 +5,5 @@ pub mod health;
 pub mod market;
 pub mod safe_math;
 pub mod shares;
+pub mod unwind;
 pub mod valuation;

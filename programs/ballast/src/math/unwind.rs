@@ -1,0 +1,118 @@
+//! How much collateral an unwind sells. The lending market values collateral and debt at its own
+//! oracle prices; the pool pays at least the stake-pool rate less the slippage bound. Selling
+//! `q` LST and repaying what it fetches moves the market's LTV from `D / C` to
+//! `(D - q * rate * (1 - s) * P_sol) / (C - q * P_lst)`; the unwind sells the smallest `q` that
+//! lands it at the target even if the pool pays only its minimum.
+use anchor_lang::prelude::*;
+use spl_token_lending::math::{Decimal, TryDiv, TryMul, TrySub};
+
+use super::safe_math::overflow;
+use super::valuation::StakePoolRate;
+use crate::constants::BPS_DENOMINATOR;
+use crate::errors::VaultError;
+
+fn math<T>(r: std::result::Result<T, ProgramError>) -> Result<T> {
+    r.map_err(|_| overflow())
+}
+
+fn bps(value: u16) -> Result<Decimal> {
+    math(Decimal::from(value as u64).try_div(BPS_DENOMINATOR))
+}
+
+/// The market's loan-to-value, borrowed over deposited value, in bps rounded up; zero without
+/// debt, the maximum without collateral.
+pub fn market_ltv_bps_ceil(borrowed_value: Decimal, deposited_value: Decimal) -> Result<u64> {
+    if borrowed_value == Decimal::zero() {
+        return Ok(0);
+    }
+    if deposited_value == Decimal::zero() {
+        return Ok(u64::MAX);
+    }
+    math(
+        borrowed_value.try_mul(BPS_DENOMINATOR).and_then(|v| v.try_div(deposited_value)).and_then(|v| v.try_ceil_u64()),
+    )
+}
+
+/// The market's view of the position and prices, and the vault's bounds.
+#[derive(Clone, Copy, Debug)]
+pub struct UnwindPlanInputs {
+    pub borrowed_value: Decimal,
+    pub deposited_value: Decimal,
+    /// Quote-currency price of one whole LST and one whole SOL, as the reserves store them.
+    pub lst_price: Decimal,
+    pub sol_price: Decimal,
+    pub lst_decimals: u8,
+    pub rate: StakePoolRate,
+    pub max_slippage_bps: u16,
+    pub target_ltv_bps: u16,
+}
+
+/// LST (base units, rounded up) to sell so the market's LTV reaches the target when the pool
+/// pays its minimum; `None` when the position is already at or below the target. Errors when
+/// no sale can reach the target (the market prices LST so far above what the pool must pay
+/// that selling it cannot lower the LTV enough).
+pub fn lst_to_sell_ceil(inputs: &UnwindPlanInputs) -> Result<Option<u64>> {
+    let target = bps(inputs.target_ltv_bps)?;
+    let target_collateral_value = math(inputs.deposited_value.try_mul(target))?;
+    if inputs.borrowed_value <= target_collateral_value {
+        return Ok(None);
+    }
+    let excess_value = math(inputs.borrowed_value.try_sub(target_collateral_value))?;
+    // Per whole LST sold: debt value repaid at the least the pool may pay, less the target's
+    // share of the collateral value given up.
+    let rate = math(Decimal::from(inputs.rate.total_lamports).try_div(inputs.rate.pool_token_supply.max(1)))?;
+    let after_slippage = math(Decimal::one().try_sub(bps(inputs.max_slippage_bps)?))?;
+    let repaid_value = math(inputs.sol_price.try_mul(rate).and_then(|v| v.try_mul(after_slippage)))?;
+    let collateral_value = math(inputs.lst_price.try_mul(target))?;
+    require!(repaid_value > collateral_value, VaultError::UnwindTargetUnreachable);
+    let per_lst = math(repaid_value.try_sub(collateral_value))?;
+    let scale = 10u64.checked_pow(inputs.lst_decimals as u32).ok_or_else(overflow)?;
+    let lst = math(excess_value.try_div(per_lst).and_then(|v| v.try_mul(scale)).and_then(|v| v.try_ceil_u64()))?;
+    Ok(Some(lst.max(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(borrowed: u64, deposited: u64) -> UnwindPlanInputs {
+        UnwindPlanInputs {
+            borrowed_value: Decimal::from(borrowed),
+            deposited_value: Decimal::from(deposited),
+            lst_price: Decimal::from(105u64),
+            sol_price: Decimal::from(100u64),
+            lst_decimals: 9,
+            rate: StakePoolRate { total_lamports: 105, pool_token_supply: 100 },
+            max_slippage_bps: 50,
+            target_ltv_bps: 6_000,
+        }
+    }
+
+    #[test]
+    fn ltv_rounds_up_and_has_its_edges() {
+        assert_eq!(market_ltv_bps_ceil(Decimal::from(2u64), Decimal::from(3u64)).unwrap(), 6_667);
+        assert_eq!(market_ltv_bps_ceil(Decimal::zero(), Decimal::zero()).unwrap(), 0);
+        assert_eq!(market_ltv_bps_ceil(Decimal::one(), Decimal::zero()).unwrap(), u64::MAX);
+    }
+
+    #[test]
+    fn the_planned_sale_lands_on_the_target_at_the_minimum_price() {
+        // 75% LTV on 1,000 of collateral value.
+        let plan = inputs(750, 1_000);
+        let lst = lst_to_sell_ceil(&plan).unwrap().unwrap();
+        let whole = lst as f64 / 1e9;
+        let repaid = whole * 100.0 * 1.05 * 0.995;
+        let ltv_after = (750.0 - repaid) / (1_000.0 - whole * 105.0);
+        assert!(ltv_after <= 0.6 && ltv_after > 0.5999, "{ltv_after}");
+        assert_eq!(lst_to_sell_ceil(&inputs(600, 1_000)).unwrap(), None);
+        assert_eq!(lst_to_sell_ceil(&inputs(0, 0)).unwrap(), None);
+    }
+
+    #[test]
+    fn a_market_price_far_above_what_the_pool_pays_cannot_be_unwound_by_selling() {
+        let mut plan = inputs(950, 1_000);
+        plan.lst_price = Decimal::from(200u64);
+        plan.target_ltv_bps = 9_000;
+        assert_eq!(lst_to_sell_ceil(&plan).unwrap_err(), VaultError::UnwindTargetUnreachable.into());
+    }
+}
