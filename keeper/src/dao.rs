@@ -6,91 +6,10 @@
 //! transactions: `propose_risk_params` (after the governance's minimum hold-up), then
 //! `execute_risk_params`, whose hold-up adds the vault's current timelock so it cannot run before
 //! the vault's ETA. Depositors see the pending change on chain for the whole timelock.
-use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
-use anchor_lang::solana_program::pubkey::Pubkey;
-use anchor_lang::{InstructionData, ToAccountMetas};
+use anchor_lang::solana_program::instruction::Instruction;
+use ballast::client::{execute_risk_params, propose_risk_params, AdminTarget};
 use ballast::state::RiskParams;
 use base64::Engine;
-
-/// The vault an admin instruction acts on, its admin, and the LST reserve of its lending market
-/// once bound (parameter changes are checked against its liquidation threshold).
-#[derive(Clone, Copy, Debug)]
-pub struct AdminTarget {
-    pub vault: Pubkey,
-    pub admin: Pubkey,
-    pub lst_reserve: Option<Pubkey>,
-}
-
-impl AdminTarget {
-    fn with_market(&self, mut metas: Vec<AccountMeta>) -> Vec<AccountMeta> {
-        metas.extend(self.lst_reserve.map(|reserve| AccountMeta::new_readonly(reserve, false)));
-        metas
-    }
-}
-
-pub fn propose_risk_params(target: &AdminTarget, params: RiskParams) -> Instruction {
-    let accounts = ballast::accounts::ProposeRiskParams { admin: target.admin, vault: target.vault };
-    Instruction {
-        program_id: ballast::ID,
-        accounts: target.with_market(accounts.to_account_metas(None)),
-        data: ballast::instruction::ProposeRiskParams { params }.data(),
-    }
-}
-
-pub fn execute_risk_params(target: &AdminTarget) -> Instruction {
-    let accounts = ballast::accounts::ExecuteRiskParams { admin: target.admin, vault: target.vault };
-    Instruction {
-        program_id: ballast::ID,
-        accounts: target.with_market(accounts.to_account_metas(None)),
-        data: ballast::instruction::ExecuteRiskParams {}.data(),
-    }
-}
-
-pub fn cancel_risk_params(vault: Pubkey, admin: Pubkey) -> Instruction {
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::CancelRiskParams { admin, vault }.to_account_metas(None),
-        data: ballast::instruction::CancelRiskParams {}.data(),
-    }
-}
-
-pub fn set_pause(vault: Pubkey, authority: Pubkey, paused: bool) -> Instruction {
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::SetPause { authority, vault }.to_account_metas(None),
-        data: ballast::instruction::SetPause { paused }.data(),
-    }
-}
-
-pub fn transfer_admin(vault: Pubkey, admin: Pubkey, new_admin: Pubkey) -> Instruction {
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::TransferAdmin { admin, vault }.to_account_metas(None),
-        data: ballast::instruction::TransferAdmin { new_admin }.data(),
-    }
-}
-
-pub fn accept_admin(vault: Pubkey, pending_admin: Pubkey) -> Instruction {
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::AcceptAdmin { pending_admin, vault }.to_account_metas(None),
-        data: ballast::instruction::AcceptAdmin {}.data(),
-    }
-}
-
-pub fn set_roles(
-    vault: Pubkey,
-    admin: Pubkey,
-    guardian: Pubkey,
-    allocator: Pubkey,
-    fee_recipient: Pubkey,
-) -> Instruction {
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::SetRoles { admin, vault }.to_account_metas(None),
-        data: ballast::instruction::SetRoles { guardian, allocator, fee_recipient }.data(),
-    }
-}
 
 /// One transaction of a governance proposal.
 #[derive(Clone, Debug)]
@@ -179,6 +98,7 @@ pub fn risk_params_proposal(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use anchor_lang::solana_program::pubkey::Pubkey;
 
     /// The example file shipped for operators.
     fn params() -> RiskParams {

@@ -1,8 +1,9 @@
 //! `ballast-keeper`: operator commands for Ballast vaults.
 use anchor_lang::solana_program::pubkey::Pubkey;
 use anyhow::{Context, Result};
+use ballast::client::AdminTarget;
 use ballast::state::RiskParams;
-use ballast_keeper::dao::{risk_params_proposal, AdminTarget};
+use ballast_keeper::dao::risk_params_proposal;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]

@@ -40,8 +40,8 @@ fn reserve(market: Pubkey, mint_decimals: u8, usd: u64, config: spl_token_lendin
 
 fn main() {
     let market = Pubkey::new_unique();
-    let lst = reserve(market, 9, 165, ballast_tests::lending::lst_reserve_config());
-    let sol = reserve(market, 9, 150, ballast_tests::lending::sol_reserve_config(0, 4));
+    let lst = reserve(market, 9, 165, ballast_localnet::lending::lst_reserve_config());
+    let sol = reserve(market, 9, 150, ballast_localnet::lending::sol_reserve_config(0, 4));
     let (mut lst_bytes, mut sol_bytes) = (vec![0u8; Reserve::LEN], vec![0u8; Reserve::LEN]);
     Reserve::pack(lst.clone(), &mut lst_bytes).unwrap();
     Reserve::pack(sol.clone(), &mut sol_bytes).unwrap();

@@ -5,6 +5,8 @@
 use anchor_lang::prelude::*;
 
 pub mod adapters;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod constants;
 pub mod errors;
 pub mod events;

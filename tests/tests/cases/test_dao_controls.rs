@@ -2,9 +2,9 @@
 //! their own rules.
 use anchor_lang::error::ErrorCode as AnchorError;
 use ballast::errors::VaultError;
-use ballast_tests::chain::assert_error;
-use ballast_tests::vault::{default_params, SOL};
-use ballast_tests::VaultClient;
+use ballast_localnet::chain::assert_error;
+use ballast_localnet::vault::{default_params, SOL};
+use ballast_localnet::VaultClient;
 use solana_sdk::signature::{Keypair, Signer};
 
 async fn rejected(

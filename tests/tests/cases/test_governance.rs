@@ -4,10 +4,10 @@
 use ballast::errors::VaultError;
 use ballast::state::RiskParams;
 use ballast_keeper::dao::{check_bounds, risk_params_proposal};
-use ballast_tests::chain::assert_error;
-use ballast_tests::governance::{Dao, ProposalTx, MIN_HOLD_UP_SECS, VOTING_BASE_SECS};
-use ballast_tests::vault::{default_params, SOL};
-use ballast_tests::VaultClient;
+use ballast_localnet::chain::assert_error;
+use ballast_localnet::governance::{Dao, ProposalTx, MIN_HOLD_UP_SECS, VOTING_BASE_SECS};
+use ballast_localnet::vault::{default_params, SOL};
+use ballast_localnet::VaultClient;
 use base64::Engine;
 use solana_program::instruction::Instruction;
 use solana_sdk::signature::Signer;

@@ -3,10 +3,10 @@
 //! program's after it; and a real `LiquidateObligation` succeeds exactly when we say it may.
 //! Also: negative carry lowers the share price exactly as the program's interest accrual says.
 use ballast::math::health::ReservePrices;
-use ballast_tests::lending::LendingFixture;
-use ballast_tests::oracle::{legacy_units, LEGACY_EXPONENT};
-use ballast_tests::vault::{default_params, SOL, SOL_USD};
-use ballast_tests::VaultClient;
+use ballast_localnet::lending::LendingFixture;
+use ballast_localnet::oracle::{legacy_units, LEGACY_EXPONENT};
+use ballast_localnet::vault::{default_params, SOL, SOL_USD};
+use ballast_localnet::VaultClient;
 use proptest::prelude::*;
 use solana_sdk::signature::Signer;
 use spl_token_lending::instruction as lending_ix;

@@ -1,10 +1,10 @@
 //! The leverage loop on the real spl-token-lending program: supply the LST, borrow SOL, stake
 //! it, supply again, guarded by Pyth prices on every risk-adding step.
 use ballast::errors::VaultError;
-use ballast_tests::chain::assert_error;
-use ballast_tests::oracle::price_update;
-use ballast_tests::vault::{default_params, usd_raw, FEED_EXPONENT, LST_USD_FEED, SOL, SOL_USD, SOL_USD_FEED};
-use ballast_tests::VaultClient;
+use ballast_localnet::chain::assert_error;
+use ballast_localnet::oracle::price_update;
+use ballast_localnet::vault::{default_params, usd_raw, FEED_EXPONENT, LST_USD_FEED, SOL, SOL_USD, SOL_USD_FEED};
+use ballast_localnet::VaultClient;
 use pyth_solana_receiver_sdk::price_update::VerificationLevel;
 use solana_program::instruction::AccountMeta;
 use solana_program::pubkey::Pubkey;
@@ -21,7 +21,7 @@ async fn loop_to_target_leverage_keeps_the_books_exact() {
     let (assets_before, position) = env.valuation().await;
     assert_eq!(position.collateral_lst, 8 * SOL);
     assert_eq!(position.debt_lamports, 0);
-    assert_eq!(assets_before, 10 * SOL + ballast_tests::vault::SEED_DEPOSIT_LAMPORTS);
+    assert_eq!(assets_before, 10 * SOL + ballast_localnet::vault::SEED_DEPOSIT_LAMPORTS);
 
     // Three loop steps, two in one transaction.
     env.as_allocator(env.leverage_up_ix(&allocator, 4 * SOL)).await.unwrap();
@@ -30,7 +30,7 @@ async fn loop_to_target_leverage_keeps_the_books_exact() {
     env.chain.send(&steps, &[&allocator_kp]).await.unwrap();
 
     let obligation_key = env.lending().obligation;
-    let obligation = ballast_tests::lending::LendingFixture::obligation(&mut env.chain, &obligation_key).await;
+    let obligation = ballast_localnet::lending::LendingFixture::obligation(&mut env.chain, &obligation_key).await;
     assert_eq!(obligation.deposits.len(), 1);
     assert_eq!(obligation.borrows.len(), 1);
     let (assets_after, position) = env.valuation().await;

@@ -1,7 +1,7 @@
 //! Deposit -> stake -> epoch with rewards -> pool update -> harvest -> withdraw, checked to the
 //! lamport against the pool's own numbers.
-use ballast_tests::vault::{default_params, SEED_DEPOSIT_LAMPORTS, SOL};
-use ballast_tests::VaultClient;
+use ballast_localnet::vault::{default_params, SEED_DEPOSIT_LAMPORTS, SOL};
+use ballast_localnet::VaultClient;
 use solana_sdk::signature::Signer;
 
 fn mul_div_floor(a: u64, b: u64, c: u64) -> u64 {
@@ -91,7 +91,7 @@ async fn deposit_just_before_harvest_does_not_capture_the_profit() {
 #[tokio::test]
 async fn every_money_movement_emits_the_share_price() {
     use ballast::events::{Deposited, Harvested, Staked, Withdrawn};
-    use ballast_tests::chain::events;
+    use ballast_localnet::chain::events;
     let mut env = VaultClient::start(default_params()).await;
     let (alice, alice_shares) = env.depositor(20 * SOL).await;
 

@@ -6,10 +6,10 @@ use ballast::errors::VaultError;
 use ballast::events::{Harvested, PoolMoved, Withdrawn};
 use ballast::math::shares::lamports_for_shares_floor;
 use ballast::state::RiskParams;
-use ballast_tests::chain::events;
-use ballast_tests::vault::{default_params, SOL};
-use ballast_tests::vault_pool::{price_not_lower, Trader};
-use ballast_tests::VaultClient;
+use ballast_localnet::chain::events;
+use ballast_localnet::vault::{default_params, SOL};
+use ballast_localnet::vault_pool::{price_not_lower, Trader};
+use ballast_localnet::VaultClient;
 use solana_program::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 

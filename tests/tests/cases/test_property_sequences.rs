@@ -3,9 +3,9 @@
 //! stake pool's own rounding on a stake), and every
 //! user's cash-out stays within what they put in plus the gains earned while they held shares.
 //! Cases: `PROPTEST_CASES` (default 8 here; the pure ledger test runs hundreds).
-use ballast_tests::chain::custom_error;
-use ballast_tests::vault::{default_params, SOL};
-use ballast_tests::VaultClient;
+use ballast_localnet::chain::custom_error;
+use ballast_localnet::vault::{default_params, SOL};
+use ballast_localnet::VaultClient;
 use proptest::prelude::*;
 use solana_sdk::signature::{Keypair, Signer};
 

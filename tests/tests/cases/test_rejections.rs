@@ -2,9 +2,9 @@
 //! and the vault's state exactly as they were.
 use anchor_lang::error::ErrorCode as AnchorError;
 use ballast::errors::VaultError;
-use ballast_tests::stake_pool::StakePoolFixture;
-use ballast_tests::vault::{default_params, SOL};
-use ballast_tests::VaultClient;
+use ballast_localnet::stake_pool::StakePoolFixture;
+use ballast_localnet::vault::{default_params, SOL};
+use ballast_localnet::VaultClient;
 use solana_program::instruction::{AccountMeta, Instruction};
 use solana_program::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
@@ -212,6 +212,6 @@ async fn vault_cannot_be_initialized_twice() {
     let before = env.snapshot(&[]).await;
     let result = env.chain.send(&[ix], &[&create_key]).await;
     // The system program refuses to create an account that exists (its error 0: AlreadyInUse).
-    assert_eq!(ballast_tests::chain::custom_error(&result), Some(0), "{result:?}");
+    assert_eq!(ballast_localnet::chain::custom_error(&result), Some(0), "{result:?}");
     before.assert_same(&env.snapshot(&[]).await);
 }

@@ -1,7 +1,7 @@
 //! Shares are priced from the vault's ledger: entry timing, first-depositor tricks and
 //! donations cannot shift value between depositors (SECURITY.md items 11-14).
-use ballast_tests::vault::{default_params, SOL};
-use ballast_tests::VaultClient;
+use ballast_localnet::vault::{default_params, SOL};
+use ballast_localnet::VaultClient;
 use solana_program::system_instruction;
 use solana_sdk::signature::Signer;
 
@@ -137,7 +137,7 @@ async fn dust_below_one_share_is_rejected() {
     env.stake(9 * SOL).await.unwrap();
     env.epoch_with_rewards(100 * SOL).await; // price now above 1 lamport per share unit
     let snap = env.snapshot(&[alice_shares]).await;
-    ballast_tests::chain::assert_error(
+    ballast_localnet::chain::assert_error(
         env.deposit(&alice, &alice_shares, 1, 0).await,
         ballast::errors::VaultError::ZeroSharesMinted,
     );

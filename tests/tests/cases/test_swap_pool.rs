@@ -1,8 +1,8 @@
 //! The LST/SOL stable pool the vault will provide liquidity to and exit through: a real
 //! spl-token-swap 3.0.0 pool, and a trader who can push its price either way.
-use ballast_tests::swap::SwapPoolFixture;
-use ballast_tests::vault::{default_params, SOL};
-use ballast_tests::VaultClient;
+use ballast_localnet::swap::SwapPoolFixture;
+use ballast_localnet::vault::{default_params, SOL};
+use ballast_localnet::VaultClient;
 use solana_sdk::signature::Signer;
 
 #[tokio::test]
@@ -37,5 +37,5 @@ async fn a_trader_moves_the_stable_pool_and_pays_fees() {
     // A minimum output the pool cannot meet is refused by the swap program (ExceededSlippage).
     let ix = pool.swap_ix(&trader.pubkey(), &trader_lst, &trader_wsol, true, SOL, SOL);
     let result = env.chain.send(&[ix], &[&trader]).await;
-    assert_eq!(ballast_tests::chain::custom_error(&result), Some(16), "{result:?}");
+    assert_eq!(ballast_localnet::chain::custom_error(&result), Some(16), "{result:?}");
 }

@@ -4,9 +4,9 @@
 //! second keeper racing the first gets a clean error.
 use ballast::errors::VaultError;
 use ballast::events::Unwound;
-use ballast_tests::chain::events;
-use ballast_tests::vault::{default_params, SOL};
-use ballast_tests::VaultClient;
+use ballast_localnet::chain::events;
+use ballast_localnet::vault::{default_params, SOL};
+use ballast_localnet::VaultClient;
 use solana_program::instruction::AccountMeta;
 use solana_sdk::signature::{Keypair, Signer};
 

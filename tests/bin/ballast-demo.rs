@@ -2,8 +2,8 @@
 //! through one reward epoch, the leverage loop on the real lending program and the LST/SOL pool
 //! (spl-token-swap), and prints what a depositor sees at each step.
 use ballast::math::valuation::StakePoolRate;
-use ballast_tests::vault::{default_params, SOL};
-use ballast_tests::VaultClient;
+use ballast_localnet::vault::{default_params, SOL};
+use ballast_localnet::VaultClient;
 use solana_sdk::signature::Signer;
 
 struct Row {
@@ -148,7 +148,7 @@ async fn main() {
     let ix = env.withdraw_ix(&bob.pubkey(), &bob_shares, &bob.pubkey(), shares, 0);
     let (result, logs) = env.chain.send_logged(&[ix], &[&bob]).await;
     result.expect("withdraw");
-    let event = ballast_tests::chain::events::<ballast::events::Withdrawn>(&logs).pop().expect("event");
+    let event = ballast_localnet::chain::events::<ballast::events::Withdrawn>(&logs).pop().expect("event");
     println!(
         "bob withdraws {:.9} SOL with {:.9} SOL in the reserve: {:.9} LST sold through the pool, \
          exit cost {:.9} SOL (his), share price after {:.9} SOL",

@@ -377,8 +377,8 @@ impl VaultClient {
     }
 
     /// The vault as an admin instruction targets it (with the bound market's LST reserve).
-    pub fn admin_target(&self, admin: &Pubkey) -> ballast_keeper::dao::AdminTarget {
-        ballast_keeper::dao::AdminTarget {
+    pub fn admin_target(&self, admin: &Pubkey) -> ballast::client::AdminTarget {
+        ballast::client::AdminTarget {
             vault: self.v.vault,
             admin: *admin,
             lst_reserve: self.lending.as_ref().map(|l| l.market.lst.reserve),
@@ -386,15 +386,15 @@ impl VaultClient {
     }
 
     pub fn propose_ix(&self, admin: &Pubkey, params: RiskParams) -> Instruction {
-        ballast_keeper::dao::propose_risk_params(&self.admin_target(admin), params)
+        ballast::client::propose_risk_params(&self.admin_target(admin), params)
     }
 
     pub fn execute_ix(&self, admin: &Pubkey) -> Instruction {
-        ballast_keeper::dao::execute_risk_params(&self.admin_target(admin))
+        ballast::client::execute_risk_params(&self.admin_target(admin))
     }
 
     pub fn cancel_ix(&self, admin: &Pubkey) -> Instruction {
-        ballast_keeper::dao::cancel_risk_params(self.v.vault, *admin)
+        ballast::client::cancel_risk_params(self.v.vault, *admin)
     }
 
     pub fn set_roles_ix(
@@ -404,19 +404,19 @@ impl VaultClient {
         allocator: Pubkey,
         fee_recipient: Pubkey,
     ) -> Instruction {
-        ballast_keeper::dao::set_roles(self.v.vault, *admin, guardian, allocator, fee_recipient)
+        ballast::client::set_roles(self.v.vault, *admin, guardian, allocator, fee_recipient)
     }
 
     pub fn transfer_admin_ix(&self, admin: &Pubkey, new_admin: Pubkey) -> Instruction {
-        ballast_keeper::dao::transfer_admin(self.v.vault, *admin, new_admin)
+        ballast::client::transfer_admin(self.v.vault, *admin, new_admin)
     }
 
     pub fn accept_admin_ix(&self, pending_admin: &Pubkey) -> Instruction {
-        ballast_keeper::dao::accept_admin(self.v.vault, *pending_admin)
+        ballast::client::accept_admin(self.v.vault, *pending_admin)
     }
 
     pub fn set_pause_ix(&self, authority: &Pubkey, paused: bool) -> Instruction {
-        ballast_keeper::dao::set_pause(self.v.vault, *authority, paused)
+        ballast::client::set_pause(self.v.vault, *authority, paused)
     }
 
     /// Sends `ixs` in one transaction, expects `error`, and checks that nothing moved in the
