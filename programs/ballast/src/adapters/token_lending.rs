@@ -351,3 +351,27 @@ pub fn init_obligation<'info>(
     )?;
     Ok(())
 }
+
+/// The price the lending program's `RefreshReserve` reads from a legacy Pyth price account at
+/// `slot`, in quote currency per whole token, exactly as spl-token-lending 0.2.0 derives it;
+/// `None` where the program would refuse it (not a trading price, stale by 5 slots or more,
+/// negative). Off-chain readers (the keeper) use it to value a position before refreshing.
+pub fn legacy_pyth_market_price(data: &[u8], slot: u64) -> Option<spl_token_lending::math::Decimal> {
+    use spl_token_lending::math::{Decimal, TryDiv, TryMul};
+    use spl_token_lending::pyth;
+    const STALE_AFTER_SLOTS_ELAPSED: u64 = 5;
+    let price = pyth::load::<pyth::Price>(data).ok()?;
+    if price.ptype != pyth::PriceType::Price || price.agg.status != pyth::PriceStatus::Trading {
+        return None;
+    }
+    if slot.checked_sub(price.valid_slot)? >= STALE_AFTER_SLOTS_ELAPSED {
+        return None;
+    }
+    let value = Decimal::from(u64::try_from(price.agg.price).ok()?);
+    let scale = 10u64.checked_pow(price.expo.unsigned_abs())?;
+    if price.expo >= 0 {
+        value.try_mul(scale).ok()
+    } else {
+        value.try_div(scale).ok()
+    }
+}

@@ -1,0 +1,97 @@
+//! The keeper's view of a chain: read accounts, learn the slot, simulate and send. Two back
+//! ends: the embedded program-test bank of `ballast-localnet`, and JSON-RPC (`rpc`).
+use anyhow::{anyhow, Result};
+use solana_banks_client::BanksClient;
+use solana_sdk::account::Account;
+use solana_sdk::clock::Clock;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signature, Signer};
+use solana_sdk::transaction::Transaction;
+
+/// What a simulation said.
+#[derive(Clone, Debug, Default)]
+pub struct Simulation {
+    /// `None` when the transaction would succeed.
+    pub error: Option<String>,
+    /// The custom program error code, when that is what failed.
+    pub custom_error: Option<u32>,
+    pub logs: Vec<String>,
+}
+
+#[allow(async_fn_in_trait)]
+pub trait Chain {
+    async fn accounts(&self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>>;
+    async fn clock(&self) -> Result<Clock>;
+    /// Simulates `ixs` signed and paid by `payer`.
+    async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation>;
+    /// Sends `ixs` signed and paid by `payer` and waits for confirmation.
+    async fn send(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Signature>;
+
+    async fn account(&self, key: &Pubkey) -> Result<Option<Account>> {
+        Ok(self.accounts(std::slice::from_ref(key)).await?.pop().flatten())
+    }
+
+    async fn data(&self, key: &Pubkey) -> Result<Vec<u8>> {
+        self.account(key).await?.map(|a| a.data).ok_or_else(|| anyhow!("account {key} not found"))
+    }
+}
+
+fn custom_code(error: &solana_sdk::transaction::TransactionError) -> Option<u32> {
+    use solana_sdk::instruction::InstructionError;
+    match error {
+        solana_sdk::transaction::TransactionError::InstructionError(_, InstructionError::Custom(code)) => Some(*code),
+        _ => None,
+    }
+}
+
+/// The embedded chain: a client of a program-test bank (`ballast-localnet`'s), shared with
+/// whoever drives the market there (tests, the simulator, the app).
+#[derive(Clone)]
+pub struct EmbeddedChain {
+    pub banks: BanksClient,
+}
+
+impl EmbeddedChain {
+    pub fn new(banks: BanksClient) -> Self {
+        Self { banks }
+    }
+
+    async fn transaction(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Transaction> {
+        let blockhash = self.banks.clone().get_latest_blockhash().await?;
+        Ok(Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash))
+    }
+}
+
+impl Chain for EmbeddedChain {
+    async fn accounts(&self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>> {
+        let mut banks = self.banks.clone();
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            out.push(banks.get_account(*key).await?);
+        }
+        Ok(out)
+    }
+
+    async fn clock(&self) -> Result<Clock> {
+        Ok(self.banks.clone().get_sysvar::<Clock>().await?)
+    }
+
+    async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation> {
+        let tx = self.transaction(ixs, payer).await?;
+        let out = self.banks.clone().simulate_transaction(tx).await?;
+        let result = out.result.unwrap_or(Ok(()));
+        Ok(Simulation {
+            custom_error: result.as_ref().err().and_then(custom_code),
+            error: result.err().map(|e| e.to_string()),
+            logs: out.simulation_details.map(|d| d.logs).unwrap_or_default(),
+        })
+    }
+
+    async fn send(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Signature> {
+        let tx = self.transaction(ixs, payer).await?;
+        let signature = tx.signatures[0];
+        self.banks.clone().process_transaction(tx).await?;
+        Ok(signature)
+    }
+}

@@ -1,0 +1,123 @@
+//! One pass over one vault: crank the stake pool after an epoch boundary, and when the lending
+//! market's LTV is above the vault's trigger, simulate and send `unwind` with a priority fee,
+//! retrying with backoff. A pass is idempotent: it reloads everything and acts on what it
+//! finds, so a restart, or another keeper that was first, leads to no double action.
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use solana_sdk::compute_budget::ComputeBudgetInstruction;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signature, Signer};
+
+use crate::chain::Chain;
+use crate::view::VaultView;
+
+#[derive(Clone, Debug)]
+pub struct KeeperConfig {
+    /// Priority fee, micro-lamports per compute unit.
+    pub priority_fee_micro_lamports: u64,
+    pub compute_unit_limit: u32,
+    /// The most an unwind may repay (`u64::MAX`: whatever the target needs).
+    pub max_repay_lamports: u64,
+    pub send_attempts: u32,
+    pub backoff: Duration,
+}
+
+impl Default for KeeperConfig {
+    fn default() -> Self {
+        Self {
+            priority_fee_micro_lamports: 10_000,
+            compute_unit_limit: 1_400_000,
+            max_repay_lamports: u64::MAX,
+            send_attempts: 4,
+            backoff: Duration::from_millis(200),
+        }
+    }
+}
+
+/// What a pass did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing to do; the market's LTV (bps) when the vault has a lending position.
+    Healthy { market_ltv_bps: Option<u64> },
+    /// The market's oracles are too old for the lending program to refresh: no unwind can land.
+    OraclesStale,
+    /// The stake pool was brought to this epoch (before anything else).
+    Cranked,
+    /// Unwound: the LTV before, and the transaction.
+    Unwound { market_ltv_bps: u64, signature: Signature },
+    /// Someone else unwound between our read and our simulation.
+    AlreadyUnwound,
+}
+
+pub struct Keeper<C: Chain> {
+    pub chain: C,
+    pub keypair: Keypair,
+    pub config: KeeperConfig,
+}
+
+impl<C: Chain> Keeper<C> {
+    pub fn new(chain: C, keypair: Keypair, config: KeeperConfig) -> Self {
+        Self { chain, keypair, config }
+    }
+
+    /// One pass over `vault`. Returns every action taken, in order.
+    pub async fn tick(&self, vault: &Pubkey) -> Result<Vec<Action>> {
+        let mut actions = Vec::new();
+        let mut view = VaultView::load(&self.chain, vault).await?;
+        if !view.stake_pool_current() {
+            let (list_ixs, final_ixs) = view.crank_ixs(&self.chain).await?;
+            for ix in list_ixs {
+                self.send_with_retries(&[ix]).await?;
+            }
+            self.send_with_retries(&final_ixs).await?;
+            actions.push(Action::Cranked);
+            view = VaultView::load(&self.chain, vault).await?;
+        }
+        let Some(lending) = &view.lending else {
+            actions.push(Action::Healthy { market_ltv_bps: None });
+            return Ok(actions);
+        };
+        if lending.prices.is_none() {
+            actions.push(Action::OraclesStale);
+            return Ok(actions);
+        }
+        if !view.needs_unwind() {
+            actions.push(Action::Healthy { market_ltv_bps: Some(lending.market_ltv_bps) });
+            return Ok(actions);
+        }
+        let ixs = [
+            ComputeBudgetInstruction::set_compute_unit_limit(self.config.compute_unit_limit),
+            ComputeBudgetInstruction::set_compute_unit_price(self.config.priority_fee_micro_lamports),
+            view.unwind_ix(&self.keypair.pubkey(), self.config.max_repay_lamports)?,
+        ];
+        let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
+        if simulation.custom_error == Some(u32::from(ballast::errors::VaultError::UnwindNotNeeded)) {
+            actions.push(Action::AlreadyUnwound);
+            return Ok(actions);
+        }
+        if let Some(error) = simulation.error {
+            bail!("unwind of {vault} would fail: {error}\n{}", simulation.logs.join("\n"));
+        }
+        let signature = self.send_with_retries(&ixs).await?;
+        actions.push(Action::Unwound { market_ltv_bps: lending.market_ltv_bps, signature });
+        Ok(actions)
+    }
+
+    async fn send_with_retries(&self, ixs: &[solana_sdk::instruction::Instruction]) -> Result<Signature> {
+        let mut delay = self.config.backoff;
+        let mut attempt = 1;
+        loop {
+            match self.chain.send(ixs, &self.keypair).await {
+                Ok(signature) => return Ok(signature),
+                Err(error) if attempt < self.config.send_attempts => {
+                    tracing::warn!(attempt, %error, "send failed, retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+}

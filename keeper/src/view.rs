@@ -1,0 +1,160 @@
+//! One vault as the keeper sees it, from raw account bytes: the vault, its stake pool, its
+//! lending position valued with the program crate's own health math at the market oracles'
+//! current prices, and the accounts an `unwind` needs.
+use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
+use anyhow::{anyhow, Context, Result};
+use ballast::adapters::token_lending::legacy_pyth_market_price;
+use ballast::math::health::{lending_health, LendingHealth, ReservePrices};
+use ballast::math::unwind::market_ltv_bps_ceil;
+use ballast::state::{LendingBinding, PoolBinding, Vault};
+use solana_sdk::instruction::Instruction;
+use solana_sdk::program_pack::Pack;
+use solana_sdk::pubkey::Pubkey;
+use spl_stake_pool::state::{StakePool, ValidatorList};
+use spl_token_lending::state::{Obligation, Reserve};
+
+use crate::chain::Chain;
+
+/// The lending side of a vault.
+#[derive(Clone, Debug)]
+pub struct LendingView {
+    pub binding: LendingBinding,
+    pub obligation: Obligation,
+    pub lst_reserve: Reserve,
+    pub sol_reserve: Reserve,
+    /// The oracles' prices now, when both are fresh enough for the lending program to refresh.
+    pub prices: Option<ReservePrices>,
+    /// What the lending program would record if refreshed now.
+    pub health: LendingHealth,
+    /// Borrowed over deposited value, in bps: what `unwind` compares with its trigger.
+    pub market_ltv_bps: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct VaultView {
+    pub key: Pubkey,
+    pub vault: Vault,
+    pub stake_pool: StakePool,
+    pub slot: u64,
+    pub epoch: u64,
+    pub lending: Option<LendingView>,
+}
+
+fn borsh<T: borsh::BorshDeserialize>(data: &[u8]) -> Result<T> {
+    Ok(solana_sdk::borsh0_10::try_from_slice_unchecked(data)?)
+}
+
+impl VaultView {
+    pub async fn load<C: Chain>(chain: &C, key: &Pubkey) -> Result<Self> {
+        let clock = chain.clock().await?;
+        let vault = Vault::try_deserialize(&mut &chain.data(key).await?[..]).context("decoding the vault")?;
+        let stake_pool: StakePool = borsh(&chain.data(&vault.stake_pool).await?).context("decoding the stake pool")?;
+        let lending = match vault.lending {
+            None => None,
+            Some(binding) => Some(load_lending(chain, binding, clock.slot).await?),
+        };
+        Ok(Self { key: *key, vault, stake_pool, slot: clock.slot, epoch: clock.epoch, lending })
+    }
+
+    /// The stake pool's rate is from this epoch: vault actions that need it will work.
+    pub fn stake_pool_current(&self) -> bool {
+        self.stake_pool.last_update_epoch >= self.epoch
+    }
+
+    /// The market's LTV is above the vault's trigger (and the oracles allow a refresh).
+    pub fn needs_unwind(&self) -> bool {
+        self.lending.as_ref().is_some_and(|l| {
+            l.prices.is_some() && l.market_ltv_bps > self.vault.risk_params.unwind_trigger_ltv_bps as u64
+        })
+    }
+
+    /// `unwind`, called by `caller`, every account derived from the bindings and the reserves.
+    pub fn unwind_ix(&self, caller: &Pubkey, max_repay_lamports: u64) -> Result<Instruction> {
+        let lending = self.lending.as_ref().ok_or_else(|| anyhow!("vault has no lending market"))?;
+        let pool = self.vault.pool.ok_or_else(|| anyhow!("vault has no pool to sell through"))?;
+        Ok(Instruction {
+            program_id: ballast::ID,
+            accounts: ballast::accounts::Unwind {
+                caller: *caller,
+                vault: self.key,
+                sol_reserve: self.vault.sol_reserve,
+                lst_account: self.vault.lst_account,
+                stake_pool: self.vault.stake_pool,
+                lending: lending_core(lending),
+                pool: pool_core(&pool),
+                native_mint: spl_token::native_mint::id(),
+                token_program: spl_token::id(),
+                system_program: solana_sdk::system_program::id(),
+            }
+            .to_account_metas(None),
+            data: ballast::instruction::Unwind { max_repay_lamports }.data(),
+        })
+    }
+
+    /// `UpdateValidatorListBalance` batches, then `UpdateStakePoolBalance` and the clean-up:
+    /// what brings the stake pool's rate to this epoch (anyone may send them).
+    pub async fn crank_ixs<C: Chain>(&self, chain: &C) -> Result<(Vec<Instruction>, Vec<Instruction>)> {
+        let list: ValidatorList = borsh(&chain.data(&self.stake_pool.validator_list).await?)?;
+        Ok(spl_stake_pool::instruction::update_stake_pool(
+            &spl_stake_pool::id(),
+            &self.stake_pool,
+            &list,
+            &self.vault.stake_pool,
+            false,
+        ))
+    }
+}
+
+async fn load_lending<C: Chain>(chain: &C, binding: LendingBinding, slot: u64) -> Result<LendingView> {
+    let accounts = chain.accounts(&[binding.obligation, binding.lst_reserve, binding.sol_reserve]).await?;
+    let data =
+        |i: usize| accounts[i].as_ref().map(|a| a.data.clone()).ok_or_else(|| anyhow!("lending account missing"));
+    let obligation = Obligation::unpack(&data(0)?)?;
+    let lst_reserve = Reserve::unpack(&data(1)?)?;
+    let sol_reserve = Reserve::unpack(&data(2)?)?;
+    let oracles = chain.accounts(&[lst_reserve.liquidity.oracle_pubkey, sol_reserve.liquidity.oracle_pubkey]).await?;
+    let price = |i: usize| oracles[i].as_ref().and_then(|a| legacy_pyth_market_price(&a.data, slot));
+    let prices = match (price(0), price(1)) {
+        (Some(lst), Some(sol)) => Some(ReservePrices { lst, sol }),
+        _ => None,
+    };
+    let health = lending_health(&obligation, &lst_reserve, &sol_reserve, slot, prices)
+        .map_err(|e| anyhow!("valuing the obligation: {e}"))?;
+    let market_ltv_bps =
+        market_ltv_bps_ceil(health.borrowed_value, health.deposited_value).map_err(|e| anyhow!("{e}"))?;
+    Ok(LendingView { binding, obligation, lst_reserve, sol_reserve, prices, health, market_ltv_bps })
+}
+
+fn lending_core(l: &LendingView) -> ballast::accounts::LendingCore {
+    let program = spl_token_lending::id();
+    ballast::accounts::LendingCore {
+        lending_program: program,
+        lending_market: l.binding.market,
+        lending_market_authority: Pubkey::find_program_address(&[l.binding.market.as_ref()], &program).0,
+        obligation: l.binding.obligation,
+        lst_reserve: l.binding.lst_reserve,
+        lst_reserve_oracle: l.lst_reserve.liquidity.oracle_pubkey,
+        lst_reserve_liquidity_supply: l.lst_reserve.liquidity.supply_pubkey,
+        lst_reserve_collateral_mint: l.lst_reserve.collateral.mint_pubkey,
+        lst_reserve_collateral_supply: l.lst_reserve.collateral.supply_pubkey,
+        sol_reserve: l.binding.sol_reserve,
+        sol_reserve_oracle: l.sol_reserve.liquidity.oracle_pubkey,
+        sol_reserve_liquidity_supply: l.sol_reserve.liquidity.supply_pubkey,
+        collateral_account: l.binding.collateral_account,
+        clock: solana_sdk::sysvar::clock::id(),
+    }
+}
+
+fn pool_core(p: &PoolBinding) -> ballast::accounts::PoolCore {
+    let program = spl_token_swap::id();
+    ballast::accounts::PoolCore {
+        swap_program: program,
+        swap: p.swap,
+        swap_authority: Pubkey::find_program_address(&[p.swap.as_ref()], &program).0,
+        pool_mint: p.pool_mint,
+        pool_lst: p.pool_lst,
+        pool_wsol: p.pool_wsol,
+        pool_fee_account: p.pool_fee_account,
+        wsol_account: p.wsol_account,
+    }
+}

@@ -1,0 +1,82 @@
+//! The keeper on the embedded chain: it reads the vault, its obligation, reserves and oracles
+//! from raw bytes, values the position with the program crate's math, and unwinds in the same
+//! slot the market crosses the trigger; it cranks a stale stake pool first; a second keeper, or
+//! the same one restarted, finds nothing left to do.
+use ballast_keeper::chain::EmbeddedChain;
+use ballast_keeper::keeper::{Action, Keeper, KeeperConfig};
+use ballast_keeper::view::VaultView;
+use ballast_localnet::vault::{default_params, SOL};
+use ballast_localnet::VaultClient;
+use solana_sdk::signature::Keypair;
+
+async fn looped_in_pool() -> VaultClient {
+    let mut env = VaultClient::start_looped(default_params(), 0, 4).await;
+    env.bind_pool(100 * SOL).await;
+    env
+}
+
+async fn mark_lst_down(env: &mut VaultClient, factor: f64) {
+    let (sol, lst) = (env.lending().market.sol.usd_price, env.lending().market.lst.usd_price);
+    env.set_prices(sol, lst * factor).await;
+}
+
+async fn keeper(env: &mut VaultClient) -> Keeper<EmbeddedChain> {
+    let keypair = env.chain.funded_keypair(SOL).await;
+    Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), keypair, KeeperConfig::default())
+}
+
+#[tokio::test]
+async fn the_keeper_reads_health_as_the_program_computes_it() {
+    let mut env = looped_in_pool().await;
+    mark_lst_down(&mut env, 0.8).await;
+    let keeper = keeper(&mut env).await;
+    let view = VaultView::load(&keeper.chain, &env.v.vault).await.unwrap();
+    // The keeper prices from the oracles without refreshing; the harness refreshes the reserves
+    // and reads what the lending program recorded.
+    assert_eq!(view.lending.as_ref().unwrap().market_ltv_bps, env.market_ltv_bps().await);
+    assert!(!view.needs_unwind());
+    assert_eq!(keeper.tick(&env.v.vault).await.unwrap(), vec![Action::Healthy { market_ltv_bps: Some(6_250) }]);
+}
+
+#[tokio::test]
+async fn the_keeper_unwinds_in_the_slot_the_trigger_is_crossed() {
+    let mut env = looped_in_pool().await;
+    let keeper = keeper(&mut env).await;
+    mark_lst_down(&mut env, 0.64).await;
+    let crossed_at = env.chain.clock().await.slot;
+    let actions = keeper.tick(&env.v.vault).await.unwrap();
+    assert!(matches!(actions[..], [Action::Unwound { market_ltv_bps, .. }] if market_ltv_bps > 7_500), "{actions:?}");
+    let landed_at = env.chain.clock().await.slot;
+    assert_eq!(landed_at - crossed_at, 0, "slots from the trigger crossing to the unwind");
+    assert!(env.market_ltv_bps().await <= 6_000);
+
+    // Another keeper, or this one after a restart, finds a healthy vault.
+    let other = Keeper::new(keeper.chain.clone(), Keypair::new(), KeeperConfig::default());
+    assert!(matches!(other.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
+    assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
+}
+
+#[tokio::test]
+async fn after_an_epoch_boundary_the_keeper_cranks_the_stake_pool_first() {
+    let mut env = looped_in_pool().await;
+    let keeper = keeper(&mut env).await;
+    // A new epoch, the pool not updated: every vault action that needs the rate would fail.
+    env.chain.next_epoch().await;
+    env.chain.ctx.warp_forward_force_reward_interval_end().unwrap();
+    mark_lst_down(&mut env, 0.64).await;
+    let view = VaultView::load(&keeper.chain, &env.v.vault).await.unwrap();
+    assert!(!view.stake_pool_current());
+    let actions = keeper.tick(&env.v.vault).await.unwrap();
+    assert!(matches!(actions[..], [Action::Cranked, Action::Unwound { .. }]), "{actions:?}");
+    assert!(env.market_ltv_bps().await <= 6_000);
+}
+
+#[tokio::test]
+async fn stale_market_oracles_are_reported_not_acted_on() {
+    let mut env = looped_in_pool().await;
+    mark_lst_down(&mut env, 0.64).await;
+    let keeper = keeper(&mut env).await;
+    let slot = env.chain.clock().await.slot;
+    env.chain.ctx.warp_to_slot(slot + 10).unwrap();
+    assert_eq!(keeper.tick(&env.v.vault).await.unwrap(), vec![Action::OraclesStale]);
+}
