@@ -4,7 +4,7 @@
 //! finds, so a restart, or another keeper that was first, leads to no double action.
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use solana_sdk::compute_budget::ComputeBudgetInstruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
@@ -48,6 +48,8 @@ pub enum Action {
     Unwound { market_ltv_bps: u64, signature: Signature },
     /// Someone else unwound between our read and our simulation.
     AlreadyUnwound,
+    /// The unwind would fail (the simulation's error): nothing was sent.
+    UnwindRefused { error: String, custom_error: Option<u32> },
 }
 
 pub struct Keeper<C: Chain> {
@@ -97,7 +99,9 @@ impl<C: Chain> Keeper<C> {
             return Ok(actions);
         }
         if let Some(error) = simulation.error {
-            bail!("unwind of {vault} would fail: {error}\n{}", simulation.logs.join("\n"));
+            tracing::warn!(%vault, %error, logs = %simulation.logs.join("\n"), "unwind would fail");
+            actions.push(Action::UnwindRefused { error, custom_error: simulation.custom_error });
+            return Ok(actions);
         }
         let signature = self.send_with_retries(&ixs).await?;
         actions.push(Action::Unwound { market_ltv_bps: lending.market_ltv_bps, signature });

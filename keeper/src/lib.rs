@@ -6,4 +6,6 @@
 pub mod chain;
 pub mod dao;
 pub mod keeper;
+pub mod report;
+pub mod sim;
 pub mod view;

@@ -15,6 +15,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Replays a scenario's price path on the embedded chain, the vault at its maximum
+    /// leverage, with the keeper and without it; prints a table and writes CSV.
+    Simulate {
+        /// A scenario file (keeper/scenarios/*.toml).
+        #[arg(long)]
+        scenario: std::path::PathBuf,
+        /// Replay step in slots (the file's own by default; larger is faster and coarser).
+        #[arg(long)]
+        step_slots: Option<u64>,
+        /// Where the CSV files go.
+        #[arg(long, default_value = "target/simulations")]
+        out: std::path::PathBuf,
+    },
     /// What a DAO submits to govern a vault.
     #[command(subcommand)]
     Dao(DaoCommand),
@@ -53,6 +66,14 @@ enum DaoCommand {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
+        Command::Simulate { scenario, step_slots, out } => {
+            let mut scenario = ballast_keeper::sim::Scenario::load(&scenario)?;
+            if let Some(step) = step_slots {
+                scenario.step_slots = step;
+            }
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(ballast_keeper::report::simulate(&scenario, &out))?;
+        }
         Command::Dao(DaoCommand::ProposeRiskParams {
             vault,
             governance,

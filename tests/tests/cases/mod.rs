@@ -7,6 +7,7 @@ mod test_lifecycle;
 mod test_pool;
 mod test_property_sequences;
 mod test_rejections;
+mod test_scenarios;
 mod test_share_fairness;
 mod test_swap_pool;
 mod test_unwind;

@@ -162,6 +162,13 @@ impl<'info> LendingCpi<'info> {
     pub fn refresh_all(&self) -> Result<()> {
         self.refresh_lst_reserve()?;
         self.refresh_sol_reserve()?;
+        self.refresh_obligation()
+    }
+
+    /// `RefreshObligation` alone: both reserves must already be fresh in this slot. Each CPI
+    /// counts against the transaction's instruction-trace limit (64), so callers that loop
+    /// refresh only what the last step made stale.
+    pub fn refresh_obligation(&self) -> Result<()> {
         let obligation = Obligation::unpack(&self.obligation.try_borrow_data()?)
             .map_err(|_| error!(VaultError::LendingAccountInvalid))?;
         let reserves: Vec<Pubkey> = obligation

@@ -2,7 +2,8 @@
 //! is above `unwind_trigger_ltv_bps`: collateral is withdrawn, redeemed for LST, sold through the
 //! pool for at least the stake-pool rate less `max_slippage_bps`, and the SOL repays the debt,
 //! round after round (the market caps each withdrawal by its borrow limit) until the LTV is at
-//! or below `unwind_target_ltv_bps`. The caller gets `keeper_reward_bps` of what was repaid, from
+//! or below `unwind_target_ltv_bps` (or, when the market's limit keeps `MAX_UNWIND_ROUNDS` from
+//! getting there, as far as they reach; never worse). The caller gets `keeper_reward_bps` of what was repaid, from
 //! the reserve, and nothing else; everything else stays with the vault. It works while paused
 //! and reads no vault oracle: it acts on the market's own valuation and the pool's output checked
 //! against the stake-pool rate.
@@ -23,10 +24,12 @@ use crate::state::Vault;
 use super::lending_accounts::*;
 use super::pool_accounts::*;
 
-/// Withdraw-sell-repay rounds one unwind may take. From the trigger to the target the market's
-/// borrow limit allows a few; more than this means the position is beyond what one call should
-/// try (call again).
-pub const MAX_UNWIND_ROUNDS: u8 = 6;
+/// Withdraw-sell-repay rounds one unwind may take. A round is 15 CPIs, and a transaction may
+/// hold 64 instructions in all (its trace, CPIs included): three rounds fit with the compute
+/// budget instructions, the refreshes and the reward. When the market's borrow limit keeps three
+/// rounds from reaching the target, the unwind keeps the progress made and the next call (the
+/// trigger still holds) continues.
+pub const MAX_UNWIND_ROUNDS: u8 = 3;
 
 #[derive(Accounts)]
 pub struct Unwind<'info> {
@@ -133,8 +136,8 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, Unwind<'info>>, max_repay_
             &vault_seeds,
         )?;
         let ctokens_withdrawn = sub(token_amount(&collateral_account)?, ctokens_before)?;
+        // The withdrawal left the LST reserve fresh (only the obligation went stale).
         let lst_before = token_amount(&lst_account)?;
-        lending.refresh_lst_reserve()?;
         lending.redeem_reserve_collateral(
             ctokens_withdrawn,
             &collateral_account,
@@ -157,7 +160,10 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, Unwind<'info>>, max_repay_
             &vault_seeds,
         )?;
 
-        lending.refresh_all()?;
+        // The redemption left the LST reserve stale, the withdrawal the obligation; the SOL
+        // reserve is still fresh.
+        lending.refresh_lst_reserve()?;
+        lending.refresh_obligation()?;
         let debt_lamports = accounts.lending.health(&binding, &vault_key)?.debt_lamports;
         let available = token_amount(&wsol_account)?;
         let repay = available.min(debt_lamports).min(sub(max_repay_lamports, totals.repaid_lamports)?);
@@ -176,17 +182,26 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, Unwind<'info>>, max_repay_
         totals.lst_sold = add(totals.lst_sold, lst_redeemed)?;
         totals.lamports_received = add(totals.lamports_received, received)?;
         totals.repaid_lamports = add(totals.repaid_lamports, repay)?;
-        lending.refresh_all()?;
+        // The program's own health math values the position as a refresh would, without one.
         health = accounts.lending.health(&binding, &vault_key)?;
-        if market_ltv_bps_ceil(health.borrowed_value, health.deposited_value)? <= params.unwind_target_ltv_bps as u64 {
+        if market_ltv_bps_ceil(health.borrowed_value, health.deposited_value)? <= params.unwind_target_ltv_bps as u64
+            || totals.rounds == MAX_UNWIND_ROUNDS
+        {
             break;
         }
+        // The repayment left the SOL reserve and the obligation stale; the next withdrawal
+        // needs both fresh.
+        lending.refresh_sol_reserve()?;
+        lending.refresh_obligation()?;
     }
 
     let ltv_after_bps = market_ltv_bps_ceil(health.borrowed_value, health.deposited_value)?;
+    // Lower, and at the target, unless every round was used at the market's limit: then the
+    // progress stands and the next call continues.
+    let rounds_exhausted = totals.rounds == MAX_UNWIND_ROUNDS && totals.repaid_lamports < max_repay_lamports;
     require!(
         ltv_after_bps < ltv_before_bps
-            && (ltv_after_bps <= params.unwind_target_ltv_bps as u64 || health.debt_lamports == 0),
+            && (ltv_after_bps <= params.unwind_target_ltv_bps as u64 || health.debt_lamports == 0 || rounds_exhausted),
         VaultError::UnwindInsufficient
     );
 
