@@ -32,6 +32,9 @@ pub struct Scenario {
     #[serde(default)]
     pub lst_feed_lag_slots: u64,
     pub vault: VaultOverrides,
+    /// The lending market's LST and SOL reserves (the harness's defaults when absent).
+    #[serde(default)]
+    pub market: MarketOverrides,
     /// The path: linear between points.
     pub points: Vec<Point>,
 }
@@ -48,6 +51,31 @@ pub struct VaultOverrides {
     pub unwind_trigger_ltv_bps: u16,
     pub unwind_target_ltv_bps: u16,
     pub max_slippage_bps: u16,
+}
+
+/// The lending market the scenario runs against.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarketOverrides {
+    /// The LST reserve's borrow limit and liquidation threshold, in percent.
+    pub ltv_pct: u8,
+    pub liquidation_threshold_pct: u8,
+    /// The SOL reserve's borrow-rate curve, in percent a year.
+    pub sol_min_borrow_rate_pct: u8,
+    pub sol_optimal_borrow_rate_pct: u8,
+}
+
+impl Default for MarketOverrides {
+    fn default() -> Self {
+        let lst = ballast_localnet::lending::lst_reserve_config();
+        let sol = ballast_localnet::lending::sol_reserve_config(0, 4);
+        Self {
+            ltv_pct: lst.loan_to_value_ratio,
+            liquidation_threshold_pct: lst.liquidation_threshold,
+            sol_min_borrow_rate_pct: sol.min_borrow_rate,
+            sol_optimal_borrow_rate_pct: sol.optimal_borrow_rate,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize)]
@@ -259,12 +287,20 @@ fn describe(action: &Action) -> String {
 
 /// A vault with 10 SOL of deposits, 8 staked and supplied (the lending cap is 80% of assets), and
 /// looped to the top of its band.
-async fn setup(scenario: &Scenario) -> VaultClient {
+pub async fn setup(scenario: &Scenario) -> VaultClient {
     let mut env = VaultClient::start(scenario.params()).await;
     let (alice, shares) = env.depositor(20 * SOL).await;
     env.deposit(&alice, &shares, 10 * SOL, 0).await.expect("deposit");
     env.stake(8 * SOL).await.expect("stake");
-    env.bind_lending(0, 4).await;
+    let m = scenario.market;
+    let lst_config = spl_token_lending::state::ReserveConfig {
+        loan_to_value_ratio: m.ltv_pct,
+        liquidation_threshold: m.liquidation_threshold_pct,
+        ..ballast_localnet::lending::lst_reserve_config()
+    };
+    let sol_config =
+        ballast_localnet::lending::sol_reserve_config(m.sol_min_borrow_rate_pct, m.sol_optimal_borrow_rate_pct);
+    env.bind_lending_with(lst_config, sol_config).await;
     env.bind_pool(200 * SOL).await;
     let allocator = env.v.allocator.pubkey();
     let lst = env.vault().await.accounting.lst_amount;
@@ -273,7 +309,8 @@ async fn setup(scenario: &Scenario) -> VaultClient {
     for _ in 0..12 {
         let (_, position) = env.valuation().await;
         let room = (top * position.collateral_lst as f64 - position.debt_lamports as f64) / (1.0 - top);
-        let market_room = 0.84 * position.collateral_lst as f64 - position.debt_lamports as f64;
+        let market_room =
+            (m.ltv_pct as f64 - 1.0) / 100.0 * position.collateral_lst as f64 - position.debt_lamports as f64;
         let borrow = room.min(market_room);
         if borrow < (SOL / 20) as f64 {
             break;

@@ -77,6 +77,7 @@ impl LendingFixture {
         sol_liquidity_lamports: u64,
         lst_usd: f64,
         sol_usd: f64,
+        lst_config: ReserveConfig,
         sol_config: ReserveConfig,
     ) -> Self {
         let payer = chain.payer();
@@ -108,17 +109,9 @@ impl LendingFixture {
         // SOL liquidity arrives as wrapped SOL.
         let wsol = chain.wsol_account(&owner.pubkey(), sol_liquidity_lamports).await;
 
-        let lst = create_reserve(
-            chain,
-            &market.pubkey(),
-            &owner,
-            lst_mint,
-            lst_source,
-            lst_liquidity,
-            lst_reserve_config(),
-            lst_usd,
-        )
-        .await;
+        let lst =
+            create_reserve(chain, &market.pubkey(), &owner, lst_mint, lst_source, lst_liquidity, lst_config, lst_usd)
+                .await;
         let sol = create_reserve(
             chain,
             &market.pubkey(),

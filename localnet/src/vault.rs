@@ -464,7 +464,17 @@ impl VaultClient {
     /// A lending market (LST reserve LTV 85% / threshold 90%; SOL reserve with the given borrow
     /// rate curve) holding 1,000 SOL and 100 LST of liquidity, bound to the vault.
     pub async fn bind_lending(&mut self, sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) {
-        let (market, obligation) = self.create_lending_market(sol_min_borrow_rate, sol_optimal_borrow_rate).await;
+        let sol_config = crate::lending::sol_reserve_config(sol_min_borrow_rate, sol_optimal_borrow_rate);
+        self.bind_lending_with(crate::lending::lst_reserve_config(), sol_config).await;
+    }
+
+    /// `bind_lending` on a market with the given reserve configurations.
+    pub async fn bind_lending_with(
+        &mut self,
+        lst_config: spl_token_lending::state::ReserveConfig,
+        sol_config: spl_token_lending::state::ReserveConfig,
+    ) {
+        let (market, obligation) = self.create_lending_market_with(lst_config, sol_config).await;
         let admin = self.v.admin.insecure_clone();
         let ix = self.bind_lending_ix(&admin.pubkey(), &market, &market.lst.reserve, &market.sol.reserve, &obligation);
         self.chain.send_ok(&[ix], &[&admin]).await;
@@ -487,6 +497,15 @@ impl VaultClient {
         sol_min_borrow_rate: u8,
         sol_optimal_borrow_rate: u8,
     ) -> (LendingFixture, Pubkey) {
+        let sol_config = crate::lending::sol_reserve_config(sol_min_borrow_rate, sol_optimal_borrow_rate);
+        self.create_lending_market_with(crate::lending::lst_reserve_config(), sol_config).await
+    }
+
+    pub async fn create_lending_market_with(
+        &mut self,
+        lst_config: spl_token_lending::state::ReserveConfig,
+        sol_config: spl_token_lending::state::ReserveConfig,
+    ) -> (LendingFixture, Pubkey) {
         use solana_program::program_pack::Pack;
         let owner = self.chain.funded_keypair(2_000 * SOL).await;
         // The market owner's LST for the reserve's initial liquidity, from the pool itself.
@@ -502,7 +521,8 @@ impl VaultClient {
             1_000 * SOL,
             SOL_USD * rate,
             SOL_USD,
-            crate::lending::sol_reserve_config(sol_min_borrow_rate, sol_optimal_borrow_rate),
+            lst_config,
+            sol_config,
         )
         .await;
 

@@ -158,3 +158,27 @@ async fn one_unwind_fits_one_legacy_transaction_with_a_priority_fee() {
     println!("unwind transaction: {bytes} bytes, {keys} account keys");
     assert!(bytes <= 1_232, "{bytes} bytes");
 }
+
+#[tokio::test]
+async fn three_rounds_short_of_the_target_keep_their_progress() {
+    // The scenario vault: looped to 79% with the trigger at 81% and the market's borrow limit
+    // at 85%, so each withdrawal is small and three rounds cannot reach the 73% target.
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../keeper/scenarios/msol-flash-depeg-2023-12.toml");
+    let scenario = ballast_keeper::sim::Scenario::load(&path).unwrap();
+    let mut env = ballast_keeper::sim::setup(&scenario).await;
+    mark_lst_down(&mut env, 0.96).await;
+    let before = env.market_ltv_bps().await;
+    assert!(before > 8_100 && before < 8_500, "{before}");
+    let caller = keeper(&mut env).await;
+    let (result, logs) = env.chain.send_logged(&[env.unwind_ix(&caller.pubkey(), u64::MAX)], &[&caller]).await;
+    result.unwrap();
+    let event = events::<Unwound>(&logs).pop().unwrap();
+    assert_eq!(event.rounds, 3);
+    assert!(event.ltv_after_bps < before && event.ltv_after_bps > 7_300, "{event:?}");
+    // Still above the trigger: the next call continues from there.
+    if event.ltv_after_bps > 8_100 {
+        env.chain.send(&[env.unwind_ix(&caller.pubkey(), u64::MAX)], &[&caller]).await.unwrap();
+        assert!(env.market_ltv_bps().await < event.ltv_after_bps);
+    }
+}

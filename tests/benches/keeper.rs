@@ -1,0 +1,87 @@
+//! The keeper's numbers on the embedded chain, printed as a table (compare rows of one run, not
+//! across machines; compute units of natively compiled programs are not their on-chain cost and
+//! are not reported):
+//! - size of the unwind transaction as the keeper sends it (legacy, with compute-unit limit and
+//!   price): must fit 1,232 bytes;
+//! - slots from the market crossing the trigger to the keeper's unwind landing;
+//! - one keeper pass over a healthy vault (reads, health from raw bytes);
+//! - the full replay of the mSOL scenario, with the keeper and without.
+use std::time::Instant;
+
+use ballast_keeper::chain::EmbeddedChain;
+use ballast_keeper::keeper::{Action, Keeper, KeeperConfig};
+use ballast_keeper::sim::{run, Scenario};
+use ballast_keeper::view::VaultView;
+use ballast_localnet::vault::{default_params, SOL};
+use ballast_localnet::VaultClient;
+use solana_sdk::compute_budget::ComputeBudgetInstruction;
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::Transaction;
+
+fn row(case: &str, value: String, goal: &str) {
+    println!("{case:<52} {value:>16}   {goal}");
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "off");
+    }
+    println!("{:<52} {:>16}   goal", "case", "value");
+
+    let mut env = VaultClient::start_looped(default_params(), 0, 4).await;
+    env.bind_pool(100 * SOL).await;
+    let keypair = env.chain.funded_keypair(10 * SOL).await;
+    let keeper = Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), keypair, KeeperConfig::default());
+
+    let view = VaultView::load(&keeper.chain, &env.v.vault).await.unwrap();
+    let caller = Keypair::new();
+    let ixs = [
+        ComputeBudgetInstruction::set_compute_unit_limit(1_400_000),
+        ComputeBudgetInstruction::set_compute_unit_price(10_000),
+        view.unwind_ix(&caller.pubkey(), u64::MAX).unwrap(),
+    ];
+    let tx = Transaction::new_signed_with_payer(&ixs, Some(&caller.pubkey()), &[&caller], Default::default());
+    let bytes = bincode::serialize(&tx).unwrap().len();
+    row("unwind transaction size (bytes)", bytes.to_string(), "<= 1232");
+    row("unwind transaction account keys", tx.message.account_keys.len().to_string(), "");
+
+    let passes = 50;
+    let started = Instant::now();
+    for _ in 0..passes {
+        assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
+    }
+    row(
+        "keeper pass over a healthy vault (ms)",
+        format!("{:.2}", started.elapsed().as_secs_f64() * 1e3 / passes as f64),
+        "",
+    );
+
+    let (sol, lst) = (env.lending().market.sol.usd_price, env.lending().market.lst.usd_price);
+    env.set_prices(sol, lst * 0.64).await;
+    let crossed = env.chain.clock().await.slot;
+    let started = Instant::now();
+    let actions = keeper.tick(&env.v.vault).await.unwrap();
+    let elapsed = started.elapsed();
+    assert!(matches!(actions[..], [Action::Unwound { .. }]), "{actions:?}");
+    let landed = env.chain.clock().await.slot;
+    row("slots from the trigger crossing to the unwind landing", (landed - crossed).to_string(), "<= 1");
+    row("keeper pass that unwinds (ms)", format!("{:.2}", elapsed.as_secs_f64() * 1e3), "");
+
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../keeper/scenarios/msol-flash-depeg-2023-12.toml");
+    let scenario = Scenario::load(&path).unwrap();
+    for with_keeper in [true, false] {
+        let started = Instant::now();
+        let report = run(&scenario, with_keeper, |_| {}).await.unwrap();
+        row(
+            &format!(
+                "mSOL replay, {} steps, {} (s)",
+                report.rows.len(),
+                if with_keeper { "keeper" } else { "no keeper" }
+            ),
+            format!("{:.1}", started.elapsed().as_secs_f64()),
+            &format!("liquidations {}", report.liquidations),
+        );
+    }
+}
