@@ -95,3 +95,85 @@ impl Chain for EmbeddedChain {
         Ok(signature)
     }
 }
+
+/// A real cluster over JSON-RPC. Reads and simulations are retried on transport errors and
+/// timeouts with exponential backoff; a send is confirmed before it returns.
+pub struct RpcChain {
+    pub client: solana_client::nonblocking::rpc_client::RpcClient,
+    pub attempts: u32,
+    pub backoff: std::time::Duration,
+}
+
+impl RpcChain {
+    pub fn new(url: &str, timeout: std::time::Duration) -> Self {
+        Self {
+            client: solana_client::nonblocking::rpc_client::RpcClient::new_with_timeout_and_commitment(
+                url.to_string(),
+                timeout,
+                solana_sdk::commitment_config::CommitmentConfig::confirmed(),
+            ),
+            attempts: 4,
+            backoff: std::time::Duration::from_millis(250),
+        }
+    }
+
+    async fn retry<T, F, Fut>(&self, what: &str, mut call: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, solana_client::client_error::ClientError>>,
+    {
+        let mut delay = self.backoff;
+        let mut attempt = 1;
+        loop {
+            match call().await {
+                Ok(value) => return Ok(value),
+                Err(error) if attempt < self.attempts => {
+                    tracing::warn!(what, attempt, %error, "RPC call failed, retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                    attempt += 1;
+                }
+                Err(error) => return Err(anyhow!("{what} failed after {attempt} attempts: {error}")),
+            }
+        }
+    }
+
+    async fn transaction(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Transaction> {
+        let blockhash = self.retry("getLatestBlockhash", || self.client.get_latest_blockhash()).await?;
+        Ok(Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash))
+    }
+}
+
+impl Chain for RpcChain {
+    async fn accounts(&self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        // getMultipleAccounts takes at most 100 keys.
+        for chunk in keys.chunks(100) {
+            out.extend(self.retry("getMultipleAccounts", || self.client.get_multiple_accounts(chunk)).await?);
+        }
+        Ok(out)
+    }
+
+    async fn clock(&self) -> Result<Clock> {
+        let clock = solana_sdk::sysvar::clock::id();
+        let account = self.retry("getAccountInfo(clock)", || self.client.get_account(&clock)).await?;
+        Ok(bincode::deserialize(&account.data)?)
+    }
+
+    async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation> {
+        let tx = self.transaction(ixs, payer).await?;
+        let out = self.retry("simulateTransaction", || self.client.simulate_transaction(&tx)).await?.value;
+        Ok(Simulation {
+            custom_error: out.err.as_ref().and_then(custom_code),
+            error: out.err.map(|e| e.to_string()),
+            logs: out.logs.unwrap_or_default(),
+        })
+    }
+
+    async fn send(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Signature> {
+        // A fresh blockhash per attempt: a resend of the same signed transaction is harmless
+        // (the cluster deduplicates it), a new one after expiry is what a retry needs.
+        let tx = self.transaction(ixs, payer).await?;
+        Ok(self.client.send_and_confirm_transaction(&tx).await?)
+    }
+}

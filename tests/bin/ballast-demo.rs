@@ -1,6 +1,7 @@
 //! Runs a vault on an embedded chain (program-test bank with Ballast and the real SPL stake pool)
 //! through one reward epoch, the leverage loop on the real lending program and the LST/SOL pool
-//! (spl-token-swap), and prints what a depositor sees at each step.
+//! (spl-token-swap), then moves the market and lets the keeper unwind, and prints what a
+//! depositor sees at each step.
 use ballast::math::valuation::StakePoolRate;
 use ballast_localnet::vault::{default_params, SOL};
 use ballast_localnet::VaultClient;
@@ -157,5 +158,25 @@ async fn main() {
         event.lst_sold as f64 / SOL as f64,
         event.exit_cost_lamports as f64 / SOL as f64,
         per_share(env.share_price().await),
+    );
+
+    // The market turns: the LST marked down 25% against SOL. The keeper, reading raw accounts,
+    // unwinds in the same slot.
+    let keeper_key = env.chain.funded_keypair(SOL).await;
+    let keeper = ballast_keeper::keeper::Keeper::new(
+        ballast_keeper::chain::EmbeddedChain::new(env.chain.ctx.banks_client.clone()),
+        keeper_key,
+        ballast_keeper::keeper::KeeperConfig::default(),
+    );
+    let (sol, lst) = (env.lending().market.sol.usd_price, env.lending().market.lst.usd_price);
+    env.set_prices(sol, lst * 0.75).await;
+    let before = env.market_ltv_bps().await;
+    let actions = keeper.tick(&env.v.vault).await.expect("keeper pass");
+    println!(
+        "\nthe market marks the LST down 25%: LTV {:.2}% (trigger {:.2}%); keeper: {:?}; LTV now {:.2}%",
+        before as f64 / 100.0,
+        params.unwind_trigger_ltv_bps as f64 / 100.0,
+        actions.iter().map(|a| format!("{a:?}").split(' ').next().unwrap_or("").to_string()).collect::<Vec<_>>(),
+        env.market_ltv_bps().await as f64 / 100.0,
     );
 }
