@@ -15,6 +15,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Watches vaults on a cluster: unwinds before the lending market could liquidate, cranks
+    /// stake pools after an epoch boundary. Serves /metrics and /health.
+    Run(RunArgs),
     /// Replays a scenario's price path on the embedded chain, the vault at its maximum
     /// leverage, with the keeper and without it; prints a table and writes CSV.
     Simulate {
@@ -64,8 +67,110 @@ enum DaoCommand {
     },
 }
 
+/// Flags override the environment, which overrides the `--config` file, which overrides the
+/// defaults.
+#[derive(clap::Args, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunArgs {
+    /// A TOML file with any of the settings below (same names, snake_case).
+    #[arg(long)]
+    #[serde(skip)]
+    config: Option<std::path::PathBuf>,
+    /// JSON-RPC endpoint [default: http://127.0.0.1:8899]
+    #[arg(long, env = "BALLAST_RPC_URL")]
+    rpc_url: Option<String>,
+    /// The keeper's keypair (pays fees, receives rewards) [default: the Solana CLI's
+    /// ~/.config/solana/id.json]
+    #[arg(long, env = "BALLAST_KEYPAIR")]
+    keypair: Option<std::path::PathBuf>,
+    /// Vaults to watch (repeat, or comma-separated).
+    #[arg(long = "vault", env = "BALLAST_VAULTS", value_delimiter = ',')]
+    #[serde(default)]
+    vaults: Vec<String>,
+    /// Milliseconds between passes [default: 400]
+    #[arg(long, env = "BALLAST_INTERVAL_MS")]
+    interval_ms: Option<u64>,
+    /// Priority fee, micro-lamports per compute unit [default: 10000]
+    #[arg(long, env = "BALLAST_PRIORITY_FEE")]
+    priority_fee_micro_lamports: Option<u64>,
+    /// Address of /metrics and /health [default: 127.0.0.1:9464]
+    #[arg(long, env = "BALLAST_LISTEN")]
+    listen: Option<std::net::SocketAddr>,
+}
+
+impl RunArgs {
+    fn merged(self) -> Result<Self> {
+        let Some(path) = &self.config else { return Ok(self) };
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let file: RunArgs = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        Ok(RunArgs {
+            config: self.config,
+            rpc_url: self.rpc_url.or(file.rpc_url),
+            keypair: self.keypair.or(file.keypair),
+            vaults: if self.vaults.is_empty() { file.vaults } else { self.vaults },
+            interval_ms: self.interval_ms.or(file.interval_ms),
+            priority_fee_micro_lamports: self.priority_fee_micro_lamports.or(file.priority_fee_micro_lamports),
+            listen: self.listen.or(file.listen),
+        })
+    }
+}
+
+async fn run(args: RunArgs) -> Result<()> {
+    use ballast_keeper::chain::RpcChain;
+    use ballast_keeper::keeper::{Keeper, KeeperConfig};
+    use ballast_keeper::service;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let args = args.merged()?;
+    anyhow::ensure!(!args.vaults.is_empty(), "no vault to watch: pass --vault");
+    let vaults = args
+        .vaults
+        .iter()
+        .map(|v| v.parse::<Pubkey>().with_context(|| format!("vault {v}")))
+        .collect::<Result<Vec<_>>>()?;
+    let keypair_path = match args.keypair {
+        Some(path) => path,
+        None => std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".config/solana/id.json"),
+    };
+    let keypair = solana_sdk::signature::read_keypair_file(&keypair_path)
+        .map_err(|e| anyhow::anyhow!("reading keypair {}: {e}", keypair_path.display()))?;
+    let rpc_url = args.rpc_url.unwrap_or_else(|| "http://127.0.0.1:8899".to_string());
+    let config = KeeperConfig {
+        priority_fee_micro_lamports: args.priority_fee_micro_lamports.unwrap_or(10_000),
+        ..KeeperConfig::default()
+    };
+    let interval = Duration::from_millis(args.interval_ms.unwrap_or(400));
+    let keeper = Keeper::new(RpcChain::new(&rpc_url, Duration::from_secs(10)), keypair, config);
+    let metrics = Arc::new(service::Metrics::new()?);
+    let listen = args.listen.unwrap_or_else(|| "127.0.0.1:9464".parse().expect("address"));
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    tracing::info!(%rpc_url, %listen, vaults = vaults.len(), "keeper started");
+
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = stop_tx.send(true);
+    });
+    let server =
+        tokio::spawn(service::serve(listener, metrics.clone(), interval * 20 + Duration::from_secs(30), stop.clone()));
+    service::run(&keeper, &vaults, interval, &metrics, stop).await;
+    server.await??;
+    Ok(())
+}
+
 fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,solana_program_runtime=off,solana_runtime=off".into()),
+        )
+        .init();
     match Cli::parse().command {
+        Command::Run(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(run(args))?;
+        }
         Command::Simulate { scenario, step_slots, out } => {
             let mut scenario = ballast_keeper::sim::Scenario::load(&scenario)?;
             if let Some(step) = step_slots {

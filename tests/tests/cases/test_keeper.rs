@@ -80,3 +80,52 @@ async fn stale_market_oracles_are_reported_not_acted_on() {
     env.chain.ctx.warp_to_slot(slot + 10).unwrap();
     assert_eq!(keeper.tick(&env.v.vault).await.unwrap(), vec![Action::OraclesStale]);
 }
+
+#[tokio::test]
+async fn the_service_passes_until_stopped_and_reports_metrics_and_health() {
+    use ballast_keeper::service::{self, Metrics};
+    use std::sync::Arc;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut env = looped_in_pool().await;
+    let keeper = keeper(&mut env).await;
+    let vault = env.v.vault;
+    let metrics = Arc::new(Metrics::new().unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let server = service::serve(listener, metrics.clone(), Duration::from_secs(60), stop.clone());
+    let vaults = [vault];
+    let passes = service::run(&keeper, &vaults, Duration::from_millis(20), &metrics, stop);
+
+    let get = |path: &'static str| async move {
+        let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: keeper\r\nConnection: close\r\n\r\n");
+        socket.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        socket.read_to_string(&mut response).await.unwrap();
+        response
+    };
+    let driver = async {
+        // Healthy passes first, then the market turns and the service unwinds.
+        while !metrics.render().contains("action=\"healthy\"") {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(get("/health").await.starts_with("HTTP/1.1 200"));
+        mark_lst_down(&mut env, 0.64).await;
+        while !metrics.render().contains("action=\"unwound\"") {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let page = get("/metrics").await;
+        assert!(page.contains("ballast_keeper_passes_total"), "{page}");
+        stop_tx.send(true).unwrap();
+        assert!(env.market_ltv_bps().await <= 6_000);
+    };
+    let (served, (), ()) = tokio::join!(server, passes, driver);
+    served.unwrap();
+    // Exactly one unwind, however many passes saw the vault.
+    assert!(metrics
+        .render()
+        .contains(&format!("ballast_keeper_actions_total{{action=\"unwound\",vault=\"{vault}\"}} 1")));
+}
