@@ -1,4 +1,5 @@
-//! The simulator's output: a table on the terminal, a CSV per run, and a progress bar.
+//! The simulator's output: a table on the terminal, a CSV per run, a PNG chart, and a progress
+//! bar.
 use std::io::Write;
 use std::path::Path;
 
@@ -24,6 +25,12 @@ pub async fn simulate(scenario: &Scenario, out: &Path) -> Result<Vec<Report>> {
         reports.push(report);
     }
     print_table(scenario, &reports);
+    let chart = out.join(format!("{}.png", slug(&scenario.name)));
+    if write_chart(scenario, &reports, &chart)? {
+        println!("chart: {}", chart.display());
+    } else {
+        println!("chart: no font found (set BALLAST_CHART_FONT to a .ttf); CSVs written");
+    }
     Ok(reports)
 }
 
@@ -87,4 +94,91 @@ pub fn print_table(scenario: &Scenario, reports: &[Report]) {
             sol(r.unlevered_lamports),
         );
     }
+}
+
+/// A font for the chart's text: `BALLAST_CHART_FONT`, or DejaVu Sans where distributions put
+/// it. plotters draws text with a font it is given (`ab_glyph`, no system libraries).
+fn chart_font() -> Option<&'static [u8]> {
+    let candidates = std::env::var("BALLAST_CHART_FONT").into_iter().chain(
+        [
+            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+            "/usr/share/fonts/TTF/DejaVuSans.ttf",
+            "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+        ]
+        .map(String::from),
+    );
+    candidates.filter_map(|path| std::fs::read(path).ok()).next().map(|bytes| &*Box::leak(bytes.into_boxed_slice()))
+}
+
+/// LTV over time, with the keeper and without, against the trigger and the liquidation line;
+/// unwinds and liquidations marked. Returns false (and writes nothing) when no font is found.
+pub fn write_chart(scenario: &Scenario, reports: &[Report], path: &Path) -> Result<bool> {
+    use plotters::prelude::*;
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    let Some(font) = chart_font() else { return Ok(false) };
+    REGISTERED.call_once(|| {
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, font);
+    });
+
+    let root = BitMapBackend::new(path, (1200, 700)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let end_minute = reports.iter().flat_map(|r| r.rows.last()).map(|r| r.minute).fold(1.0, f64::max);
+    let top = reports.iter().map(|r| r.worst_ltv_bps).max().unwrap_or(10_000).max(9_500) as f64 / 100.0 + 2.0;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(&scenario.name, ("sans-serif", 24))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..end_minute, 50.0..top)?;
+    chart.configure_mesh().x_desc("minutes").y_desc("lending market LTV, %").draw()?;
+
+    let trigger = scenario.vault.unwind_trigger_ltv_bps as f64 / 100.0;
+    let target = scenario.vault.unwind_target_ltv_bps as f64 / 100.0;
+    let liquidation =
+        reports.iter().flat_map(|r| r.rows.iter()).map(|r| r.liquidation_ltv_bps).find(|&bps| bps > 0).unwrap_or(9_000)
+            as f64
+            / 100.0;
+    for (level, color, label) in [
+        (liquidation, BLACK, "liquidation"),
+        (trigger, RGBColor(230, 120, 0), "unwind trigger"),
+        (target, RGBColor(120, 120, 120), "unwind target"),
+    ] {
+        chart
+            .draw_series(LineSeries::new([(0.0, level), (end_minute, level)], color.stroke_width(1)))?
+            .label(format!("{label} {level:.1}%"))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color));
+    }
+    for report in reports {
+        let color = if report.with_keeper { RGBColor(30, 90, 200) } else { RGBColor(200, 40, 40) };
+        let name = if report.with_keeper { "with keeper" } else { "without keeper" };
+        chart
+            .draw_series(LineSeries::new(
+                report.rows.iter().map(|r| (r.minute, r.market_ltv_bps as f64 / 100.0)),
+                color.stroke_width(2),
+            ))?
+            .label(format!("{name}: {} liquidations, {} unwinds", report.liquidations, report.unwinds))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+        chart.draw_series(
+            report
+                .rows
+                .iter()
+                .filter(|r| r.unwound)
+                .map(|r| Circle::new((r.minute, r.market_ltv_bps as f64 / 100.0), 5, color.filled())),
+        )?;
+        chart.draw_series(
+            report
+                .rows
+                .iter()
+                .filter(|r| r.liquidated)
+                .map(|r| Cross::new((r.minute, r.market_ltv_bps as f64 / 100.0), 8, color.stroke_width(3))),
+        )?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(true)
 }

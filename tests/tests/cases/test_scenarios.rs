@@ -9,7 +9,7 @@ fn scenario(file: &str) -> Scenario {
     Scenario::load(&path).unwrap()
 }
 
-async fn bites(s: Scenario) {
+async fn bites(s: Scenario) -> [ballast_keeper::sim::Report; 2] {
     let with = run(&s, true, |_| {}).await.unwrap();
     let without = run(&s, false, |_| {}).await.unwrap();
     assert_eq!(with.liquidations, 0, "{}: worst LTV {} with the keeper", s.name, with.worst_ltv_bps);
@@ -21,12 +21,20 @@ async fn bites(s: Scenario) {
     assert!(with.trigger_to_unwind_slots.iter().all(|&slots| slots <= s.step_slots));
     assert!(without.liquidations >= 1, "{}: worst LTV {} without the keeper", s.name, without.worst_ltv_bps);
     assert!(with.final_equity_lamports > without.final_equity_lamports, "{}", s.name);
+    [with, without]
 }
 
 #[tokio::test]
 async fn msol_flash_depeg() {
     // The fall and the bottom.
-    bites(scenario("msol-flash-depeg-2023-12.toml").until(10.0)).await;
+    let s = scenario("msol-flash-depeg-2023-12.toml").until(10.0);
+    let reports = bites(s.clone()).await;
+    // The chart (CI installs DejaVu Sans; elsewhere set BALLAST_CHART_FONT).
+    let path = std::env::temp_dir().join(format!("ballast-chart-{}.png", std::process::id()));
+    assert!(ballast_keeper::report::write_chart(&s, &reports, &path).unwrap(), "no chart font");
+    let png = std::fs::read(&path).unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{} bytes", png.len());
+    std::fs::remove_file(path).unwrap();
 }
 
 #[tokio::test]
