@@ -10,7 +10,7 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 
 use crate::chain::Chain;
-use crate::view::VaultView;
+use crate::view::{PriceUpdates, VaultView};
 
 #[derive(Clone, Debug)]
 pub struct KeeperConfig {
@@ -21,6 +21,12 @@ pub struct KeeperConfig {
     pub max_repay_lamports: u64,
     pub send_attempts: u32,
     pub backoff: Duration,
+    /// When set, and the keeper's key is a vault's allocator, it also keeps the loop in its
+    /// band: leverage up to the band's middle when carry is positive and the LTV is below the
+    /// band, repay debt from idle reserve SOL when carry turns negative.
+    pub allocator: Option<PriceUpdates>,
+    /// The cluster's epoch length, for the staking yield per year.
+    pub slots_per_epoch: u64,
 }
 
 impl Default for KeeperConfig {
@@ -31,6 +37,8 @@ impl Default for KeeperConfig {
             max_repay_lamports: u64::MAX,
             send_attempts: 4,
             backoff: Duration::from_millis(200),
+            allocator: None,
+            slots_per_epoch: 432_000,
         }
     }
 }
@@ -50,6 +58,19 @@ pub enum Action {
     AlreadyUnwound,
     /// The unwind would fail (the simulation's error): nothing was sent.
     UnwindRefused { error: String, custom_error: Option<u32> },
+    /// As allocator: borrowed and looped to bring the LTV back into the band.
+    Leveraged { borrow_lamports: u64 },
+    /// As allocator: repaid debt from idle reserve SOL because the loop's carry turned negative.
+    Deleveraged { repay_lamports: u64 },
+    /// As allocator: the step would fail (the simulation's error): nothing was sent.
+    AllocatorRefused { error: String },
+}
+
+/// Allocator steps smaller than this are not worth a transaction.
+const MIN_ALLOCATOR_STEP_LAMPORTS: u64 = 10_000_000;
+
+fn decimal_f64(value: spl_token_lending::math::Decimal) -> f64 {
+    value.to_scaled_val().map(|v| v as f64 / 1e18).unwrap_or(f64::NAN)
 }
 
 pub struct Keeper<C: Chain> {
@@ -86,6 +107,9 @@ impl<C: Chain> Keeper<C> {
         }
         if !view.needs_unwind() {
             actions.push(Action::Healthy { market_ltv_bps: Some(lending.market_ltv_bps) });
+            if let Some(action) = self.allocate(&view).await? {
+                actions.push(action);
+            }
             return Ok(actions);
         }
         let ixs = [
@@ -106,6 +130,54 @@ impl<C: Chain> Keeper<C> {
         let signature = self.send_with_retries(&ixs).await?;
         actions.push(Action::Unwound { market_ltv_bps: lending.market_ltv_bps, signature });
         Ok(actions)
+    }
+
+    /// The allocator's step, when this keeper is the vault's allocator and one is due.
+    async fn allocate(&self, view: &VaultView) -> Result<Option<Action>> {
+        let (Some(prices), Some(lending)) = (&self.config.allocator, &view.lending) else { return Ok(None) };
+        if view.vault.allocator != self.keypair.pubkey() || view.vault.paused {
+            return Ok(None);
+        }
+        let Some(carry) = view.carry(self.config.slots_per_epoch) else { return Ok(None) };
+        let params = view.vault.risk_params;
+        let (ix, action) = if carry.negative() {
+            let accounting = view.vault.accounting;
+            let min_reserve =
+                accounting.last_total_assets_lamports as u128 * params.min_sol_reserve_bps as u128 / 10_000;
+            let repay = (accounting.reserve_lamports as u128)
+                .saturating_sub(min_reserve)
+                .min(lending.health.debt_lamports as u128) as u64;
+            if repay < MIN_ALLOCATOR_STEP_LAMPORTS {
+                return Ok(None);
+            }
+            (view.deleverage_ix(&self.keypair.pubkey(), repay)?, Action::Deleveraged { repay_lamports: repay })
+        } else {
+            let Some(market) = lending.prices else { return Ok(None) };
+            if lending.market_ltv_bps >= params.target_ltv_low_bps as u64 {
+                return Ok(None);
+            }
+            // Borrow b and loop it: (D + b) / (C + b) = the band's middle.
+            let middle = (params.target_ltv_low_bps as f64 + params.target_ltv_high_bps as f64) / 2.0 / 10_000.0;
+            let collateral_sol =
+                lending.health.collateral_lst as f64 * decimal_f64(market.lst) / decimal_f64(market.sol);
+            let debt = lending.health.debt_lamports as f64;
+            let borrow = ((middle * collateral_sol - debt) / (1.0 - middle)).max(0.0) as u64;
+            if borrow < MIN_ALLOCATOR_STEP_LAMPORTS {
+                return Ok(None);
+            }
+            (
+                view.leverage_up_ix(&self.keypair.pubkey(), borrow, prices)?,
+                Action::Leveraged { borrow_lamports: borrow },
+            )
+        };
+        let ixs = [ComputeBudgetInstruction::set_compute_unit_price(self.config.priority_fee_micro_lamports), ix];
+        let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
+        if let Some(error) = simulation.error {
+            tracing::warn!(vault = %view.key, %error, "allocator step would fail");
+            return Ok(Some(Action::AllocatorRefused { error }));
+        }
+        self.send_with_retries(&ixs).await?;
+        Ok(Some(action))
     }
 
     async fn send_with_retries(&self, ixs: &[solana_sdk::instruction::Instruction]) -> Result<Signature> {

@@ -96,6 +96,13 @@ struct RunArgs {
     /// Address of /metrics and /health [default: 127.0.0.1:9464]
     #[arg(long, env = "BALLAST_LISTEN")]
     listen: Option<std::net::SocketAddr>,
+    /// As the vaults' allocator: the vault's SOL/USD Pyth price-update account (with
+    /// --lst-usd-update, the keeper also keeps leverage in the band and repays on negative carry).
+    #[arg(long, env = "BALLAST_SOL_USD_UPDATE", requires = "lst_usd_update")]
+    sol_usd_update: Option<String>,
+    /// As the vaults' allocator: the vault's LST/USD Pyth price-update account.
+    #[arg(long, env = "BALLAST_LST_USD_UPDATE", requires = "sol_usd_update")]
+    lst_usd_update: Option<String>,
 }
 
 impl RunArgs {
@@ -111,6 +118,8 @@ impl RunArgs {
             interval_ms: self.interval_ms.or(file.interval_ms),
             priority_fee_micro_lamports: self.priority_fee_micro_lamports.or(file.priority_fee_micro_lamports),
             listen: self.listen.or(file.listen),
+            sol_usd_update: self.sol_usd_update.or(file.sol_usd_update),
+            lst_usd_update: self.lst_usd_update.or(file.lst_usd_update),
         })
     }
 }
@@ -136,8 +145,16 @@ async fn run(args: RunArgs) -> Result<()> {
     let keypair = solana_sdk::signature::read_keypair_file(&keypair_path)
         .map_err(|e| anyhow::anyhow!("reading keypair {}: {e}", keypair_path.display()))?;
     let rpc_url = args.rpc_url.unwrap_or_else(|| "http://127.0.0.1:8899".to_string());
+    let allocator = match (&args.sol_usd_update, &args.lst_usd_update) {
+        (Some(sol), Some(lst)) => Some(ballast_keeper::view::PriceUpdates {
+            sol_usd: sol.parse().with_context(|| format!("SOL/USD update {sol}"))?,
+            lst_usd: lst.parse().with_context(|| format!("LST/USD update {lst}"))?,
+        }),
+        _ => None,
+    };
     let config = KeeperConfig {
         priority_fee_micro_lamports: args.priority_fee_micro_lamports.unwrap_or(10_000),
+        allocator,
         ..KeeperConfig::default()
     };
     let interval = Duration::from_millis(args.interval_ms.unwrap_or(400));

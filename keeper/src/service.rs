@@ -62,6 +62,9 @@ impl Metrics {
                 Action::Unwound { .. } => "unwound",
                 Action::AlreadyUnwound => "already_unwound",
                 Action::UnwindRefused { .. } => "unwind_refused",
+                Action::Leveraged { .. } => "leveraged",
+                Action::Deleveraged { .. } => "deleveraged",
+                Action::AllocatorRefused { .. } => "allocator_refused",
             };
             self.actions.with_label_values(&[&vault, kind]).inc();
         }

@@ -282,6 +282,9 @@ fn describe(action: &Action) -> String {
         Action::Unwound { .. } => "unwound".into(),
         Action::AlreadyUnwound => "already-unwound".into(),
         Action::UnwindRefused { custom_error, .. } => format!("refused({})", custom_error.unwrap_or(0)),
+        Action::Leveraged { .. } => "leveraged".into(),
+        Action::Deleveraged { .. } => "deleveraged".into(),
+        Action::AllocatorRefused { .. } => "allocator-refused".into(),
     }
 }
 

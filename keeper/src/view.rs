@@ -158,3 +158,125 @@ fn pool_core(p: &PoolBinding) -> ballast::accounts::PoolCore {
         wsol_account: p.wsol_account,
     }
 }
+
+/// The accounts an allocator instruction needs beyond what `VaultView` holds: the vault's Pyth
+/// price updates (the vault stores feed ids, not update accounts).
+#[derive(Clone, Copy, Debug)]
+pub struct PriceUpdates {
+    pub sol_usd: Pubkey,
+    pub lst_usd: Pubkey,
+}
+
+impl VaultView {
+    fn lending_accounts(&self) -> Result<ballast::accounts::LendingAccounts> {
+        let lending = self.lending.as_ref().ok_or_else(|| anyhow!("vault has no lending market"))?;
+        Ok(ballast::accounts::LendingAccounts {
+            core: lending_core(lending),
+            sol_reserve_fee_receiver: lending.sol_reserve.liquidity.fee_receiver,
+            wsol_account: lending.binding.wsol_account,
+        })
+    }
+
+    /// The pool's valuation accounts, for instructions that name the lending accounts.
+    fn pool_valuation(&self) -> Vec<solana_sdk::instruction::AccountMeta> {
+        use solana_sdk::instruction::AccountMeta;
+        self.vault
+            .pool
+            .map(|p| {
+                vec![
+                    AccountMeta::new_readonly(p.pool_mint, false),
+                    AccountMeta::new_readonly(p.pool_lst, false),
+                    AccountMeta::new_readonly(p.pool_wsol, false),
+                ]
+            })
+            .unwrap_or_default()
+    }
+
+    /// `leverage_up(borrow_lamports)` by the allocator.
+    pub fn leverage_up_ix(
+        &self,
+        allocator: &Pubkey,
+        borrow_lamports: u64,
+        prices: &PriceUpdates,
+    ) -> Result<Instruction> {
+        let stake_pool_program = spl_stake_pool::id();
+        let mut accounts = ballast::accounts::LeverageUp {
+            allocator: *allocator,
+            vault: self.key,
+            share_mint: self.vault.share_mint,
+            sol_reserve: self.vault.sol_reserve,
+            lst_account: self.vault.lst_account,
+            stake_pool: self.vault.stake_pool,
+            stake_pool_withdraw_authority: spl_stake_pool::find_withdraw_authority_program_address(
+                &stake_pool_program,
+                &self.vault.stake_pool,
+            )
+            .0,
+            stake_pool_reserve_stake: self.stake_pool.reserve_stake,
+            stake_pool_manager_fee_account: self.stake_pool.manager_fee_account,
+            lst_mint: self.vault.lst_mint,
+            stake_pool_program,
+            lending: self.lending_accounts()?,
+            native_mint: spl_token::native_mint::id(),
+            sol_usd_price: prices.sol_usd,
+            lst_usd_price: prices.lst_usd,
+            token_program: spl_token::id(),
+            system_program: solana_sdk::system_program::id(),
+        }
+        .to_account_metas(None);
+        accounts.extend(self.pool_valuation());
+        Ok(Instruction {
+            program_id: ballast::ID,
+            accounts,
+            data: ballast::instruction::LeverageUp { borrow_lamports }.data(),
+        })
+    }
+
+    /// `deleverage(repay_lamports)` by the allocator: repays debt from the SOL reserve.
+    pub fn deleverage_ix(&self, allocator: &Pubkey, repay_lamports: u64) -> Result<Instruction> {
+        let mut accounts = ballast::accounts::Deleverage {
+            allocator: *allocator,
+            vault: self.key,
+            share_mint: self.vault.share_mint,
+            sol_reserve: self.vault.sol_reserve,
+            stake_pool: self.vault.stake_pool,
+            lending: self.lending_accounts()?,
+            native_mint: spl_token::native_mint::id(),
+            token_program: spl_token::id(),
+            system_program: solana_sdk::system_program::id(),
+        }
+        .to_account_metas(None);
+        accounts.extend(self.pool_valuation());
+        Ok(Instruction {
+            program_id: ballast::ID,
+            accounts,
+            data: ballast::instruction::Deleverage { repay_lamports }.data(),
+        })
+    }
+
+    /// The loop's carry, per year: the LST's staking yield over the last epoch, and the SOL
+    /// reserve's borrow rate now.
+    pub fn carry(&self, slots_per_epoch: u64) -> Option<Carry> {
+        let lending = self.lending.as_ref()?;
+        let pool = &self.stake_pool;
+        let now = pool.total_lamports as f64 / pool.pool_token_supply.max(1) as f64;
+        let last = pool.last_epoch_total_lamports as f64 / pool.last_epoch_pool_token_supply.max(1) as f64;
+        let epochs_per_year = 365.0 * 86_400.0 / 0.4 / slots_per_epoch.max(1) as f64;
+        let staking = if pool.last_epoch_pool_token_supply == 0 { 0.0 } else { (now / last - 1.0) * epochs_per_year };
+        let borrow = lending.sol_reserve.current_borrow_rate().ok()?.to_scaled_val() as f64 / 1e18;
+        Some(Carry { staking_apr: staking, borrow_apr: borrow })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Carry {
+    pub staking_apr: f64,
+    pub borrow_apr: f64,
+}
+
+impl Carry {
+    /// The loop earns less on its collateral than its debt costs.
+    pub fn negative(&self) -> bool {
+        self.borrow_apr > self.staking_apr
+    }
+}

@@ -7,7 +7,7 @@ use ballast_keeper::keeper::{Action, Keeper, KeeperConfig};
 use ballast_keeper::view::VaultView;
 use ballast_localnet::vault::{default_params, SOL};
 use ballast_localnet::VaultClient;
-use solana_sdk::signature::Keypair;
+use solana_sdk::signature::{Keypair, Signer};
 
 async fn looped_in_pool() -> VaultClient {
     let mut env = VaultClient::start_looped(default_params(), 0, 4).await;
@@ -128,4 +128,57 @@ async fn the_service_passes_until_stopped_and_reports_metrics_and_health() {
     assert!(metrics
         .render()
         .contains(&format!("ballast_keeper_actions_total{{action=\"unwound\",vault=\"{vault}\"}} 1")));
+}
+
+/// The vault's allocator running the keeper (and paying its fees), with the vault's
+/// price-update accounts.
+async fn allocator_keeper(env: &mut VaultClient) -> Keeper<EmbeddedChain> {
+    let allocator = env.v.allocator.pubkey();
+    env.chain.airdrop(&allocator, SOL).await;
+    let l = env.lending();
+    let config = KeeperConfig {
+        allocator: Some(ballast_keeper::view::PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update }),
+        ..KeeperConfig::default()
+    };
+    Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), env.v.allocator.insecure_clone(), config)
+}
+
+#[tokio::test]
+async fn as_allocator_the_keeper_brings_leverage_back_into_the_band() {
+    let mut env = looped_in_pool().await;
+    // Staking pays: the pool earns 2% this epoch, so carry is positive and the LST, marked at
+    // the new rate, is worth more SOL: the LTV falls below the band's 50%. (Marking the LST up
+    // against the rate instead would be a depeg, and leverage_up refuses it.)
+    env.epoch_with_rewards(20 * SOL).await;
+    let sol = env.lending().market.sol.usd_price;
+    let rate = env.pool_rate().await;
+    env.set_prices(sol, sol * rate).await;
+    assert!(env.market_ltv_bps().await < 5_000);
+    let keeper = allocator_keeper(&mut env).await;
+    let view = VaultView::load(&keeper.chain, &env.v.vault).await.unwrap();
+    assert!(!view.carry(432_000).unwrap().negative(), "{:?}", view.carry(432_000));
+    let actions = keeper.tick(&env.v.vault).await.unwrap();
+    assert!(matches!(actions[..], [Action::Healthy { .. }, Action::Leveraged { .. }]), "{actions:?}");
+    let ltv = env.market_ltv_bps().await;
+    assert!((5_600..=5_900).contains(&ltv), "the band's middle is 57.5%: {ltv}");
+    // In the band now: nothing more to do.
+    assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
+}
+
+#[tokio::test]
+async fn as_allocator_the_keeper_repays_from_idle_sol_when_carry_turns_negative() {
+    // SOL borrowing costs 150% a year and the stake pool earns nothing.
+    let mut env = VaultClient::start_looped(default_params(), 150, 200).await;
+    env.bind_pool(100 * SOL).await;
+    let keeper = allocator_keeper(&mut env).await;
+    let debt_before = env.lending_health(None).await.debt_lamports;
+    let reserve_before = env.vault().await.accounting.reserve_lamports;
+    let actions = keeper.tick(&env.v.vault).await.unwrap();
+    let [Action::Healthy { .. }, Action::Deleveraged { repay_lamports }] = actions[..] else {
+        panic!("{actions:?}");
+    };
+    assert_eq!(env.vault().await.accounting.reserve_lamports, reserve_before - repay_lamports);
+    assert!(env.lending_health(None).await.debt_lamports <= debt_before - repay_lamports + 1);
+    // The reserve keeps its minimum: a second pass has nothing left to repay with.
+    assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
 }
