@@ -76,11 +76,11 @@ struct RunArgs {
     #[arg(long)]
     #[serde(skip)]
     config: Option<std::path::PathBuf>,
-    /// JSON-RPC endpoint [default: http://127.0.0.1:8899]
+    /// JSON-RPC endpoint [default: the Solana CLI config's, else http://127.0.0.1:8899]
     #[arg(long, env = "BALLAST_RPC_URL")]
     rpc_url: Option<String>,
-    /// The keeper's keypair (pays fees, receives rewards) [default: the Solana CLI's
-    /// ~/.config/solana/id.json]
+    /// The keeper's keypair (pays fees, receives rewards) [default: the Solana CLI config's,
+    /// else ~/.config/solana/id.json]
     #[arg(long, env = "BALLAST_KEYPAIR")]
     keypair: Option<std::path::PathBuf>,
     /// Vaults to watch (repeat, or comma-separated).
@@ -138,13 +138,16 @@ async fn run(args: RunArgs) -> Result<()> {
         .iter()
         .map(|v| v.parse::<Pubkey>().with_context(|| format!("vault {v}")))
         .collect::<Result<Vec<_>>>()?;
+    let cli = solana_cli_config();
     let keypair_path = match args.keypair {
         Some(path) => path,
-        None => std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".config/solana/id.json"),
+        None => cli.keypair_path.clone().unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".config/solana/id.json")
+        }),
     };
     let keypair = solana_sdk::signature::read_keypair_file(&keypair_path)
         .map_err(|e| anyhow::anyhow!("reading keypair {}: {e}", keypair_path.display()))?;
-    let rpc_url = args.rpc_url.unwrap_or_else(|| "http://127.0.0.1:8899".to_string());
+    let rpc_url = args.rpc_url.or(cli.json_rpc_url).unwrap_or_else(|| "http://127.0.0.1:8899".to_string());
     let allocator = match (&args.sol_usd_update, &args.lst_usd_update) {
         (Some(sol), Some(lst)) => Some(ballast_keeper::view::PriceUpdates {
             sol_usd: sol.parse().with_context(|| format!("SOL/USD update {sol}"))?,
@@ -174,6 +177,29 @@ async fn run(args: RunArgs) -> Result<()> {
     service::run(&keeper, &vaults, interval, &metrics, stop).await;
     server.await??;
     Ok(())
+}
+
+/// What the Solana CLI's config (`~/.config/solana/cli/config.yml`) says about the cluster and
+/// the keypair.
+#[derive(Default)]
+struct SolanaCliConfig {
+    json_rpc_url: Option<String>,
+    keypair_path: Option<std::path::PathBuf>,
+}
+
+/// The CLI writes that file as flat `key: value` lines; two keys are read here, so a line
+/// reader does instead of pulling in a YAML parser for them.
+fn solana_cli_config() -> SolanaCliConfig {
+    let path =
+        std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".config/solana/cli/config.yml");
+    let Ok(text) = std::fs::read_to_string(path) else { return SolanaCliConfig::default() };
+    let value = |key: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(key)?.strip_prefix(':'))
+            .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+            .filter(|v| !v.is_empty())
+    };
+    SolanaCliConfig { json_rpc_url: value("json_rpc_url"), keypair_path: value("keypair_path").map(Into::into) }
 }
 
 fn main() -> Result<()> {
