@@ -11,7 +11,6 @@ use ballast_localnet::vault_pool::Trader;
 use ballast_localnet::VaultClient;
 use serde::Deserialize;
 use solana_sdk::signature::{Keypair, Signer};
-use spl_token_lending::instruction as lending_ix;
 use spl_token_lending::math::{Decimal, TryDiv};
 
 use crate::chain::EmbeddedChain;
@@ -406,29 +405,5 @@ async fn liquidate(env: &mut VaultClient, liquidator: &Keypair) -> bool {
     if !at_prices.is_liquidatable() || health.debt_lamports == 0 {
         return false;
     }
-    let repay = at_prices.debt_lamports / 2;
-    let wsol = env.chain.wsol_account(&liquidator.pubkey(), repay + SOL).await;
-    let collateral_mint = env.lending().market.lst.collateral_mint;
-    let ctokens = env.chain.token_account(&collateral_mint, &liquidator.pubkey()).await;
-    let l = env.lending();
-    let mut ixs = l.market.refresh_reserves_ixs();
-    ixs.push(lending_ix::refresh_obligation(
-        spl_token_lending::id(),
-        l.obligation,
-        vec![l.market.lst.reserve, l.market.sol.reserve],
-    ));
-    ixs.push(lending_ix::liquidate_obligation(
-        spl_token_lending::id(),
-        repay,
-        wsol,
-        ctokens,
-        l.market.sol.reserve,
-        l.market.sol.liquidity_supply,
-        l.market.lst.reserve,
-        l.market.lst.collateral_supply,
-        l.obligation,
-        l.market.market,
-        liquidator.pubkey(),
-    ));
-    env.chain.send(&ixs, &[liquidator]).await.is_ok()
+    env.liquidate(liquidator, at_prices.debt_lamports / 2).await.is_ok()
 }

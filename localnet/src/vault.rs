@@ -846,3 +846,36 @@ impl VaultClient {
         ballast::math::health::lending_health(&obligation, &lst, &sol, slot, prices).unwrap()
     }
 }
+
+impl VaultClient {
+    /// A third party's `LiquidateObligation` of `repay_lamports` of the vault's debt, after
+    /// refreshing both reserves and the obligation, as any liquidator bot sends it. The
+    /// liquidator gets fresh wSOL and cToken accounts.
+    pub async fn liquidate(&mut self, liquidator: &Keypair, repay_lamports: u64) -> TxResult {
+        use spl_token_lending::instruction as lending_ix;
+        let wsol = self.chain.wsol_account(&liquidator.pubkey(), repay_lamports + SOL).await;
+        let collateral_mint = self.lending().market.lst.collateral_mint;
+        let ctokens = self.chain.token_account(&collateral_mint, &liquidator.pubkey()).await;
+        let l = self.lending();
+        let mut ixs = l.market.refresh_reserves_ixs();
+        ixs.push(lending_ix::refresh_obligation(
+            spl_token_lending::id(),
+            l.obligation,
+            vec![l.market.lst.reserve, l.market.sol.reserve],
+        ));
+        ixs.push(lending_ix::liquidate_obligation(
+            spl_token_lending::id(),
+            repay_lamports,
+            wsol,
+            ctokens,
+            l.market.sol.reserve,
+            l.market.sol.liquidity_supply,
+            l.market.lst.reserve,
+            l.market.lst.collateral_supply,
+            l.obligation,
+            l.market.market,
+            liquidator.pubkey(),
+        ));
+        self.chain.send(&ixs, &[liquidator]).await
+    }
+}

@@ -8,7 +8,6 @@ use ballast_localnet::oracle::{legacy_units, LEGACY_EXPONENT};
 use ballast_localnet::vault::{default_params, SOL, SOL_USD};
 use ballast_localnet::VaultClient;
 use proptest::prelude::*;
-use solana_sdk::signature::Signer;
 use spl_token_lending::instruction as lending_ix;
 use spl_token_lending::math::{Decimal, TryDiv};
 
@@ -35,30 +34,7 @@ async fn refresh_on_chain(env: &mut VaultClient) {
 /// A third party tries to liquidate 1 SOL of the vault's debt.
 async fn try_liquidate(env: &mut VaultClient) -> bool {
     let liquidator = env.chain.funded_keypair(5 * SOL).await;
-    let wsol = env.chain.wsol_account(&liquidator.pubkey(), 2 * SOL).await;
-    let collateral_mint = env.lending().market.lst.collateral_mint;
-    let ctokens = env.chain.token_account(&collateral_mint, &liquidator.pubkey()).await;
-    let l = env.lending();
-    let mut ixs = l.market.refresh_reserves_ixs();
-    ixs.push(lending_ix::refresh_obligation(
-        spl_token_lending::id(),
-        l.obligation,
-        vec![l.market.lst.reserve, l.market.sol.reserve],
-    ));
-    ixs.push(lending_ix::liquidate_obligation(
-        spl_token_lending::id(),
-        SOL,
-        wsol,
-        ctokens,
-        l.market.sol.reserve,
-        l.market.sol.liquidity_supply,
-        l.market.lst.reserve,
-        l.market.lst.collateral_supply,
-        l.obligation,
-        l.market.market,
-        liquidator.pubkey(),
-    ));
-    env.chain.send(&ixs, &[&liquidator]).await.is_ok()
+    env.liquidate(&liquidator, SOL).await.is_ok()
 }
 
 async fn parity_case(lst_factor: f64, sol_usd: f64, slots: u64) -> Result<(), TestCaseError> {
