@@ -7,7 +7,7 @@ use spl_token_lending::instruction as lending_ix;
 use spl_token_lending::state::{Obligation, Reserve};
 
 use crate::errors::VaultError;
-use crate::math::health::lending_health;
+use crate::math::health::{lending_health, LendingHealth};
 use crate::math::valuation::LendingPosition;
 use crate::state::{LendingBinding, Vault};
 
@@ -82,6 +82,13 @@ pub struct LendingState {
     pub sol_reserve: Reserve,
 }
 
+impl LendingState {
+    /// What the lending program would record on the obligation if refreshed now.
+    pub fn health(&self) -> Result<LendingHealth> {
+        lending_health(&self.obligation, &self.lst_reserve, &self.sol_reserve, Clock::get()?.slot, None)
+    }
+}
+
 /// Loads `[obligation, lst_reserve, sol_reserve]` (in that order) for a bound vault.
 pub fn load_state(infos: &[AccountInfo], binding: &LendingBinding, vault: &Pubkey) -> Result<LendingState> {
     let [obligation, lst_reserve, sol_reserve] = infos else {
@@ -100,8 +107,7 @@ pub fn position(vault: &Vault, vault_key: &Pubkey, infos: &[AccountInfo]) -> Res
     let Some(binding) = &vault.lending else {
         return Ok(LendingPosition::default());
     };
-    let state = load_state(infos, binding, vault_key)?;
-    let health = lending_health(&state.obligation, &state.lst_reserve, &state.sol_reserve, Clock::get()?.slot, None)?;
+    let health = load_state(infos, binding, vault_key)?.health()?;
     Ok(LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports })
 }
 

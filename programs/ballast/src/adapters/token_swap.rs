@@ -209,7 +209,7 @@ impl<'info> SwapCpi<'info> {
     /// Sells `lst_in` of the vault's LST for at least `min_lamports_out` wSOL: quoted first with
     /// the pool's own curve (a short quote fails with `SlippageExceeded` before any CPI), then
     /// swapped with the same bound, then checked against the balances. Returns the lamports
-    /// received.
+    /// received. The accounts must have passed `validate` (once per instruction is enough).
     pub fn sell_lst_checked(
         &self,
         binding: &PoolBinding,
@@ -219,7 +219,6 @@ impl<'info> SwapCpi<'info> {
         wsol_account: &AccountInfo<'info>,
         vault_seeds: &[&[u8]],
     ) -> Result<u64> {
-        self.validate(binding)?;
         require_keys_eq!(*wsol_account.key, binding.wsol_account, VaultError::PoolAccountMismatch);
         let state = load_swap(&self.swap, &binding.swap)?;
         let reserves =

@@ -1,10 +1,12 @@
 //! The lending accounts shared by every instruction that moves the vault's lending position.
 use anchor_lang::prelude::*;
 
-use crate::adapters::token_lending::{load_obligation, load_reserve, load_state, LendingCpi, TokenLendingProgram};
+use crate::adapters::token_lending::{
+    load_obligation, load_reserve, load_state, LendingCpi, LendingState, TokenLendingProgram,
+};
 use crate::adapters::wsol::token_amount;
 use crate::errors::VaultError;
-use crate::math::health::{lending_health, LendingHealth};
+use crate::math::health::LendingHealth;
 use crate::math::safe_math::sub;
 use crate::state::{LendingBinding, Vault};
 
@@ -158,7 +160,12 @@ impl<'info> LendingCore<'info> {
 
     /// The vault's lending position as the lending program would value it now.
     pub fn health(&self, binding: &LendingBinding, vault: &Pubkey) -> Result<LendingHealth> {
-        let state = load_state(
+        self.state(binding, vault)?.health()
+    }
+
+    /// The obligation and both reserves, decoded and checked against the binding.
+    pub fn state(&self, binding: &LendingBinding, vault: &Pubkey) -> Result<LendingState> {
+        load_state(
             &[
                 self.obligation.to_account_info(),
                 self.lst_reserve.to_account_info(),
@@ -166,7 +173,6 @@ impl<'info> LendingCore<'info> {
             ],
             binding,
             vault,
-        )?;
-        lending_health(&state.obligation, &state.lst_reserve, &state.sol_reserve, Clock::get()?.slot, None)
+        )
     }
 }

@@ -13,11 +13,10 @@ use anchor_spl::token::{Token, TokenAccount};
 use spl_token_lending::math::{Decimal, Rate, TryDiv, TryMul, TrySub};
 
 use crate::adapters::stake_pool;
-use crate::adapters::token_lending::{load_obligation, load_reserve};
 use crate::adapters::wsol::{token_amount, WsolAccounts};
 use crate::errors::VaultError;
 use crate::events::Unwound;
-use crate::math::safe_math::{add, bps_of_ceil, bps_of_floor, overflow, sub};
+use crate::math::safe_math::{add, bps_of_ceil, bps_of_floor, lending_math, sub};
 use crate::math::unwind::{lst_to_sell_ceil, market_ltv_bps_ceil, UnwindPlanInputs};
 use crate::state::Vault;
 
@@ -61,10 +60,6 @@ struct Totals {
     repaid_lamports: u64,
 }
 
-fn lending_math<T>(r: std::result::Result<T, ProgramError>) -> Result<T> {
-    r.map_err(|_| overflow())
-}
-
 pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, Unwind<'info>>, max_repay_lamports: u64) -> Result<()> {
     let accounts = ctx.accounts;
     require!(max_repay_lamports > 0, VaultError::ZeroAmount);
@@ -84,15 +79,16 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, Unwind<'info>>, max_repay_
     let wsol_account = accounts.pool.wsol_account.to_account_info();
 
     lending.refresh_all()?;
-    let before = accounts.lending.health(&binding, &vault_key)?;
+    // Decoded once per round and reused for the plan, the exchange rate and the health.
+    let mut state = accounts.lending.state(&binding, &vault_key)?;
+    let before = state.health()?;
     let ltv_before_bps = market_ltv_bps_ceil(before.borrowed_value, before.deposited_value)?;
     require!(ltv_before_bps > params.unwind_trigger_ltv_bps as u64, VaultError::UnwindNotNeeded);
 
     let mut totals = Totals::default();
     let mut health = before;
     while totals.rounds < MAX_UNWIND_ROUNDS && health.debt_lamports > 0 && totals.repaid_lamports < max_repay_lamports {
-        let lst_reserve = load_reserve(&accounts.lending.lst_reserve, &binding.lst_reserve, &binding.market)?;
-        let sol_reserve = load_reserve(&accounts.lending.sol_reserve, &binding.sol_reserve, &binding.market)?;
+        let (lst_reserve, sol_reserve) = (&state.lst_reserve, &state.sol_reserve);
         let plan = UnwindPlanInputs {
             borrowed_value: health.borrowed_value,
             deposited_value: health.deposited_value,
@@ -110,8 +106,7 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, Unwind<'info>>, max_repay_
         // The market lets at most (allowed - borrowed) / LTV of collateral value go at a time;
         // `u64::MAX` asks it for exactly that much.
         require!(health.allowed_borrow_value > health.borrowed_value, VaultError::UnwindBlockedByBorrowLimit);
-        let obligation = load_obligation(&accounts.lending.obligation, &binding, &vault_key)?;
-        let deposited_ctokens = obligation.deposits.first().map(|d| d.deposited_amount).unwrap_or(0);
+        let deposited_ctokens = state.obligation.deposits.first().map(|d| d.deposited_amount).unwrap_or(0);
         let exchange = lending_math(lst_reserve.collateral_exchange_rate())?;
         let ctokens_needed = lending_math(
             exchange.decimal_liquidity_to_collateral(Decimal::from(lst_needed)).and_then(|c| c.try_ceil_u64()),
@@ -183,7 +178,8 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, Unwind<'info>>, max_repay_
         totals.lamports_received = add(totals.lamports_received, received)?;
         totals.repaid_lamports = add(totals.repaid_lamports, repay)?;
         // The program's own health math values the position as a refresh would, without one.
-        health = accounts.lending.health(&binding, &vault_key)?;
+        state = accounts.lending.state(&binding, &vault_key)?;
+        health = state.health()?;
         if market_ltv_bps_ceil(health.borrowed_value, health.deposited_value)? <= params.unwind_target_ltv_bps as u64
             || totals.rounds == MAX_UNWIND_ROUNDS
         {

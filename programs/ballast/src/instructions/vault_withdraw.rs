@@ -169,6 +169,7 @@ fn sell_lst_for<'info>(
         token_program: token_program.clone(),
         vault: vault_info.clone(),
     };
+    cpi.validate(&binding)?;
     let vault_seeds = vault.signer_seeds();
     let lamports_received = cpi.sell_lst_checked(
         &binding,

@@ -9,9 +9,8 @@ use fixed::types::U64F64;
 use spl_token_lending::math::{Decimal, Rate, TryAdd, TryDiv, TryMul};
 use spl_token_lending::state::{Obligation, Reserve};
 
-use super::safe_math::{mul_div_ceil, overflow};
+use super::safe_math::{lending_math, mul_div_ceil, overflow};
 use crate::constants::BPS_DENOMINATOR;
-use crate::errors::VaultError;
 
 /// Quote-currency prices of one whole token, as the lending program stores them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,10 +53,6 @@ impl LendingHealth {
             .map_err(|_| overflow())?;
         ratio.try_ceil_u64().map_err(|_| overflow())
     }
-}
-
-fn lending_math<T>(r: std::result::Result<T, ProgramError>) -> Result<T> {
-    r.map_err(|_| error!(VaultError::MathOverflow))
 }
 
 /// Reproduces `RefreshReserve` (interest to `slot`, prices as stored or `prices`) and

@@ -12,6 +12,12 @@ pub fn overflow() -> Error {
     error!(VaultError::MathOverflow)
 }
 
+/// A result of the lending program's own `Decimal`/`Rate` math, its failure reported as ours.
+#[track_caller]
+pub fn lending_math<T>(r: std::result::Result<T, ProgramError>) -> Result<T> {
+    r.map_err(|_| overflow())
+}
+
 #[track_caller]
 pub fn add(a: u64, b: u64) -> Result<u64> {
     a.checked_add(b).ok_or_else(overflow)

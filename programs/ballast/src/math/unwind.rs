@@ -6,17 +6,13 @@
 use anchor_lang::prelude::*;
 use spl_token_lending::math::{Decimal, TryDiv, TryMul, TrySub};
 
-use super::safe_math::overflow;
+use super::safe_math::{lending_math, overflow};
 use super::valuation::StakePoolRate;
 use crate::constants::BPS_DENOMINATOR;
 use crate::errors::VaultError;
 
-fn math<T>(r: std::result::Result<T, ProgramError>) -> Result<T> {
-    r.map_err(|_| overflow())
-}
-
 fn bps(value: u16) -> Result<Decimal> {
-    math(Decimal::from(value as u64).try_div(BPS_DENOMINATOR))
+    lending_math(Decimal::from(value as u64).try_div(BPS_DENOMINATOR))
 }
 
 /// The market's loan-to-value, borrowed over deposited value, in bps rounded up; zero without
@@ -28,7 +24,7 @@ pub fn market_ltv_bps_ceil(borrowed_value: Decimal, deposited_value: Decimal) ->
     if deposited_value == Decimal::zero() {
         return Ok(u64::MAX);
     }
-    math(
+    lending_math(
         borrowed_value.try_mul(BPS_DENOMINATOR).and_then(|v| v.try_div(deposited_value)).and_then(|v| v.try_ceil_u64()),
     )
 }
@@ -53,21 +49,22 @@ pub struct UnwindPlanInputs {
 /// that selling it cannot lower the LTV enough).
 pub fn lst_to_sell_ceil(inputs: &UnwindPlanInputs) -> Result<Option<u64>> {
     let target = bps(inputs.target_ltv_bps)?;
-    let target_collateral_value = math(inputs.deposited_value.try_mul(target))?;
+    let target_collateral_value = lending_math(inputs.deposited_value.try_mul(target))?;
     if inputs.borrowed_value <= target_collateral_value {
         return Ok(None);
     }
-    let excess_value = math(inputs.borrowed_value.try_sub(target_collateral_value))?;
+    let excess_value = lending_math(inputs.borrowed_value.try_sub(target_collateral_value))?;
     // Per whole LST sold: debt value repaid at the least the pool may pay, less the target's
     // share of the collateral value given up.
-    let rate = math(Decimal::from(inputs.rate.total_lamports).try_div(inputs.rate.pool_token_supply.max(1)))?;
-    let after_slippage = math(Decimal::one().try_sub(bps(inputs.max_slippage_bps)?))?;
-    let repaid_value = math(inputs.sol_price.try_mul(rate).and_then(|v| v.try_mul(after_slippage)))?;
-    let collateral_value = math(inputs.lst_price.try_mul(target))?;
+    let rate = lending_math(Decimal::from(inputs.rate.total_lamports).try_div(inputs.rate.pool_token_supply.max(1)))?;
+    let after_slippage = lending_math(Decimal::one().try_sub(bps(inputs.max_slippage_bps)?))?;
+    let repaid_value = lending_math(inputs.sol_price.try_mul(rate).and_then(|v| v.try_mul(after_slippage)))?;
+    let collateral_value = lending_math(inputs.lst_price.try_mul(target))?;
     require!(repaid_value > collateral_value, VaultError::UnwindTargetUnreachable);
-    let per_lst = math(repaid_value.try_sub(collateral_value))?;
+    let per_lst = lending_math(repaid_value.try_sub(collateral_value))?;
     let scale = 10u64.checked_pow(inputs.lst_decimals as u32).ok_or_else(overflow)?;
-    let lst = math(excess_value.try_div(per_lst).and_then(|v| v.try_mul(scale)).and_then(|v| v.try_ceil_u64()))?;
+    let lst =
+        lending_math(excess_value.try_div(per_lst).and_then(|v| v.try_mul(scale)).and_then(|v| v.try_ceil_u64()))?;
     Ok(Some(lst.max(1)))
 }
 
