@@ -4,14 +4,13 @@
 //! keeper running or not, and a liquidator calling the lending program's own
 //! `LiquidateObligation` whenever the position allows it.
 use anyhow::{Context, Result};
-use ballast::math::health::ReservePrices;
 use ballast::state::RiskParams;
 use ballast_localnet::vault::{default_params, SOL, SOL_USD};
 use ballast_localnet::vault_pool::Trader;
 use ballast_localnet::VaultClient;
 use serde::Deserialize;
 use solana_sdk::signature::{Keypair, Signer};
-use spl_token_lending::math::{Decimal, TryDiv};
+use spl_token_lending::math::Decimal;
 
 use crate::chain::EmbeddedChain;
 use crate::keeper::{Action, Keeper, KeeperConfig};
@@ -323,16 +322,9 @@ pub async fn setup(scenario: &Scenario) -> VaultClient {
 }
 
 async fn market_ltv_bps(env: &mut VaultClient) -> u64 {
-    let l = env.lending();
-    let prices =
-        ReservePrices { lst: legacy_decimal(l.market.lst.usd_price), sol: legacy_decimal(l.market.sol.usd_price) };
+    let prices = env.oracle_prices();
     let h = env.lending_health(Some(prices)).await;
     ballast::math::unwind::market_ltv_bps_ceil(h.borrowed_value, h.deposited_value).unwrap_or(u64::MAX)
-}
-
-fn legacy_decimal(usd: f64) -> Decimal {
-    use ballast_localnet::oracle::{legacy_units, LEGACY_EXPONENT};
-    Decimal::from(legacy_units(usd) as u64).try_div(10u64.pow((-LEGACY_EXPONENT) as u32)).unwrap()
 }
 
 /// An arbitrary seller moves the pool until its price is `target_sol_per_lst` (within 5 bp).
@@ -398,9 +390,7 @@ fn after_trade(lst: u64, sol: u64, sell_lst: bool, amount: u64) -> (u64, u64) {
 /// A liquidator repays half the debt (the market's close factor) when the market allows it.
 async fn liquidate(env: &mut VaultClient, liquidator: &Keypair) -> bool {
     let health = env.lending_health(None).await;
-    let l = env.lending();
-    let prices =
-        ReservePrices { lst: legacy_decimal(l.market.lst.usd_price), sol: legacy_decimal(l.market.sol.usd_price) };
+    let prices = env.oracle_prices();
     let at_prices = env.lending_health(Some(prices)).await;
     if !at_prices.is_liquidatable() || health.debt_lamports == 0 {
         return false;

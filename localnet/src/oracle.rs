@@ -98,3 +98,9 @@ impl Chain {
         self.write_account(key, owner, data).await;
     }
 }
+
+/// The price the lending program reads from a legacy account written for `usd`, as a `Decimal`.
+pub fn legacy_decimal(usd: f64) -> spl_token_lending::math::Decimal {
+    use spl_token_lending::math::{Decimal, TryDiv};
+    Decimal::from(legacy_units(usd) as u64).try_div(10u64.pow((-LEGACY_EXPONENT) as u32)).unwrap()
+}

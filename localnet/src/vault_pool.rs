@@ -29,6 +29,28 @@ pub struct Trader {
 pub const POOL_AMP: u64 = 100;
 
 impl VaultClient {
+    /// `start_looped` (LTV 50%, SOL borrowed at 0-4%) with a pool of 100 SOL a side.
+    pub async fn start_looped_in_pool() -> Self {
+        let mut env = Self::start_looped(crate::vault::default_params(), 0, 4).await;
+        env.bind_pool(100 * SOL).await;
+        env
+    }
+
+    /// The market marks the LST down by `factor` against SOL (both oracles, as a depeg would).
+    pub async fn mark_lst_down(&mut self, factor: f64) {
+        let (sol, lst) = (self.lending().market.sol.usd_price, self.lending().market.lst.usd_price);
+        self.set_prices(sol, lst * factor).await;
+    }
+
+    /// The prices the lending market's oracles show now.
+    pub fn oracle_prices(&self) -> ballast::math::health::ReservePrices {
+        let m = &self.lending().market;
+        ballast::math::health::ReservePrices {
+            lst: crate::oracle::legacy_decimal(m.lst.usd_price),
+            sol: crate::oracle::legacy_decimal(m.sol.usd_price),
+        }
+    }
+
     /// A stable pool seeded with `lst_lamports` worth of LST and as many lamports, at the
     /// stake-pool rate, bound to the vault.
     pub async fn bind_pool(&mut self, lst_lamports: u64) {

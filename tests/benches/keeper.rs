@@ -12,7 +12,7 @@ use ballast_keeper::chain::EmbeddedChain;
 use ballast_keeper::keeper::{Action, Keeper, KeeperConfig};
 use ballast_keeper::sim::{run, Scenario};
 use ballast_keeper::view::VaultView;
-use ballast_localnet::vault::{default_params, SOL};
+use ballast_localnet::vault::SOL;
 use ballast_localnet::VaultClient;
 use solana_sdk::compute_budget::ComputeBudgetInstruction;
 use solana_sdk::signature::{Keypair, Signer};
@@ -29,8 +29,7 @@ async fn main() {
     }
     println!("{:<52} {:>16}   goal", "case", "value");
 
-    let mut env = VaultClient::start_looped(default_params(), 0, 4).await;
-    env.bind_pool(100 * SOL).await;
+    let mut env = VaultClient::start_looped_in_pool().await;
     let keypair = env.chain.funded_keypair(10 * SOL).await;
     let keeper = Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), keypair, KeeperConfig::default());
 
@@ -57,8 +56,7 @@ async fn main() {
         "",
     );
 
-    let (sol, lst) = (env.lending().market.sol.usd_price, env.lending().market.lst.usd_price);
-    env.set_prices(sol, lst * 0.64).await;
+    env.mark_lst_down(0.64).await;
     let crossed = env.chain.clock().await.slot;
     let started = Instant::now();
     let actions = keeper.tick(&env.v.vault).await.unwrap();

@@ -9,17 +9,6 @@ use ballast_localnet::vault::{default_params, SOL};
 use ballast_localnet::VaultClient;
 use solana_sdk::signature::{Keypair, Signer};
 
-async fn looped_in_pool() -> VaultClient {
-    let mut env = VaultClient::start_looped(default_params(), 0, 4).await;
-    env.bind_pool(100 * SOL).await;
-    env
-}
-
-async fn mark_lst_down(env: &mut VaultClient, factor: f64) {
-    let (sol, lst) = (env.lending().market.sol.usd_price, env.lending().market.lst.usd_price);
-    env.set_prices(sol, lst * factor).await;
-}
-
 async fn keeper(env: &mut VaultClient) -> Keeper<EmbeddedChain> {
     let keypair = env.chain.funded_keypair(SOL).await;
     Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), keypair, KeeperConfig::default())
@@ -27,8 +16,8 @@ async fn keeper(env: &mut VaultClient) -> Keeper<EmbeddedChain> {
 
 #[tokio::test]
 async fn the_keeper_reads_health_as_the_program_computes_it() {
-    let mut env = looped_in_pool().await;
-    mark_lst_down(&mut env, 0.8).await;
+    let mut env = VaultClient::start_looped_in_pool().await;
+    env.mark_lst_down(0.8).await;
     let keeper = keeper(&mut env).await;
     let view = VaultView::load(&keeper.chain, &env.v.vault).await.unwrap();
     // The keeper prices from the oracles without refreshing; the harness refreshes the reserves
@@ -40,9 +29,9 @@ async fn the_keeper_reads_health_as_the_program_computes_it() {
 
 #[tokio::test]
 async fn the_keeper_unwinds_in_the_slot_the_trigger_is_crossed() {
-    let mut env = looped_in_pool().await;
+    let mut env = VaultClient::start_looped_in_pool().await;
     let keeper = keeper(&mut env).await;
-    mark_lst_down(&mut env, 0.64).await;
+    env.mark_lst_down(0.64).await;
     let crossed_at = env.chain.clock().await.slot;
     let actions = keeper.tick(&env.v.vault).await.unwrap();
     assert!(matches!(actions[..], [Action::Unwound { market_ltv_bps, .. }] if market_ltv_bps > 7_500), "{actions:?}");
@@ -58,12 +47,12 @@ async fn the_keeper_unwinds_in_the_slot_the_trigger_is_crossed() {
 
 #[tokio::test]
 async fn after_an_epoch_boundary_the_keeper_cranks_the_stake_pool_first() {
-    let mut env = looped_in_pool().await;
+    let mut env = VaultClient::start_looped_in_pool().await;
     let keeper = keeper(&mut env).await;
     // A new epoch, the pool not updated: every vault action that needs the rate would fail.
     env.chain.next_epoch().await;
     env.chain.ctx.warp_forward_force_reward_interval_end().unwrap();
-    mark_lst_down(&mut env, 0.64).await;
+    env.mark_lst_down(0.64).await;
     let view = VaultView::load(&keeper.chain, &env.v.vault).await.unwrap();
     assert!(!view.stake_pool_current());
     let actions = keeper.tick(&env.v.vault).await.unwrap();
@@ -73,8 +62,8 @@ async fn after_an_epoch_boundary_the_keeper_cranks_the_stake_pool_first() {
 
 #[tokio::test]
 async fn stale_market_oracles_are_reported_not_acted_on() {
-    let mut env = looped_in_pool().await;
-    mark_lst_down(&mut env, 0.64).await;
+    let mut env = VaultClient::start_looped_in_pool().await;
+    env.mark_lst_down(0.64).await;
     let keeper = keeper(&mut env).await;
     let slot = env.chain.clock().await.slot;
     env.chain.ctx.warp_to_slot(slot + 10).unwrap();
@@ -88,7 +77,7 @@ async fn the_service_passes_until_stopped_and_reports_metrics_and_health() {
     use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    let mut env = looped_in_pool().await;
+    let mut env = VaultClient::start_looped_in_pool().await;
     let keeper = keeper(&mut env).await;
     let vault = env.v.vault;
     let metrics = Arc::new(Metrics::new().unwrap());
@@ -113,7 +102,7 @@ async fn the_service_passes_until_stopped_and_reports_metrics_and_health() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         assert!(get("/health").await.starts_with("HTTP/1.1 200"));
-        mark_lst_down(&mut env, 0.64).await;
+        env.mark_lst_down(0.64).await;
         while !metrics.render().contains("action=\"unwound\"") {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -145,7 +134,7 @@ async fn allocator_keeper(env: &mut VaultClient) -> Keeper<EmbeddedChain> {
 
 #[tokio::test]
 async fn as_allocator_the_keeper_brings_leverage_back_into_the_band() {
-    let mut env = looped_in_pool().await;
+    let mut env = VaultClient::start_looped_in_pool().await;
     // Staking pays: the pool earns 2% this epoch, so carry is positive and the LST, marked at
     // the new rate, is worth more SOL: the LTV falls below the band's 50%. (Marking the LST up
     // against the rate instead would be a depeg, and leverage_up refuses it.)

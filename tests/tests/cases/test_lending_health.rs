@@ -4,19 +4,14 @@
 //! Also: negative carry lowers the share price exactly as the program's interest accrual says.
 use ballast::math::health::ReservePrices;
 use ballast_localnet::lending::LendingFixture;
-use ballast_localnet::oracle::{legacy_units, LEGACY_EXPONENT};
+use ballast_localnet::oracle::legacy_decimal;
 use ballast_localnet::vault::{default_params, SOL, SOL_USD};
 use ballast_localnet::VaultClient;
 use proptest::prelude::*;
 use spl_token_lending::instruction as lending_ix;
-use spl_token_lending::math::{Decimal, TryDiv};
 
 async fn looped(sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) -> VaultClient {
     VaultClient::start_looped(default_params(), sol_min_borrow_rate, sol_optimal_borrow_rate).await
-}
-
-fn legacy_decimal(usd: f64) -> Decimal {
-    Decimal::from(legacy_units(usd) as u64).try_div(10u64.pow((-LEGACY_EXPONENT) as u32)).unwrap()
 }
 
 /// Refreshes both reserves and the obligation in one transaction, as any cranker may.

@@ -5,24 +5,10 @@
 use ballast::errors::VaultError;
 use ballast::events::Unwound;
 use ballast_localnet::chain::events;
-use ballast_localnet::vault::{default_params, SOL};
+use ballast_localnet::vault::SOL;
 use ballast_localnet::VaultClient;
 use solana_program::instruction::AccountMeta;
 use solana_sdk::signature::{Keypair, Signer};
-
-/// A looped vault (16 LST of collateral against 8 SOL of debt: the market's LTV is 50%) with
-/// a pool of 100 SOL a side.
-async fn looped_in_pool() -> VaultClient {
-    let mut env = VaultClient::start_looped(default_params(), 0, 4).await;
-    env.bind_pool(100 * SOL).await;
-    env
-}
-
-/// The market marks the LST down by `factor` against SOL (both oracles, as a depeg would).
-async fn mark_lst_down(env: &mut VaultClient, factor: f64) {
-    let (sol, lst) = (env.lending().market.sol.usd_price, env.lending().market.lst.usd_price);
-    env.set_prices(sol, lst * factor).await;
-}
 
 async fn keeper(env: &mut VaultClient) -> Keypair {
     env.chain.funded_keypair(SOL).await
@@ -30,7 +16,7 @@ async fn keeper(env: &mut VaultClient) -> Keypair {
 
 #[tokio::test]
 async fn a_healthy_vault_cannot_be_unwound() {
-    let mut env = looped_in_pool().await;
+    let mut env = VaultClient::start_looped_in_pool().await;
     assert!(env.market_ltv_bps().await <= 5_001);
     let caller = keeper(&mut env).await;
     let ix = env.unwind_ix(&caller.pubkey(), u64::MAX);
@@ -39,8 +25,8 @@ async fn a_healthy_vault_cannot_be_unwound() {
 
 #[tokio::test]
 async fn an_unwind_brings_the_ltv_to_the_target_and_pays_the_capped_reward() {
-    let mut env = looped_in_pool().await;
-    mark_lst_down(&mut env, 0.64).await;
+    let mut env = VaultClient::start_looped_in_pool().await;
+    env.mark_lst_down(0.64).await;
     let ltv = env.market_ltv_bps().await;
     assert!(ltv > 7_500 && ltv < 8_500, "{ltv}");
     let vault_before = env.vault().await;
@@ -86,8 +72,8 @@ async fn an_unwind_brings_the_ltv_to_the_target_and_pays_the_capped_reward() {
 
 #[tokio::test]
 async fn an_unwind_works_paused_and_with_stale_vault_prices() {
-    let mut env = looped_in_pool().await;
-    mark_lst_down(&mut env, 0.64).await;
+    let mut env = VaultClient::start_looped_in_pool().await;
+    env.mark_lst_down(0.64).await;
     let guardian = env.v.guardian.insecure_clone();
     env.send_as(env.set_pause_ix(&guardian.pubkey(), true), &guardian).await.unwrap();
     // The vault's Pyth updates go stale; the market's own oracles are kept fresh (the lending
@@ -104,8 +90,8 @@ async fn an_unwind_works_paused_and_with_stale_vault_prices() {
 
 #[tokio::test]
 async fn an_unwind_that_would_not_reach_the_target_changes_nothing() {
-    let mut env = looped_in_pool().await;
-    mark_lst_down(&mut env, 0.64).await;
+    let mut env = VaultClient::start_looped_in_pool().await;
+    env.mark_lst_down(0.64).await;
     let caller = keeper(&mut env).await;
     // A cap on the repayment far below what the target needs.
     let ix = env.unwind_ix(&caller.pubkey(), SOL / 10);
@@ -114,8 +100,8 @@ async fn an_unwind_that_would_not_reach_the_target_changes_nothing() {
 
 #[tokio::test]
 async fn unwind_proceeds_cannot_be_sent_elsewhere() {
-    let mut env = looped_in_pool().await;
-    mark_lst_down(&mut env, 0.64).await;
+    let mut env = VaultClient::start_looped_in_pool().await;
+    env.mark_lst_down(0.64).await;
     let thief = keeper(&mut env).await;
     let thief_wsol = env.chain.wsol_account(&thief.pubkey(), 0).await;
     let thief_lst = env.chain.token_account(&env.pool.pool_mint.clone(), &thief.pubkey()).await;
@@ -145,7 +131,7 @@ async fn unwind_proceeds_cannot_be_sent_elsewhere() {
 async fn one_unwind_fits_one_legacy_transaction_with_a_priority_fee() {
     use solana_sdk::compute_budget::ComputeBudgetInstruction;
     use solana_sdk::transaction::Transaction;
-    let env = looped_in_pool().await;
+    let env = VaultClient::start_looped_in_pool().await;
     let caller = Keypair::new();
     let ixs = [
         ComputeBudgetInstruction::set_compute_unit_limit(1_400_000),
@@ -167,7 +153,7 @@ async fn three_rounds_short_of_the_target_keep_their_progress() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../keeper/scenarios/msol-flash-depeg-2023-12.toml");
     let scenario = ballast_keeper::sim::Scenario::load(&path).unwrap();
     let mut env = ballast_keeper::sim::setup(&scenario).await;
-    mark_lst_down(&mut env, 0.96).await;
+    env.mark_lst_down(0.96).await;
     let before = env.market_ltv_bps().await;
     assert!(before > 8_100 && before < 8_500, "{before}");
     let caller = keeper(&mut env).await;
