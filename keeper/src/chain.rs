@@ -4,10 +4,18 @@ use anyhow::{anyhow, Result};
 use solana_banks_client::BanksClient;
 use solana_sdk::account::Account;
 use solana_sdk::clock::Clock;
+use solana_sdk::hash::Hash;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
+
+/// A confirmed transaction.
+#[derive(Clone, Debug)]
+pub struct Sent {
+    pub signature: Signature,
+    pub logs: Vec<String>,
+}
 
 /// What a simulation said.
 #[derive(Clone, Debug, Default)]
@@ -26,7 +34,15 @@ pub trait Chain {
     /// Simulates `ixs` signed and paid by `payer`.
     async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation>;
     /// Sends `ixs` signed and paid by `payer` and waits for confirmation.
-    async fn send(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Signature>;
+    async fn send(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Signature> {
+        let blockhash = self.latest_blockhash().await?;
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash);
+        Ok(self.send_transaction(tx).await?.signature)
+    }
+    async fn latest_blockhash(&self) -> Result<Hash>;
+    /// Sends a signed transaction and waits for confirmation; its program log when the back end
+    /// keeps one.
+    async fn send_transaction(&self, tx: Transaction) -> Result<Sent>;
 
     async fn account(&self, key: &Pubkey) -> Result<Option<Account>> {
         Ok(self.accounts(std::slice::from_ref(key)).await?.pop().flatten())
@@ -58,7 +74,7 @@ impl EmbeddedChain {
     }
 
     async fn transaction(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Transaction> {
-        let blockhash = self.banks.clone().get_latest_blockhash().await?;
+        let blockhash = self.latest_blockhash().await?;
         Ok(Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash))
     }
 }
@@ -88,11 +104,18 @@ impl Chain for EmbeddedChain {
         })
     }
 
-    async fn send(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Signature> {
-        let tx = self.transaction(ixs, payer).await?;
+    async fn latest_blockhash(&self) -> Result<Hash> {
+        Ok(self.banks.clone().get_latest_blockhash().await?)
+    }
+
+    async fn send_transaction(&self, tx: Transaction) -> Result<Sent> {
         let signature = tx.signatures[0];
-        self.banks.clone().process_transaction(tx).await?;
-        Ok(signature)
+        let out = self.banks.clone().process_transaction_with_metadata(tx).await?;
+        let logs = out.metadata.map(|m| m.log_messages).unwrap_or_default();
+        match out.result {
+            Ok(()) => Ok(Sent { signature, logs }),
+            Err(error) => Err(anyhow!("transaction failed: {error}\n{}", logs.join("\n"))),
+        }
     }
 }
 
@@ -139,7 +162,7 @@ impl RpcChain {
     }
 
     async fn transaction(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Transaction> {
-        let blockhash = self.retry("getLatestBlockhash", || self.client.get_latest_blockhash()).await?;
+        let blockhash = self.latest_blockhash().await?;
         Ok(Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash))
     }
 }
@@ -170,10 +193,15 @@ impl Chain for RpcChain {
         })
     }
 
-    async fn send(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Signature> {
-        // A fresh blockhash per attempt: a resend of the same signed transaction is harmless
-        // (the cluster deduplicates it), a new one after expiry is what a retry needs.
-        let tx = self.transaction(ixs, payer).await?;
-        Ok(self.client.send_and_confirm_transaction(&tx).await?)
+    async fn latest_blockhash(&self) -> Result<Hash> {
+        self.retry("getLatestBlockhash", || self.client.get_latest_blockhash()).await
+    }
+
+    /// A fresh blockhash per `send`: a resend of the same signed transaction is harmless (the
+    /// cluster deduplicates it), a new one after expiry is what a retry needs. The log is not
+    /// fetched (a second round trip the keeper has no use for).
+    async fn send_transaction(&self, tx: Transaction) -> Result<Sent> {
+        let signature = self.client.send_and_confirm_transaction(&tx).await?;
+        Ok(Sent { signature, logs: Vec::new() })
     }
 }

@@ -66,6 +66,27 @@ pub enum Action {
     AllocatorRefused { error: String },
 }
 
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pct = |bps: u64| bps as f64 / 100.0;
+        let sol = |lamports: u64| lamports as f64 / 1e9;
+        match self {
+            Action::Healthy { market_ltv_bps: Some(ltv) } => write!(f, "healthy at LTV {:.2}%", pct(*ltv)),
+            Action::Healthy { market_ltv_bps: None } => write!(f, "healthy, no loan"),
+            Action::OraclesStale => write!(f, "market oracles too old to refresh; no unwind can land"),
+            Action::Cranked => write!(f, "stake pool updated to this epoch"),
+            Action::Unwound { market_ltv_bps, signature } => {
+                write!(f, "unwound from LTV {:.2}% ({signature})", pct(*market_ltv_bps))
+            }
+            Action::AlreadyUnwound => write!(f, "another keeper unwound first"),
+            Action::UnwindRefused { error, .. } => write!(f, "unwind would fail, not sent: {error}"),
+            Action::Leveraged { borrow_lamports } => write!(f, "levered up: borrowed {:.4} SOL", sol(*borrow_lamports)),
+            Action::Deleveraged { repay_lamports } => write!(f, "delevered: repaid {:.4} SOL", sol(*repay_lamports)),
+            Action::AllocatorRefused { error } => write!(f, "allocator step would fail, not sent: {error}"),
+        }
+    }
+}
+
 /// Allocator steps smaller than this are not worth a transaction.
 const MIN_ALLOCATOR_STEP_LAMPORTS: u64 = 10_000_000;
 

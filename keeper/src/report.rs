@@ -110,15 +110,23 @@ fn chart_font() -> Option<&'static [u8]> {
     candidates.filter_map(|path| std::fs::read(path).ok()).next().map(|bytes| &*Box::leak(bytes.into_boxed_slice()))
 }
 
+/// Registers the chart font with plotters as "sans-serif", once; false when none is found.
+pub fn register_chart_font() -> bool {
+    static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *REGISTERED.get_or_init(|| {
+        chart_font().is_some_and(|font| {
+            plotters::style::register_font("sans-serif", plotters::style::FontStyle::Normal, font).is_ok()
+        })
+    })
+}
+
 /// LTV over time, with the keeper and without, against the trigger and the liquidation line;
 /// unwinds and liquidations marked. Returns false (and writes nothing) when no font is found.
 pub fn write_chart(scenario: &Scenario, reports: &[Report], path: &Path) -> Result<bool> {
     use plotters::prelude::*;
-    static REGISTERED: std::sync::Once = std::sync::Once::new();
-    let Some(font) = chart_font() else { return Ok(false) };
-    REGISTERED.call_once(|| {
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, font);
-    });
+    if !register_chart_font() {
+        return Ok(false);
+    }
 
     let root = BitMapBackend::new(path, (1200, 700)).into_drawing_area();
     root.fill(&WHITE)?;

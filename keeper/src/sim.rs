@@ -307,17 +307,7 @@ pub async fn setup(scenario: &Scenario) -> VaultClient {
     let lst = env.vault().await.accounting.lst_amount;
     env.as_allocator(env.lend_supply_ix(&allocator, lst)).await.expect("lend_supply");
     let top = scenario.vault.target_ltv_high_bps as f64 / 10_000.0 - 0.005;
-    for _ in 0..12 {
-        let (_, position) = env.valuation().await;
-        let room = (top * position.collateral_lst as f64 - position.debt_lamports as f64) / (1.0 - top);
-        let market_room =
-            (m.ltv_pct as f64 - 1.0) / 100.0 * position.collateral_lst as f64 - position.debt_lamports as f64;
-        let borrow = room.min(market_room);
-        if borrow < (SOL / 20) as f64 {
-            break;
-        }
-        env.as_allocator(env.leverage_up_ix(&allocator, borrow as u64)).await.expect("leverage_up");
-    }
+    env.loop_to_ltv(top, m.ltv_pct).await;
     env
 }
 

@@ -603,6 +603,23 @@ impl VaultClient {
         env
     }
 
+    /// `leverage_up` steps until the lending LTV is `ltv` (a fraction), each within the market's
+    /// borrow limit (`market_ltv_pct`, one point of margin), at most twelve steps.
+    pub async fn loop_to_ltv(&mut self, ltv: f64, market_ltv_pct: u8) {
+        let allocator = self.v.allocator.pubkey();
+        for _ in 0..12 {
+            let (_, position) = self.valuation().await;
+            let room = (ltv * position.collateral_lst as f64 - position.debt_lamports as f64) / (1.0 - ltv);
+            let market_room =
+                (market_ltv_pct as f64 - 1.0) / 100.0 * position.collateral_lst as f64 - position.debt_lamports as f64;
+            let borrow = room.min(market_room);
+            if borrow < (SOL / 20) as f64 {
+                break;
+            }
+            self.as_allocator(self.leverage_up_ix(&allocator, borrow as u64)).await.expect("leverage_up");
+        }
+    }
+
     /// A new LST account of `owner` holding what `DepositSol` of `lamports` (from `owner`) mints.
     pub async fn lst_for(&mut self, owner: &Keypair, lamports: u64) -> Pubkey {
         let account = self.chain.token_account(&self.pool.pool_mint.clone(), &owner.pubkey()).await;

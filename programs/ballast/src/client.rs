@@ -85,3 +85,103 @@ pub fn set_roles(
         data: crate::instruction::SetRoles { guardian, allocator, fee_recipient }.data(),
     }
 }
+
+/// `[obligation, LST reserve, SOL reserve]` then `[pool mint, pool LST, pool wSOL]`, for the
+/// bindings the vault has: the accounts every valuing instruction takes after its own.
+pub fn valuation_accounts(vault: &crate::state::Vault, pool_writable: bool) -> Vec<AccountMeta> {
+    let pool_meta = if pool_writable { AccountMeta::new } else { AccountMeta::new_readonly };
+    let mut metas = Vec::with_capacity(6);
+    if let Some(l) = &vault.lending {
+        metas.extend([
+            AccountMeta::new_readonly(l.obligation, false),
+            AccountMeta::new_readonly(l.lst_reserve, false),
+            AccountMeta::new_readonly(l.sol_reserve, false),
+        ]);
+    }
+    if let Some(p) = &vault.pool {
+        metas.extend([pool_meta(p.pool_mint, false), pool_meta(p.pool_lst, false), pool_meta(p.pool_wsol, false)]);
+    }
+    metas
+}
+
+/// The accounts a withdrawal needs to sell LST through the bound pool, after the valuation ones.
+pub fn pool_exit_accounts(vault: &crate::state::Vault) -> Vec<AccountMeta> {
+    let Some(p) = &vault.pool else { return Vec::new() };
+    let swap_program = spl_token_swap::id();
+    vec![
+        AccountMeta::new_readonly(swap_program, false),
+        AccountMeta::new_readonly(p.swap, false),
+        AccountMeta::new_readonly(Pubkey::find_program_address(&[p.swap.as_ref()], &swap_program).0, false),
+        AccountMeta::new(p.pool_fee_account, false),
+        AccountMeta::new(p.wsol_account, false),
+        AccountMeta::new_readonly(anchor_spl::token::spl_token::native_mint::id(), false),
+    ]
+}
+
+/// The depositor's share account: the associated token account of the share mint.
+pub fn share_account(vault: &crate::state::Vault, owner: &Pubkey) -> Pubkey {
+    anchor_spl::associated_token::get_associated_token_address(owner, &vault.share_mint)
+}
+
+/// `deposit(lamports, min_shares_out)` by `depositor` into its share account (see
+/// `share_account`), which the transaction creates first when it does not exist yet.
+pub fn deposit(
+    vault_key: Pubkey,
+    vault: &crate::state::Vault,
+    depositor: Pubkey,
+    lamports: u64,
+    min_shares_out: u64,
+) -> Vec<Instruction> {
+    use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
+    let token_program = anchor_spl::token::ID;
+    let accounts = crate::accounts::Deposit {
+        depositor,
+        vault: vault_key,
+        share_mint: vault.share_mint,
+        sol_reserve: vault.sol_reserve,
+        stake_pool: vault.stake_pool,
+        depositor_shares: share_account(vault, &depositor),
+        token_program,
+        system_program: anchor_lang::system_program::ID,
+    };
+    let mut metas = accounts.to_account_metas(None);
+    metas.extend(valuation_accounts(vault, false));
+    vec![
+        create_associated_token_account_idempotent(&depositor, &depositor, &vault.share_mint, &token_program),
+        Instruction {
+            program_id: crate::ID,
+            accounts: metas,
+            data: crate::instruction::Deposit { lamports, min_shares_out }.data(),
+        },
+    ]
+}
+
+/// `withdraw(shares, min_lamports_out)` from `owner`'s share account, paid to `owner`.
+pub fn withdraw(
+    vault_key: Pubkey,
+    vault: &crate::state::Vault,
+    owner: Pubkey,
+    shares: u64,
+    min_lamports_out: u64,
+) -> Instruction {
+    let accounts = crate::accounts::Withdraw {
+        owner,
+        vault: vault_key,
+        share_mint: vault.share_mint,
+        sol_reserve: vault.sol_reserve,
+        lst_account: vault.lst_account,
+        stake_pool: vault.stake_pool,
+        owner_shares: share_account(vault, &owner),
+        recipient: owner,
+        token_program: anchor_spl::token::ID,
+        system_program: anchor_lang::system_program::ID,
+    };
+    let mut metas = accounts.to_account_metas(None);
+    metas.extend(valuation_accounts(vault, true));
+    metas.extend(pool_exit_accounts(vault));
+    Instruction {
+        program_id: crate::ID,
+        accounts: metas,
+        data: crate::instruction::Withdraw { shares, min_lamports_out }.data(),
+    }
+}

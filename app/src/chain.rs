@@ -1,0 +1,93 @@
+//! The chain the app reads and sends through: the embedded bank, or a cluster's JSON-RPC.
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use ballast_keeper::chain::{Chain, EmbeddedChain, RpcChain, Sent, Simulation};
+use solana_sdk::account::Account;
+use solana_sdk::clock::Clock;
+use solana_sdk::hash::Hash;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signature};
+use solana_sdk::transaction::Transaction;
+
+use crate::history::{Recording, SharedHistory};
+
+#[derive(Clone)]
+pub enum AppChain {
+    Embedded(Recording<EmbeddedChain>),
+    Rpc(Arc<RpcChain>),
+}
+
+impl Chain for AppChain {
+    async fn accounts(&self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>> {
+        match self {
+            Self::Embedded(c) => c.accounts(keys).await,
+            Self::Rpc(c) => c.accounts(keys).await,
+        }
+    }
+
+    async fn clock(&self) -> Result<Clock> {
+        match self {
+            Self::Embedded(c) => c.clock().await,
+            Self::Rpc(c) => c.clock().await,
+        }
+    }
+
+    async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation> {
+        match self {
+            Self::Embedded(c) => c.simulate(ixs, payer).await,
+            Self::Rpc(c) => c.simulate(ixs, payer).await,
+        }
+    }
+
+    async fn latest_blockhash(&self) -> Result<Hash> {
+        match self {
+            Self::Embedded(c) => c.latest_blockhash().await,
+            Self::Rpc(c) => c.latest_blockhash().await,
+        }
+    }
+
+    async fn send_transaction(&self, tx: Transaction) -> Result<Sent> {
+        match self {
+            Self::Embedded(c) => c.send_transaction(tx).await,
+            Self::Rpc(c) => c.send_transaction(tx).await,
+        }
+    }
+}
+
+/// On a cluster: reads the vault's transactions as they land (`getSignaturesForAddress`, then
+/// each one's log) into its history, every `every`.
+pub fn spawn_rpc_history(rpc: Arc<RpcChain>, vault: Pubkey, history: SharedHistory, every: Duration) {
+    use solana_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
+    use solana_transaction_status::option_serializer::OptionSerializer;
+    use solana_transaction_status::UiTransactionEncoding;
+    tokio::spawn(async move {
+        let mut newest: Option<Signature> = None;
+        loop {
+            let config =
+                GetConfirmedSignaturesForAddress2Config { until: newest, limit: Some(200), ..Default::default() };
+            match rpc.client.get_signatures_for_address_with_config(&vault, config).await {
+                Ok(found) => {
+                    // Newest first: record oldest first.
+                    for entry in found.iter().rev().filter(|e| e.err.is_none()) {
+                        let Ok(signature) = entry.signature.parse::<Signature>() else { continue };
+                        let tx = rpc.client.get_transaction(&signature, UiTransactionEncoding::Json).await;
+                        let logs = match tx.ok().and_then(|t| t.transaction.meta).map(|m| m.log_messages) {
+                            Some(OptionSerializer::Some(logs)) => logs,
+                            _ => continue,
+                        };
+                        let time = entry.block_time.unwrap_or_default();
+                        history.lock().expect("history lock").record(&vault, entry.slot, time, &entry.signature, &logs);
+                    }
+                    if let Some(first) = found.first().and_then(|e| e.signature.parse().ok()) {
+                        newest = Some(first);
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "reading the vault's transactions"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}

@@ -1,0 +1,256 @@
+//! The embedded chain the app runs by default: a program-test bank with Ballast and the real
+//! stake pool, lending market and LST/SOL pool, a vault seeded with depositors, looped inside its
+//! band and holding pool liquidity, a demo wallet that signs what the Actions endpoints build,
+//! the keeper passing over the vault, and a market a person can move.
+use std::sync::{Arc, Mutex as SyncMutex};
+use std::time::Duration;
+
+use anyhow::{anyhow, Result};
+use ballast_keeper::chain::{Chain, EmbeddedChain, Sent};
+use ballast_keeper::keeper::{Action, Keeper, KeeperConfig};
+use ballast_localnet::vault::{default_params, SOL};
+use ballast_localnet::VaultClient;
+use serde::{Deserialize, Serialize};
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::Transaction;
+use tokio::sync::Mutex;
+
+use crate::error::{anchor_error, ApiError, ApiResult};
+use crate::history::{Recording, SharedHistory};
+
+/// What the dashboard shows of the keeper.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct KeeperStatus {
+    pub running: bool,
+    pub keeper: String,
+    pub passes: u64,
+    pub last_pass_slot: u64,
+    pub last_actions: Vec<String>,
+    pub last_error: Option<String>,
+    pub unwinds: u32,
+    /// The last unwind: the market LTV it started from, in bps, and its transaction.
+    pub last_unwind: Option<String>,
+}
+
+/// The starting market, kept so "restore" can return to it.
+struct Market {
+    sol_usd: f64,
+}
+
+pub struct World {
+    pub env: VaultClient,
+    market: Market,
+}
+
+pub struct Embedded {
+    /// Held by everything that changes the chain (market moves, demo sends, keeper passes), so
+    /// a keeper pass never sees a market half moved.
+    pub world: Mutex<World>,
+    pub chain: Recording<EmbeddedChain>,
+    pub keeper: Keeper<Recording<EmbeddedChain>>,
+    pub status: SyncMutex<KeeperStatus>,
+    pub vault: Pubkey,
+    pub demo: Keypair,
+}
+
+/// A move of the embedded market, from the page's market panel.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "move", rename_all = "snake_case", deny_unknown_fields)]
+pub enum MarketMove {
+    /// The lending market's oracles (and the vault's feeds) mark the LST by `pct` percent
+    /// against SOL.
+    Lst { pct: f64 },
+    /// SOL/USD moves by `pct` percent, the LST with it.
+    Sol { pct: f64 },
+    /// Back to the starting prices (the LST at the stake-pool rate).
+    Restore,
+    /// An epoch passes, standing for a day: staking rewards of about 7% a year, the stake pool
+    /// is updated and the vault harvests.
+    Epoch,
+    /// `hours` pass: interest accrues, feeds are republished.
+    Hours { hours: f64 },
+}
+
+/// SOL the demo wallet starts with.
+pub const DEMO_WALLET_LAMPORTS: u64 = 100 * SOL;
+
+impl Embedded {
+    /// Seeds the chain and the vault. Takes a few seconds (three reward epochs).
+    pub async fn start(history: SharedHistory) -> Result<Arc<Self>> {
+        let params = default_params();
+        let mut env = VaultClient::start(params).await;
+        for lamports in [40 * SOL, 25 * SOL, 15 * SOL] {
+            let (user, shares) = env.depositor(lamports + SOL).await;
+            env.deposit(&user, &shares, lamports, 0).await.map_err(|e| anyhow!("seed deposit: {e}"))?;
+        }
+        // 80% staked and supplied (the lending cap), looped to the middle of the band.
+        env.stake(64 * SOL).await.map_err(|e| anyhow!("stake: {e}"))?;
+        env.bind_lending(0, 4).await;
+        let allocator = env.v.allocator.pubkey();
+        let lst = env.vault().await.accounting.lst_amount;
+        env.as_allocator(env.lend_supply_ix(&allocator, lst)).await.map_err(|e| anyhow!("lend_supply: {e}"))?;
+        let middle = (params.target_ltv_low_bps as f64 + params.target_ltv_high_bps as f64) / 20_000.0;
+        env.loop_to_ltv(middle, ballast_localnet::lending::lst_reserve_config().loan_to_value_ratio).await;
+        // Pool liquidity: 2 SOL staked, about 1.5 SOL a side added.
+        env.bind_pool(200 * SOL).await;
+        env.stake(2 * SOL).await.map_err(|e| anyhow!("stake: {e}"))?;
+        let pool_tokens = env.pool_tokens_for(3 * SOL / 2).await;
+        env.as_allocator(env.pool_add_ix(&allocator, pool_tokens)).await.map_err(|e| anyhow!("pool_add: {e}"))?;
+        // The roles pay their own fees.
+        env.chain.airdrop(&allocator, SOL).await;
+        let admin = env.v.admin.pubkey();
+        env.chain.airdrop(&admin, SOL).await;
+
+        let vault = env.v.vault;
+        let banks = EmbeddedChain::new(env.chain.ctx.banks_client.clone());
+        let chain = Recording { inner: banks, vault, history };
+        let keeper_key = env.chain.funded_keypair(10 * SOL).await;
+        let config = KeeperConfig { backoff: Duration::from_millis(50), ..KeeperConfig::default() };
+        let keeper = Keeper::new(chain.clone(), keeper_key, config);
+        let demo = env.chain.funded_keypair(DEMO_WALLET_LAMPORTS).await;
+        let sol_usd = env.lending().market.sol.usd_price;
+        let status = KeeperStatus { keeper: keeper.keypair.pubkey().to_string(), ..KeeperStatus::default() };
+        let embedded = Arc::new(Self {
+            world: Mutex::new(World { env, market: Market { sol_usd } }),
+            chain,
+            keeper,
+            status: SyncMutex::new(status),
+            vault,
+            demo,
+        });
+        // A week of history: three epochs with rewards, each harvested.
+        for _ in 0..3 {
+            embedded.market(MarketMove::Epoch).await.map_err(|e| anyhow!(e.message))?;
+        }
+        Ok(embedded)
+    }
+
+    /// Signs `tx` with the demo wallet, simulates it (a failure is named and nothing is sent),
+    /// then sends it.
+    pub async fn demo_send(&self, mut tx: Transaction) -> ApiResult<Sent> {
+        let _world = self.world.lock().await;
+        let blockhash = tx.message.recent_blockhash;
+        tx.try_sign(&[&self.demo], blockhash).map_err(|e| ApiError::bad_request(format!("signing: {e}")))?;
+        let simulation =
+            self.chain.inner.banks.clone().simulate_transaction(tx.clone()).await.map_err(anyhow::Error::from)?;
+        if let Some(Err(error)) = simulation.result {
+            let logs = simulation.simulation_details.map(|d| d.logs).unwrap_or_default();
+            let named = anchor_error(&logs).unwrap_or_else(|| error.to_string());
+            return Err(ApiError::unprocessable(format!("the transaction would fail, nothing was sent: {named}")));
+        }
+        Ok(self.chain.send_transaction(tx).await?)
+    }
+
+    /// One keeper pass, recorded in the status.
+    pub async fn keeper_pass(&self) {
+        let _world = self.world.lock().await;
+        let result = self.keeper.tick(&self.vault).await;
+        let clock = self.chain.clock().await.ok();
+        let mut status = self.status.lock().expect("status lock");
+        status.running = true;
+        status.passes += 1;
+        status.last_pass_slot = clock.as_ref().map(|c| c.slot).unwrap_or_default();
+        match result {
+            Ok(actions) => {
+                status.last_error = None;
+                for action in &actions {
+                    if let Action::Unwound { market_ltv_bps, signature } = action {
+                        status.unwinds += 1;
+                        status.last_unwind =
+                            Some(format!("unwound at LTV {:.2}% ({signature})", *market_ltv_bps as f64 / 100.0));
+                    }
+                    if let (Action::Healthy { market_ltv_bps: Some(ltv) }, Some(clock)) = (action, &clock) {
+                        self.chain.history.lock().expect("history lock").note_ltv(
+                            clock.slot,
+                            clock.unix_timestamp,
+                            *ltv,
+                        );
+                    }
+                }
+                status.last_actions = actions.iter().map(ToString::to_string).collect();
+            }
+            Err(error) => status.last_error = Some(format!("{error:#}")),
+        }
+    }
+
+    /// Passes every `every` until the process ends.
+    pub fn spawn_keeper(self: &Arc<Self>, every: Duration) {
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                interval.tick().await;
+                this.keeper_pass().await;
+            }
+        });
+    }
+
+    /// Moves the market; returns what happened, in words.
+    pub async fn market(&self, movement: MarketMove) -> ApiResult<String> {
+        let mut world = self.world.lock().await;
+        let World { env, market } = &mut *world;
+        let percent = |pct: f64| {
+            if pct.is_finite() && pct > -90.0 && pct <= 100.0 && pct != 0.0 {
+                Ok(1.0 + pct / 100.0)
+            } else {
+                Err(ApiError::bad_request(format!(
+                    "a price move must be between -90% and +100% and not zero, not {pct}"
+                )))
+            }
+        };
+        let text = match movement {
+            MarketMove::Lst { pct } => {
+                env.mark_lst_down(percent(pct)?).await;
+                format!("lending oracles mark the LST {pct:+}% against SOL")
+            }
+            MarketMove::Sol { pct } => {
+                let factor = percent(pct)?;
+                let (sol, lst) = (env.lending().market.sol.usd_price, env.lending().market.lst.usd_price);
+                env.set_prices(sol * factor, lst * factor).await;
+                format!("SOL/USD {pct:+}%")
+            }
+            MarketMove::Restore => {
+                let rate = env.pool_rate().await;
+                env.set_prices(market.sol_usd, market.sol_usd * rate).await;
+                "prices restored: SOL at the start, the LST at the stake-pool rate".to_string()
+            }
+            MarketMove::Epoch => {
+                let pool = env.pool.state(&mut env.chain).await;
+                let (sol, lst) = (env.lending().market.sol.usd_price, env.lending().market.lst.usd_price);
+                let lst_sol = lst / sol / env.pool_rate().await;
+                // The bank's epochs are short; each stands for a day of staking rewards at about 7% a
+                // year, and the clock moves a day with it.
+                let before = env.chain.clock().await.unix_timestamp;
+                env.chain.next_epoch().await;
+                let elapsed = env.chain.clock().await.unix_timestamp - before;
+                env.chain.advance_secs((86_400 - elapsed).max(0)).await;
+                let reward = (pool.total_lamports as u128 * 7 / 100 / 365) as u64;
+                env.pool.add_rewards(&mut env.chain, reward).await;
+                env.pool.update(&mut env.chain).await;
+                // The LST's price follows its rate; feeds are republished at the new time.
+                let rate = env.pool_rate().await;
+                env.set_prices(sol, sol * rate * lst_sol).await;
+                let allocator = env.v.allocator.insecure_clone();
+                let harvest = env.harvest_ix(&allocator.pubkey());
+                self.chain.send(&[harvest], &allocator).await?;
+                format!(
+                    "an epoch passed (a day); the stake pool earned {} SOL; the vault harvested",
+                    crate::amount::format_sol(reward)
+                )
+            }
+            MarketMove::Hours { hours } => {
+                if !(hours.is_finite() && hours > 0.0 && hours <= 240.0) {
+                    return Err(ApiError::bad_request(format!("hours must be between 0 and 240, not {hours}")));
+                }
+                let slots = (hours * 3_600.0 / 0.4) as u64;
+                env.warp_slots(slots).await;
+                format!("{hours} hours passed ({slots} slots)")
+            }
+        };
+        let clock = self.chain.clock().await?;
+        self.chain.history.lock().expect("history lock").note_market(clock.slot, clock.unix_timestamp, &text);
+        Ok(text)
+    }
+}

@@ -1,0 +1,245 @@
+//! The vault's history, built from the program's events: every state change emits one event
+//! carrying the share price after it (`ballast::events`), `Unwound` carries the LTV before and
+//! after. On the embedded chain the app records the log of every transaction it or its keeper
+//! sends; on a cluster it reads the vault's transactions over JSON-RPC.
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use anchor_lang::{AnchorDeserialize, Event};
+use anyhow::Result;
+use ballast::events::*;
+use ballast_keeper::chain::{Chain, Sent, Simulation};
+use serde::Serialize;
+use solana_sdk::account::Account;
+use solana_sdk::clock::Clock;
+use solana_sdk::hash::Hash;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Keypair;
+use solana_sdk::transaction::Transaction;
+
+/// The share price after an event.
+#[derive(Clone, Debug, Serialize)]
+pub struct Point {
+    pub slot: u64,
+    pub unix_time: i64,
+    pub share_price_lamports: u64,
+    pub free_assets_lamports: u64,
+    pub total_shares: u64,
+}
+
+/// The market's LTV after a lending action or an unwind.
+#[derive(Clone, Debug, Serialize)]
+pub struct LtvPoint {
+    pub slot: u64,
+    pub unix_time: i64,
+    pub ltv_bps: u64,
+}
+
+/// One event, for the activity list.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventRow {
+    pub slot: u64,
+    pub unix_time: i64,
+    pub kind: String,
+    pub detail: String,
+    pub signature: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct History {
+    pub points: Vec<Point>,
+    pub ltv: Vec<LtvPoint>,
+    /// Newest first, the last `MAX_EVENTS`.
+    pub events: VecDeque<EventRow>,
+    pub unwinds: u32,
+}
+
+const MAX_EVENTS: usize = 200;
+
+fn decode<T: Event + AnchorDeserialize>(logs: &[String]) -> Vec<T> {
+    ballast_localnet::chain::events::<T>(logs)
+}
+
+fn sol(lamports: u64) -> String {
+    crate::amount::format_sol(lamports)
+}
+
+impl History {
+    /// Adds what `logs` (one transaction's) says about `vault`.
+    pub fn record(&mut self, vault: &Pubkey, slot: u64, unix_time: i64, signature: &str, logs: &[String]) {
+        let mut push = |kind: &str, detail: String, snapshot: Option<VaultSnapshot>| {
+            if let Some(s) = snapshot {
+                self.points.push(Point {
+                    slot,
+                    unix_time,
+                    share_price_lamports: s.share_price_lamports,
+                    free_assets_lamports: s.free_assets_lamports,
+                    total_shares: s.total_shares,
+                });
+            }
+            self.events.push_front(EventRow {
+                slot,
+                unix_time,
+                kind: kind.into(),
+                detail,
+                signature: signature.into(),
+            });
+            self.events.truncate(MAX_EVENTS);
+        };
+        for e in decode::<VaultInitialized>(logs).into_iter().filter(|e| e.vault == *vault) {
+            push("initialized", format!("seed {} SOL", sol(e.seed_deposit_lamports)), Some(e.snapshot));
+        }
+        for e in decode::<Deposited>(logs).into_iter().filter(|e| e.vault == *vault) {
+            push(
+                "deposit",
+                format!("{} SOL for {} shares by {}", sol(e.lamports), sol(e.shares), e.depositor),
+                Some(e.snapshot),
+            );
+        }
+        for e in decode::<Withdrawn>(logs).into_iter().filter(|e| e.vault == *vault) {
+            let detail = format!(
+                "{} shares for {} SOL (fee {}, exit cost {}) to {}",
+                sol(e.shares),
+                sol(e.lamports),
+                sol(e.fee_lamports),
+                sol(e.exit_cost_lamports),
+                e.owner
+            );
+            push("withdraw", detail, Some(e.snapshot));
+        }
+        for e in decode::<Staked>(logs).into_iter().filter(|e| e.vault == *vault) {
+            push("stake", format!("{} SOL for {} LST", sol(e.lamports), sol(e.lst_received)), Some(e.snapshot));
+        }
+        for e in decode::<Harvested>(logs).into_iter().filter(|e| e.vault == *vault) {
+            let detail = format!(
+                "profit {} SOL, loss {} SOL, fees {} SOL, locked {} SOL",
+                sol(e.profit_lamports),
+                sol(e.loss_lamports),
+                sol(e.management_fee_lamports + e.performance_fee_lamports),
+                sol(e.locked_profit_lamports)
+            );
+            push("harvest", detail, Some(e.snapshot));
+        }
+        for e in decode::<LendingMoved>(logs).into_iter().filter(|e| e.vault == *vault) {
+            let detail = format!(
+                "{} {}: collateral {} LST, debt {} SOL",
+                e.action,
+                sol(e.amount),
+                sol(e.collateral_lst),
+                sol(e.debt_lamports)
+            );
+            push("lending", detail, Some(e.snapshot));
+        }
+        for e in decode::<PoolMoved>(logs).into_iter().filter(|e| e.vault == *vault) {
+            let detail = format!(
+                "{} {} pool tokens ({} LST, {} SOL)",
+                e.action,
+                e.pool_tokens,
+                sol(e.lst_amount),
+                sol(e.lamports)
+            );
+            push("pool", detail, Some(e.snapshot));
+        }
+        for e in decode::<Unwound>(logs).into_iter().filter(|e| e.vault == *vault) {
+            let detail = format!(
+                "LTV {:.2}% → {:.2}% in {} round(s): sold {} LST, repaid {} SOL, reward {} SOL",
+                e.ltv_before_bps as f64 / 100.0,
+                e.ltv_after_bps as f64 / 100.0,
+                e.rounds,
+                sol(e.lst_sold),
+                sol(e.repaid_lamports),
+                sol(e.reward_lamports)
+            );
+            push("unwind", detail, None);
+            self.unwinds += 1;
+            self.ltv.push(LtvPoint { slot, unix_time, ltv_bps: e.ltv_before_bps });
+            self.ltv.push(LtvPoint { slot, unix_time, ltv_bps: e.ltv_after_bps });
+        }
+        for e in decode::<RiskParamsProposed>(logs).into_iter().filter(|e| e.vault == *vault) {
+            push("params proposed", format!("effective after unix {}", e.eta_unix), None);
+        }
+        for _ in decode::<RiskParamsExecuted>(logs).into_iter().filter(|e| e.vault == *vault) {
+            push("params executed", "new risk parameters in force".into(), None);
+        }
+        for _ in decode::<RiskParamsCancelled>(logs).into_iter().filter(|e| e.vault == *vault) {
+            push("params cancelled", "pending change dropped".into(), None);
+        }
+        for e in decode::<PauseSet>(logs).into_iter().filter(|e| e.vault == *vault) {
+            push(if e.paused { "paused" } else { "unpaused" }, format!("by {}", e.by), None);
+        }
+    }
+
+    /// A market move on the embedded chain (not a program event), for the activity list.
+    pub fn note_market(&mut self, slot: u64, unix_time: i64, text: &str) {
+        self.events.push_front(EventRow {
+            slot,
+            unix_time,
+            kind: "market".into(),
+            detail: text.into(),
+            signature: String::new(),
+        });
+        self.events.truncate(MAX_EVENTS);
+    }
+
+    /// The market LTV now, when the page has one, appended so the chart runs to now.
+    pub fn note_ltv(&mut self, slot: u64, unix_time: i64, ltv_bps: u64) {
+        if self.ltv.last().is_some_and(|p| p.slot == slot && p.ltv_bps == ltv_bps) {
+            return;
+        }
+        self.ltv.push(LtvPoint { slot, unix_time, ltv_bps });
+    }
+
+    /// Yearly growth of the share price from the oldest point inside `window_secs` to
+    /// `now_price` at `now`, compounded; `None` until the history spans an hour.
+    pub fn trailing_apy(&self, now: i64, now_price_lamports: u64, window_secs: i64) -> Option<f64> {
+        let start = self.points.iter().find(|p| p.unix_time >= now - window_secs)?;
+        let elapsed = (now - start.unix_time) as f64;
+        if elapsed < 3_600.0 || start.share_price_lamports == 0 {
+            return None;
+        }
+        let growth = now_price_lamports as f64 / start.share_price_lamports as f64;
+        Some(growth.powf(365.0 * 86_400.0 / elapsed) - 1.0)
+    }
+}
+
+pub type SharedHistory = Arc<Mutex<History>>;
+
+/// A chain whose every sent transaction's log goes into the vault's history first.
+#[derive(Clone)]
+pub struct Recording<C> {
+    pub inner: C,
+    pub vault: Pubkey,
+    pub history: SharedHistory,
+}
+
+impl<C: Chain> Chain for Recording<C> {
+    async fn accounts(&self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>> {
+        self.inner.accounts(keys).await
+    }
+
+    async fn clock(&self) -> Result<Clock> {
+        self.inner.clock().await
+    }
+
+    async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation> {
+        self.inner.simulate(ixs, payer).await
+    }
+
+    async fn latest_blockhash(&self) -> Result<Hash> {
+        self.inner.latest_blockhash().await
+    }
+
+    async fn send_transaction(&self, tx: Transaction) -> Result<Sent> {
+        let sent = self.inner.send_transaction(tx).await?;
+        let clock = self.inner.clock().await?;
+        self.history.lock().expect("history lock").record(
+            &self.vault,
+            clock.slot,
+            clock.unix_timestamp,
+            &sent.signature.to_string(),
+            &sent.logs,
+        );
+        Ok(sent)
+    }
+}

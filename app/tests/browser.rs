@@ -1,0 +1,163 @@
+//! The dashboard in headless Chromium (Debian's chromium and chromium-driver, driven over
+//! WebDriver): deposit through the page, see the position and the share price update, refuse
+//! bad input on the page, move the market, see the keeper's unwind appear. A screenshot is saved
+//! under `target/test-artifacts/`.
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// chromedriver on a free port, killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start() -> Self {
+        assert!(
+            std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
+            "the browser test needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run installs them)"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting chromedriver");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start listening");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self { child, port }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1400,2200", format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a WebDriver session in headless Chromium")
+}
+
+async fn text(client: &Client, id: &str) -> String {
+    client.find(Locator::Id(id)).await.unwrap().text().await.unwrap()
+}
+
+/// Waits until the element's text satisfies `ok`, returning it.
+async fn wait_text(client: &Client, id: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let current = text(client, id).await;
+        if ok(&current) {
+            return current;
+        }
+        assert!(Instant::now() < deadline, "#{id} never matched; last text: {current:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn fill_and_submit(client: &Client, input: &str, button: &str, value: &str) {
+    let field = client.find(Locator::Id(input)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+    client.find(Locator::Id(button)).await.unwrap().click().await.unwrap();
+}
+
+fn artifacts_dir() -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let dir = target.join("test-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deposit_move_the_market_and_watch_the_keeper_unwind_in_a_browser() {
+    let run = common::start().await;
+    let driver = Driver::start();
+    let profile = std::env::temp_dir().join(format!("ballast-chromium-{}", std::process::id()));
+    let client = browser(&driver, &profile).await;
+    let long = Duration::from_secs(30);
+
+    client.goto(&run.base).await.unwrap();
+    let price_before = wait_text(&client, "share-price", long, |t| t.ends_with(" SOL")).await;
+    let tvl_before = wait_text(&client, "tvl", long, |t| t.ends_with(" SOL")).await;
+    assert_eq!(wait_text(&client, "wallet-shares", long, |t| t != "…").await, "0");
+    assert_eq!(text(&client, "keeper-last-unwind").await, "none");
+
+    // Bad input: the page says why, and nothing is sent.
+    for (typed, says) in [
+        ("-1", "must be positive"),
+        ("0", "greater than zero"),
+        ("lots", "not a number"),
+        ("5000", "above your balance"),
+    ] {
+        fill_and_submit(&client, "deposit-amount", "deposit-button", typed).await;
+        wait_text(&client, "message", long, |t| t.contains(says)).await;
+        let class = client.find(Locator::Id("message")).await.unwrap().attr("class").await.unwrap();
+        assert_eq!(class.as_deref(), Some("error"));
+    }
+    assert_eq!(text(&client, "wallet-shares").await, "0");
+    assert_eq!(text(&client, "tvl").await, tvl_before);
+
+    // A deposit through the page: the demo wallet signs the Action's transaction.
+    fill_and_submit(&client, "deposit-amount", "deposit-button", "2").await;
+    wait_text(&client, "message", long, |t| t.starts_with("Deposited 2 SOL for")).await;
+    let shares = wait_text(&client, "wallet-shares", long, |t| t != "0").await;
+    assert!(shares.parse::<f64>().unwrap() > 1.9, "shares {shares}");
+    let tvl_after = wait_text(&client, "tvl", long, |t| t != tvl_before).await;
+    let parse_sol = |t: &str| t.trim_end_matches(" SOL").replace(',', "").parse::<f64>().unwrap();
+    assert!((parse_sol(&tvl_after) - parse_sol(&tvl_before) - 2.0).abs() < 0.01, "{tvl_before} -> {tvl_after}");
+    // The share price shown is the vault's, from the API, after the deposit.
+    let (_, summary) = run.get(&format!("/api/vault/{}", run.vault())).await;
+    let api_price = format!("{:.9} SOL", summary["share_price_lamports"].as_u64().unwrap() as f64 / 1e9);
+    wait_text(&client, "share-price", long, |t| t == api_price).await;
+    assert!(!price_before.is_empty());
+
+    // The market turns: the lending oracles mark the LST 25% down; the keeper unwinds.
+    client.find(Locator::Id("market-lst-down")).await.unwrap().click().await.unwrap();
+    let unwind = wait_text(&client, "keeper-last-unwind", long, |t| t.starts_with("unwound at LTV")).await;
+    let ltv_before: f64 = unwind["unwound at LTV ".len()..].split('%').next().unwrap().parse().unwrap();
+    assert!(ltv_before > 75.0, "{unwind}");
+    let ltv_after =
+        wait_text(&client, "ltv", long, |t| t.trim_end_matches('%').parse::<f64>().is_ok_and(|v| v <= 65.0)).await;
+    client.wait().at_most(long).for_element(Locator::Css("#events tr.event-unwind")).await.unwrap();
+    println!("deposit ok; unwind {unwind}; LTV now {ltv_after}");
+
+    let png = client.screenshot().await.unwrap();
+    let path = artifacts_dir().join("dashboard.png");
+    std::fs::write(&path, png).unwrap();
+    println!("screenshot: {}", path.display());
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+}
