@@ -33,6 +33,31 @@ pub struct KeeperStatus {
     pub last_unwind: Option<String>,
 }
 
+/// A scenario replay's progress.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ReplayStatus {
+    pub scenario: Option<String>,
+    pub running: bool,
+    pub step: u64,
+    pub steps: u64,
+    pub minute: f64,
+    pub sol_usd: f64,
+    /// The market's LST/SOL against the stake-pool rate.
+    pub lst_sol: f64,
+    pub error: Option<String>,
+}
+
+/// The market histories of `keeper/scenarios`, replayable from the market panel.
+pub const SCENARIOS: [(&str, &str); 4] = [
+    ("msol-flash-depeg-2023-12", include_str!("../../keeper/scenarios/msol-flash-depeg-2023-12.toml")),
+    ("steth-slow-discount-2022", include_str!("../../keeper/scenarios/steth-slow-discount-2022.toml")),
+    (
+        "sol-crash-lagging-lst-feed-2022-11",
+        include_str!("../../keeper/scenarios/sol-crash-lagging-lst-feed-2022-11.toml"),
+    ),
+    ("negative-carry", include_str!("../../keeper/scenarios/negative-carry.toml")),
+];
+
 /// The starting market, kept so "restore" can return to it.
 struct Market {
     sol_usd: f64,
@@ -50,6 +75,7 @@ pub struct Embedded {
     pub chain: Recording<EmbeddedChain>,
     pub keeper: Keeper<Recording<EmbeddedChain>>,
     pub status: SyncMutex<KeeperStatus>,
+    pub replay: SyncMutex<ReplayStatus>,
     pub vault: Pubkey,
     pub demo: Keypair,
 }
@@ -70,6 +96,9 @@ pub enum MarketMove {
     Epoch,
     /// `hours` pass: interest accrues, feeds are republished.
     Hours { hours: f64 },
+    /// Replays one of `SCENARIOS` in the background (prices and the pool follow its path, the
+    /// keeper passes after every step); progress in `Embedded::replay`.
+    Scenario { name: String },
 }
 
 /// SOL the demo wallet starts with.
@@ -116,6 +145,7 @@ impl Embedded {
             chain,
             keeper,
             status: SyncMutex::new(status),
+            replay: SyncMutex::new(ReplayStatus::default()),
             vault,
             demo,
         });
@@ -140,6 +170,13 @@ impl Embedded {
             return Err(ApiError::unprocessable(format!("the transaction would fail, nothing was sent: {named}")));
         }
         Ok(self.chain.send_transaction(tx).await?)
+    }
+
+    /// The embedded bank makes no slots of its own, and a transaction built twice from the same
+    /// inputs on the same blockhash would be the same transaction (refused as already
+    /// processed): before building one, the chain moves on a slot, as a cluster would have.
+    pub async fn next_slot(&self) {
+        self.world.lock().await.env.warp_slots(1).await;
     }
 
     /// One keeper pass, recorded in the status.
@@ -188,7 +225,7 @@ impl Embedded {
     }
 
     /// Moves the market; returns what happened, in words.
-    pub async fn market(&self, movement: MarketMove) -> ApiResult<String> {
+    pub async fn market(self: &Arc<Self>, movement: MarketMove) -> ApiResult<String> {
         let mut world = self.world.lock().await;
         let World { env, market } = &mut *world;
         let percent = |pct: f64| {
@@ -248,9 +285,79 @@ impl Embedded {
                 env.warp_slots(slots).await;
                 format!("{hours} hours passed ({slots} slots)")
             }
+            // Runs in the background once this move releases the world.
+            MarketMove::Scenario { name } => return self.start_replay(&name),
         };
         let clock = self.chain.clock().await?;
         self.chain.history.lock().expect("history lock").note_market(clock.slot, clock.unix_timestamp, &text);
         Ok(text)
+    }
+}
+
+/// The scenario's step, coarsened to at most `MAX_REPLAY_STEPS` steps: every step is a new bank.
+fn replay_step_slots(scenario: &ballast_keeper::sim::Scenario) -> u64 {
+    scenario.step_slots.max(scenario.duration_slots() / MAX_REPLAY_STEPS).max(1)
+}
+
+const MAX_REPLAY_STEPS: u64 = 300;
+
+impl Embedded {
+    fn start_replay(self: &Arc<Self>, name: &str) -> ApiResult<String> {
+        let text = SCENARIOS.iter().find(|(n, _)| *n == name).map(|(_, text)| *text).ok_or_else(|| {
+            let names: Vec<&str> = SCENARIOS.iter().map(|(n, _)| *n).collect();
+            ApiError::bad_request(format!("no scenario '{name}': one of {}", names.join(", ")))
+        })?;
+        let scenario = ballast_keeper::sim::Scenario::parse(text)?;
+        {
+            let mut replay = self.replay.lock().expect("replay lock");
+            if replay.running {
+                return Err(ApiError::unprocessable("a replay is running"));
+            }
+            *replay = ReplayStatus {
+                scenario: Some(scenario.name.clone()),
+                running: true,
+                steps: scenario.duration_slots() / replay_step_slots(&scenario) + 1,
+                ..ReplayStatus::default()
+            };
+        }
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            let error = this.replay(&scenario).await.err().map(|e| format!("{e:#}"));
+            let mut replay = this.replay.lock().expect("replay lock");
+            replay.running = false;
+            replay.error = error;
+        });
+        Ok(format!("replaying {name}"))
+    }
+
+    /// Each step: the market to the path's point, a keeper pass, then the step's slots.
+    async fn replay(&self, scenario: &ballast_keeper::sim::Scenario) -> Result<()> {
+        let (trader, start_sol_usd) = {
+            let mut world = self.world.lock().await;
+            (world.env.trader(400 * SOL, 200 * SOL).await, world.market.sol_usd)
+        };
+        let end = scenario.duration_slots();
+        let step_slots = replay_step_slots(scenario);
+        let mut elapsed = 0;
+        while elapsed <= end {
+            let (sol_usd, lst_sol) = {
+                let mut world = self.world.lock().await;
+                ballast_keeper::sim::apply_step(&mut world.env, &trader, scenario, start_sol_usd, elapsed).await?
+            };
+            self.keeper_pass().await;
+            self.world.lock().await.env.warp_slots(step_slots).await;
+            {
+                let mut replay = self.replay.lock().expect("replay lock");
+                replay.step += 1;
+                replay.minute = elapsed as f64 * scenario.slot_ms as f64 / 60_000.0;
+                replay.sol_usd = sol_usd;
+                replay.lst_sol = lst_sol;
+            }
+            elapsed += step_slots;
+        }
+        let clock = self.chain.clock().await?;
+        let text = format!("replayed {}: {} steps", scenario.name, end / step_slots + 1);
+        self.chain.history.lock().expect("history lock").note_market(clock.slot, clock.unix_timestamp, &text);
+        Ok(())
     }
 }

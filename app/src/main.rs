@@ -31,7 +31,7 @@ struct Cli {
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-            "info,tarpc=error,solana_runtime=warn,solana_program_runtime=warn,solana_rbpf=warn".into()
+            "info,tarpc=error,solana_metrics=error,solana_runtime=warn,solana_accounts_db=warn,solana_program_test=warn,solana_program_runtime=off,solana_rbpf=warn".into()
         }))
         .init();
     let cli = Cli::parse();

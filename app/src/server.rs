@@ -93,6 +93,7 @@ async fn info(State(app): Shared) -> Json<Value> {
         "vault": app.vault.to_string(),
         "embedded": app.embedded.is_some(),
         "demo_wallet": app.embedded.as_ref().map(|e| e.demo.pubkey().to_string()),
+        "scenarios": app.embedded.as_ref().map(|_| crate::embedded::SCENARIOS.map(|(name, _)| name)),
     }))
 }
 
@@ -108,9 +109,11 @@ async fn vault_summary(State(app): Shared, Path(vault): Path<String>) -> ApiResu
         history.trailing_apy(summary.unix_time, summary.share_price_lamports, 7 * 86_400)
     };
     let keeper = app.embedded.as_ref().map(|e| e.status.lock().expect("status lock").clone());
+    let replay = app.embedded.as_ref().map(|e| e.replay.lock().expect("replay lock").clone());
     let mut value = serde_json::to_value(&summary).map_err(anyhow::Error::from)?;
     value["trailing_apy_7d"] = json!(apy);
     value["keeper"] = json!(keeper);
+    value["replay"] = json!(replay);
     Ok(Json(value))
 }
 
@@ -203,6 +206,9 @@ async fn action_post(
         .map_err(|e| ApiError::bad_request(format!("expected {{\"account\": \"<address>\"}}: {e}")))?;
     let account = parse_account(&body.account)?;
     let amount = query.amount.unwrap_or_default();
+    if let Some(embedded) = &app.embedded {
+        embedded.next_slot().await;
+    }
     let built = if withdraw {
         build_withdraw(&app, &key, &account, &amount).await?
     } else {
@@ -244,6 +250,7 @@ async fn demo_post(State(app): Shared, Path(verb_text): Path<String>, body: Byte
     let body: DemoBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("expected {{\"amount\": \"<SOL>\"}}: {e}")))?;
     let wallet = embedded.demo.pubkey();
+    embedded.next_slot().await;
     let built = if withdraw {
         build_withdraw(&app, &app.vault, &wallet, &body.amount).await?
     } else {
@@ -276,7 +283,8 @@ async fn market(State(app): Shared, body: Bytes) -> ApiResult<Json<Value>> {
     let movement: MarketMove = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(format!(
             "market move not understood ({e}); one of {{\"move\":\"lst\",\"pct\":-18}}, {{\"move\":\"sol\",\"pct\":-10}}, \
-             {{\"move\":\"restore\"}}, {{\"move\":\"epoch\"}}, {{\"move\":\"hours\",\"hours\":6}}"
+             {{\"move\":\"restore\"}}, {{\"move\":\"epoch\"}}, {{\"move\":\"hours\",\"hours\":6}}, \
+             {{\"move\":\"scenario\",\"name\":\"msol-flash-depeg-2023-12\"}}"
         ))
     })?;
     let text = embedded.market(movement).await?;

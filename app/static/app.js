@@ -111,6 +111,12 @@ async function refresh() {
   } else {
     $("keeper-status").textContent = "not run by this server (run ballast-keeper)";
   }
+  const r = v.replay;
+  if (r && r.scenario) {
+    $("replay-status").textContent = `${r.scenario}: step ${r.step} of ${r.steps}, minute ${r.minute.toFixed(1)}, ` +
+      `SOL $${r.sol_usd.toFixed(2)}, LST/SOL ${r.lst_sol.toFixed(4)} of the rate` +
+      (r.running ? " (running)" : " (done)") + (r.error ? ` error: ${r.error}` : "");
+  }
   rows("params", Object.entries(v.risk_params));
   $("pending").textContent = v.pending_risk_params
     ? `ETA unix ${v.pending_risk_params.eta_unix} (in ${v.pending_risk_params.eta_in_secs} s): ` +
@@ -195,7 +201,7 @@ async function start() {
   }
   $("deposit-form").addEventListener("submit", (e) => { e.preventDefault(); act("deposit", "deposit-amount"); });
   $("withdraw-form").addEventListener("submit", (e) => { e.preventDefault(); act("withdraw", "withdraw-amount"); });
-  for (const b of document.querySelectorAll("#market-panel button")) {
+  for (const b of document.querySelectorAll("#market-panel button[data-move]")) {
     b.addEventListener("click", async () => {
       b.disabled = true;
       try {
@@ -209,6 +215,19 @@ async function start() {
       }
     });
   }
+  for (const name of info.scenarios || []) {
+    const option = document.createElement("option");
+    option.value = option.textContent = name;
+    $("scenario").appendChild(option);
+  }
+  $("scenario-replay").addEventListener("click", async () => {
+    try {
+      const r = await post("/api/market", { move: "scenario", name: $("scenario").value });
+      say("message", r.message, true);
+    } catch (e) {
+      say("message", e.message, false);
+    }
+  });
   for (const verb of ["propose", "execute", "cancel"]) $("dao-" + verb).addEventListener("click", () => dao(verb));
   const d = await api(`/api/dao/${info.vault}`);
   for (const b of d.bounds) {

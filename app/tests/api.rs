@@ -182,9 +182,7 @@ async fn dao_transactions_are_signed_by_the_admin_and_apply_after_the_timelock()
                 bincode::deserialize(&base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap();
             assert_eq!(message.account_keys[0], admin.pubkey(), "the admin pays and signs");
             let mut tx = Transaction::new_unsigned(message);
-            // A fresh blockhash: the message may have waited for the timelock.
-            let blockhash = chain.latest_blockhash().await.unwrap();
-            tx.message.recent_blockhash = blockhash;
+            let blockhash = tx.message.recent_blockhash;
             tx.try_sign(&[&admin], blockhash).unwrap();
             chain.send_transaction(tx).await
         }
@@ -206,8 +204,10 @@ async fn dao_transactions_are_signed_by_the_admin_and_apply_after_the_timelock()
     let (_, summary) = run.get(&format!("/api/vault/{vault}")).await;
     assert_eq!(summary["risk_params"]["max_slippage_bps"], 50);
 
-    // After the timelock: applied.
+    // After the timelock: applied (the message fetched again, as a signer would).
     run.embedded().world.lock().await.env.chain.advance_secs(172_801).await;
+    let (_, body) = run.post(&format!("/api/dao/{vault}/execute"), json!({})).await;
+    assert!(body["note"].as_str().unwrap().contains("executable now"), "{body}");
     send_as_admin(body).await.expect("execution lands after the timelock");
     let (_, summary) = run.get(&format!("/api/vault/{vault}")).await;
     assert_eq!(summary["risk_params"]["max_slippage_bps"], 60);
@@ -230,4 +230,44 @@ async fn dao_transactions_are_signed_by_the_admin_and_apply_after_the_timelock()
     for kind in ["params proposed", "params executed", "params cancelled", "harvest"] {
         assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
     }
+}
+
+#[tokio::test]
+async fn a_scenario_replays_in_the_background_with_the_keeper_passing() {
+    let run = common::start().await;
+    let vault = run.vault();
+    let (status, body) = run.post("/api/market", json!({ "move": "scenario", "name": "no-such-history" })).await;
+    assert_eq!(status, 400);
+    assert!(body["message"].as_str().unwrap().contains("msol-flash-depeg-2023-12"), "{body}");
+
+    let passes_before = run.embedded().status.lock().unwrap().passes;
+    let (status, body) =
+        run.post("/api/market", json!({ "move": "scenario", "name": "msol-flash-depeg-2023-12" })).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = run.post("/api/market", json!({ "move": "scenario", "name": "negative-carry" })).await;
+    assert_eq!(status, 422, "one replay at a time: {body}");
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    let replay = loop {
+        let (_, summary) = run.get(&format!("/api/vault/{vault}")).await;
+        if summary["replay"]["running"] == false {
+            break summary["replay"].clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "replay still running: {}", summary["replay"]);
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    assert!(replay["error"].is_null(), "{replay}");
+    let steps = replay["steps"].as_u64().unwrap();
+    assert!(steps > 100);
+    assert_eq!(replay["step"].as_u64().unwrap(), steps);
+    // The path's end: SOL and the LST back near where they started.
+    assert!((replay["lst_sol"].as_f64().unwrap() - 1.0).abs() < 0.05, "{replay}");
+    assert!(run.embedded().status.lock().unwrap().passes >= passes_before + steps);
+    let (_, history) = run.get(&format!("/api/vault/{vault}/history")).await;
+    let replayed = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "market" && e["detail"].as_str().unwrap().starts_with("replayed mSOL flash depeg"));
+    assert!(replayed);
 }

@@ -89,7 +89,11 @@ pub struct Point {
 impl Scenario {
     pub fn load(path: &std::path::Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+        Self::parse(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<Self> {
+        Ok(toml::from_str(text)?)
     }
 
     /// The path up to `minute` (the rest dropped), for short replays in tests.
@@ -204,13 +208,7 @@ pub async fn run(scenario: &Scenario, with_keeper: bool, mut on_step: impl FnMut
     let mut elapsed = 0;
     let end = scenario.duration_slots();
     while elapsed <= end {
-        let (sol_factor, lst_sol) = scenario.at(elapsed);
-        let (_, lagged_lst_sol) = scenario.at(elapsed.saturating_sub(scenario.lst_feed_lag_slots));
-        let (lagged_sol, _) = scenario.at(elapsed.saturating_sub(scenario.lst_feed_lag_slots));
-        let sol_usd = SOL_USD * sol_factor;
-        let rate = env.pool_rate().await;
-        env.set_prices(sol_usd, SOL_USD * lagged_sol * lagged_lst_sol * rate).await;
-        push_pool(&mut env, &trader, lst_sol * rate).await?;
+        let (sol_usd, lst_sol) = apply_step(&mut env, &trader, scenario, SOL_USD, elapsed).await?;
 
         let slot = env.chain.clock().await.slot;
         let ltv = market_ltv_bps(&mut env).await;
@@ -270,6 +268,25 @@ pub async fn run(scenario: &Scenario, with_keeper: bool, mut on_step: impl FnMut
     report.hold_lst_lamports = (lst_held * rate_end) as u64;
     report.unlevered_lamports = (lst_held * rate_end * lst_sol_end) as u64;
     Ok(report)
+}
+
+/// Moves the market to the scenario's point `elapsed` slots from its start: both oracles
+/// (SOL/USD from `start_sol_usd`; the LST feed lagging as the scenario says) and the pool,
+/// pushed by `trader` to the market's LST/SOL. Returns (SOL/USD, LST/SOL against the rate).
+pub async fn apply_step(
+    env: &mut VaultClient,
+    trader: &Trader,
+    scenario: &Scenario,
+    start_sol_usd: f64,
+    elapsed: u64,
+) -> Result<(f64, f64)> {
+    let (sol_factor, lst_sol) = scenario.at(elapsed);
+    let (lagged_sol, lagged_lst_sol) = scenario.at(elapsed.saturating_sub(scenario.lst_feed_lag_slots));
+    let sol_usd = start_sol_usd * sol_factor;
+    let rate = env.pool_rate().await;
+    env.set_prices(sol_usd, start_sol_usd * lagged_sol * lagged_lst_sol * rate).await;
+    push_pool(env, trader, lst_sol * rate).await?;
+    Ok((sol_usd, lst_sol))
 }
 
 fn describe(action: &Action) -> String {
