@@ -152,7 +152,12 @@ pub struct LendingSetup {
 impl VaultClient {
     /// A fresh bank, a pool holding 1,000 SOL, and a vault with `params`.
     pub async fn start(params: RiskParams) -> Self {
-        let mut chain = Chain::start().await;
+        Self::start_on(Chain::start().await, params).await
+    }
+
+    /// `start` on an existing chain (its clock wherever it is): many vaults, each with its own
+    /// stake pool and markets, can share one bank.
+    pub async fn start_on(mut chain: Chain, params: RiskParams) -> Self {
         let pool = StakePoolFixture::create(&mut chain, 1_000 * SOL).await;
         let mut v = VaultFixture::new();
         let payer = chain.payer();
@@ -581,7 +586,16 @@ impl VaultClient {
     /// A vault with 10.01 SOL of assets, 8 SOL of it staked and supplied as collateral on a
     /// fresh market (the default caps: at most 80% of assets in the market, 10% kept as SOL).
     pub async fn start_supplied(params: RiskParams, sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) -> Self {
-        let mut env = Self::start(params).await;
+        Self::start_supplied_on(Chain::start().await, params, sol_min_borrow_rate, sol_optimal_borrow_rate).await
+    }
+
+    pub async fn start_supplied_on(
+        chain: Chain,
+        params: RiskParams,
+        sol_min_borrow_rate: u8,
+        sol_optimal_borrow_rate: u8,
+    ) -> Self {
+        let mut env = Self::start_on(chain, params).await;
         let (alice, alice_shares) = env.depositor(20 * SOL).await;
         env.deposit(&alice, &alice_shares, 10 * SOL, 0).await.unwrap();
         env.stake(8 * SOL).await.unwrap();
@@ -595,7 +609,16 @@ impl VaultClient {
     /// `start_supplied`, then three `leverage_up` steps (4, 2.5, 1.5 SOL) to 16 LST of
     /// collateral against 8 SOL of debt (LTV 50%, 1.8x).
     pub async fn start_looped(params: RiskParams, sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) -> Self {
-        let mut env = Self::start_supplied(params, sol_min_borrow_rate, sol_optimal_borrow_rate).await;
+        Self::start_looped_on(Chain::start().await, params, sol_min_borrow_rate, sol_optimal_borrow_rate).await
+    }
+
+    pub async fn start_looped_on(
+        chain: Chain,
+        params: RiskParams,
+        sol_min_borrow_rate: u8,
+        sol_optimal_borrow_rate: u8,
+    ) -> Self {
+        let mut env = Self::start_supplied_on(chain, params, sol_min_borrow_rate, sol_optimal_borrow_rate).await;
         let allocator = env.v.allocator.pubkey();
         for borrow in [4 * SOL, 5 * SOL / 2, 3 * SOL / 2] {
             env.as_allocator(env.leverage_up_ix(&allocator, borrow)).await.unwrap();

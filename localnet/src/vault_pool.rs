@@ -31,7 +31,11 @@ pub const POOL_AMP: u64 = 100;
 impl VaultClient {
     /// `start_looped` (LTV 50%, SOL borrowed at 0-4%) with a pool of 100 SOL a side.
     pub async fn start_looped_in_pool() -> Self {
-        let mut env = Self::start_looped(crate::vault::default_params(), 0, 4).await;
+        Self::start_looped_in_pool_on(crate::Chain::start().await).await
+    }
+
+    pub async fn start_looped_in_pool_on(chain: crate::Chain) -> Self {
+        let mut env = Self::start_looped_on(chain, crate::vault::default_params(), 0, 4).await;
         env.bind_pool(100 * SOL).await;
         env
     }

@@ -1,3 +1,8 @@
+mod attacks_accounts;
+mod attacks_authority;
+mod attacks_common;
+mod attacks_economics;
+mod attacks_risk;
 mod test_dao_controls;
 mod test_governance;
 mod test_keeper;
@@ -9,5 +14,6 @@ mod test_property_sequences;
 mod test_rejections;
 mod test_scenarios;
 mod test_share_fairness;
+mod test_stateful;
 mod test_swap_pool;
 mod test_unwind;

@@ -373,7 +373,13 @@ pub fn legacy_pyth_market_price(data: &[u8], slot: u64) -> Option<spl_token_lend
     use spl_token_lending::math::{Decimal, TryDiv, TryMul};
     use spl_token_lending::pyth;
     const STALE_AFTER_SLOTS_ELAPSED: u64 = 5;
-    let price = pyth::load::<pyth::Price>(data).ok()?;
+    // `pyth::load` slices and casts in place: it panics on data shorter than a price account
+    // and refuses data that is not 8-byte aligned. Read a copy into an aligned buffer instead.
+    let len = std::mem::size_of::<pyth::Price>();
+    let mut aligned = vec![0u64; len.div_ceil(8)];
+    let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut aligned);
+    bytes[..len].copy_from_slice(data.get(..len)?);
+    let price = pyth::load::<pyth::Price>(&bytes[..len]).ok()?;
     if price.ptype != pyth::PriceType::Price || price.agg.status != pyth::PriceStatus::Trading {
         return None;
     }

@@ -48,6 +48,18 @@ impl WsolAccounts<'_, '_> {
         ))
     }
 
+    /// Anyone can send lamports or wSOL to the account between instructions; what is there before
+    /// an instruction uses it is a donation. It goes to the reserve untracked (as any donation
+    /// to the vault does), so the instruction's exact balance checks see only its own movements
+    /// and a donation cannot block it. A no-op on a clean account.
+    pub fn sweep_donations(&self, vault_seeds: &[&[u8]], reserve_seeds: &[&[u8]], wsol_seeds: &[&[u8]]) -> Result<()> {
+        let rent_lamports = Rent::get()?.minimum_balance(anchor_spl::token::TokenAccount::LEN);
+        if self.wsol_account.lamports() > rent_lamports || token_amount(self.wsol_account)? > 0 {
+            self.unwrap_all(vault_seeds, reserve_seeds, wsol_seeds)?;
+        }
+        Ok(())
+    }
+
     /// Moves `lamports` from the SOL reserve into the wSOL account as tokens.
     pub fn wrap(&self, lamports: u64, reserve_seeds: &[&[u8]]) -> Result<()> {
         system_program::transfer(

@@ -6,6 +6,7 @@ use anchor_spl::token::{Mint, Token};
 use crate::adapters::positions;
 use crate::adapters::stake_pool;
 use crate::adapters::wsol::{token_amount, WsolAccounts};
+use crate::constants::seeds;
 use crate::errors::VaultError;
 use crate::events::LendingMoved;
 use crate::math::safe_math::sub;
@@ -53,15 +54,18 @@ pub fn handler(ctx: Context<Deleverage>, repay_lamports: u64) -> Result<()> {
     require!(repay > 0, VaultError::ZeroAmount);
     require!(repay <= vault.accounting.reserve_lamports, VaultError::InsufficientReserve);
 
-    WsolAccounts {
+    let wsol_bump = Pubkey::find_program_address(&[seeds::WSOL_ACCOUNT, vault_key.as_ref()], &crate::ID).1;
+    let wsol_seeds: [&[u8]; 3] = [seeds::WSOL_ACCOUNT, vault_key.as_ref(), &[wsol_bump]];
+    let wsol = WsolAccounts {
         wsol_account: &accounts.lending.wsol_account.to_account_info(),
         native_mint: &accounts.native_mint.to_account_info(),
         sol_reserve: &accounts.sol_reserve.to_account_info(),
         vault: &vault_info,
         token_program: &token_info,
         system_program: &accounts.system_program.to_account_info(),
-    }
-    .wrap(repay, &reserve_seeds)?;
+    };
+    wsol.sweep_donations(&vault_seeds, &reserve_seeds, &wsol_seeds)?;
+    wsol.wrap(repay, &reserve_seeds)?;
     // Repaying everything settles the fractional interest too; the lending program rounds that up
     // to the same `debt_before` this vault computed.
     let amount = if repay == debt_before { u64::MAX } else { repay };

@@ -79,6 +79,16 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
     let wsol_bump = Pubkey::find_program_address(&[seeds::WSOL_ACCOUNT, vault_key.as_ref()], &crate::ID).1;
     let wsol_seeds: [&[u8]; 3] = [seeds::WSOL_ACCOUNT, vault_key.as_ref(), &[wsol_bump]];
 
+    let wsol = WsolAccounts {
+        wsol_account: &accounts.lending.wsol_account.to_account_info(),
+        native_mint: &accounts.native_mint.to_account_info(),
+        sol_reserve: &accounts.sol_reserve.to_account_info(),
+        vault: &vault_info,
+        token_program: &token_info,
+        system_program: &accounts.system_program.to_account_info(),
+    };
+    wsol.sweep_donations(&vault_seeds, &reserve_seeds, &wsol_seeds)?;
+
     // 1. Borrow SOL (as wSOL), then unwrap it into the reserve.
     cpi.refresh_all()?;
     cpi.borrow_sol(
@@ -90,15 +100,7 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
     )?;
     require!(token_amount(&accounts.lending.wsol_account)? == borrow_lamports, VaultError::BalanceMismatch);
     let reserve_before = accounts.sol_reserve.lamports();
-    WsolAccounts {
-        wsol_account: &accounts.lending.wsol_account.to_account_info(),
-        native_mint: &accounts.native_mint.to_account_info(),
-        sol_reserve: &accounts.sol_reserve.to_account_info(),
-        vault: &vault_info,
-        token_program: &token_info,
-        system_program: &accounts.system_program.to_account_info(),
-    }
-    .unwrap_all(&vault_seeds, &reserve_seeds, &wsol_seeds)?;
+    wsol.unwrap_all(&vault_seeds, &reserve_seeds, &wsol_seeds)?;
     require!(sub(accounts.sol_reserve.lamports(), reserve_before)? == borrow_lamports, VaultError::BalanceMismatch);
 
     // 2. Stake it.

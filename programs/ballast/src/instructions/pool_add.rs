@@ -82,6 +82,8 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, PoolAdd<'info>>, pool_toke
         token_program: &token_program,
         system_program: &accounts.system_program.to_account_info(),
     };
+    let wsol_seeds = binding.wsol_seeds(&vault_key);
+    wsol.sweep_donations(&vault_seeds, &reserve_seeds, &wsol_seeds)?;
     let pool_tokens_before = token_amount(&accounts.pool.pool_token_account)?;
     let lst_before = accounts.lst_account.amount;
     wsol.wrap(lamports_in, &reserve_seeds)?;
@@ -97,7 +99,7 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, PoolAdd<'info>>, pool_toke
     // Whatever the pool did not take goes back to the reserve.
     let lamports_left = token_amount(wsol.wsol_account)?;
     if lamports_left > 0 {
-        wsol.unwrap_all(&vault_seeds, &reserve_seeds, &binding.wsol_seeds(&vault_key))?;
+        wsol.unwrap_all(&vault_seeds, &reserve_seeds, &wsol_seeds)?;
     }
     accounts.lst_account.reload()?;
     let lst_spent = sub(lst_before, accounts.lst_account.amount)?;

@@ -13,7 +13,7 @@ use crate::adapters::wsol::WsolAccounts;
 use crate::adapters::{positions, stake_pool};
 use crate::errors::VaultError;
 use crate::events::Withdrawn;
-use crate::math::safe_math::{bps_of_ceil, sub};
+use crate::math::safe_math::{add, bps_of_ceil, sub};
 use crate::math::shares::lamports_for_shares_floor;
 use crate::math::valuation::StakePoolRate;
 use crate::state::Vault;
@@ -46,7 +46,8 @@ pub struct Withdraw<'info> {
 struct PoolExit {
     lst_sold: u64,
     lamports_received: u64,
-    /// Value given up at the stake-pool rate (rounded up) less what came in.
+    /// What the exit cost the vault: the LST's value at the stake-pool rate (rounded up) and its
+    /// pool share's change, less what came in.
     cost_lamports: u64,
 }
 
@@ -80,7 +81,20 @@ pub fn handler<'info>(
         PoolExit::default()
     } else {
         let shortfall_lamports = sub(owed_lamports, reserve_lamports)?;
-        sell_lst_for(accounts, ctx.remaining_accounts, exit_accounts, &rate, shortfall_lamports)?
+        let pool_before_lamports = positions.pool.value_lamports_floor(&rate)?;
+        let mut exit = sell_lst_for(accounts, ctx.remaining_accounts, exit_accounts, &rate, shortfall_lamports)?;
+        // The sale also moved the pool the vault is a liquidity provider in: its share gains
+        // part of the price impact and loses what the swap's owner fee dilutes. The withdrawer
+        // bears the net change in the vault's value (one lamport rounded in the vault's favour),
+        // and at least what the reserve and the sale's proceeds cannot pay, so those who stay are
+        // never charged for the exit.
+        let (after, _) = positions::load(&accounts.vault, &vault_key, ctx.remaining_accounts)?;
+        let pool_after_lamports = after.pool.value_lamports_floor(&rate)?;
+        let given_lamports = add(add(rate.lst_to_lamports_ceil(exit.lst_sold)?, pool_before_lamports)?, 1)?;
+        let net_cost_lamports = given_lamports.saturating_sub(add(exit.lamports_received, pool_after_lamports)?);
+        let unfunded_lamports = shortfall_lamports.saturating_sub(exit.lamports_received);
+        exit.cost_lamports = net_cost_lamports.max(unfunded_lamports);
+        exit
     };
     let lamports = sub(owed_lamports, exit.cost_lamports)?;
     require!(lamports > 0, VaultError::ZeroLamportsOut);
@@ -189,7 +203,5 @@ fn sell_lst_for<'info>(
     }
     .unwrap_all(&vault_seeds, &vault.sol_reserve_seeds(&vault_key), &binding.wsol_seeds(&vault_key))?;
     accounts.lst_account.reload()?;
-
-    let cost_lamports = rate.lst_to_lamports_ceil(lst_in)?.saturating_sub(lamports_received);
-    Ok(PoolExit { lst_sold: lst_in, lamports_received, cost_lamports })
+    Ok(PoolExit { lst_sold: lst_in, lamports_received, cost_lamports: 0 })
 }

@@ -72,6 +72,13 @@ pub struct PoolPosition {
     pub lamports: u64,
 }
 
+impl PoolPosition {
+    /// Both sides at the stake-pool rate, rounded down.
+    pub fn value_lamports_floor(&self, rate: &StakePoolRate) -> Result<u64> {
+        add(self.lamports, rate.lst_to_lamports_floor(self.lst_amount)?)
+    }
+}
+
 /// Everything the vault holds outside its own accounts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Positions {
