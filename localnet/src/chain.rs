@@ -102,14 +102,6 @@ impl Chain {
         next
     }
 
-    /// Sets the fee payer's balance: program-test funds it once at genesis, and a bank shared by
-    /// many test cases spends it.
-    pub fn top_up_payer(&mut self, lamports: u64) {
-        let payer = self.payer().pubkey();
-        let account = solana_sdk::account::AccountSharedData::new(lamports, 0, &solana_program::system_program::id());
-        self.ctx.set_account(&payer, &account);
-    }
-
     pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
         let payer = self.payer();
         self.send_ok(&[system_instruction::transfer(&payer.pubkey(), to, lamports)], &[]).await;
