@@ -441,7 +441,7 @@ proptest! {
             // genesis funds (a new stake pool, market and pool), and minting more would break
             // the bank's capitalization check.
             static CASES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-            let fresh = CASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 100 == 0;
+            let fresh = CASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed).is_multiple_of(100);
             let chain = match slot.take() {
                 Some(chain) if !fresh => chain,
                 _ => Chain::start().await,
