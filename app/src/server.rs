@@ -228,11 +228,16 @@ async fn dao_post(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     let key = app.known(&vault)?;
+    if !matches!(verb.as_str(), "propose" | "execute" | "cancel") {
+        return Err(ApiError::not_found(format!("no DAO action '{verb}': propose, execute or cancel")));
+    }
+    if let Some(embedded) = &app.embedded {
+        embedded.next_slot().await;
+    }
     let out = match verb.as_str() {
         "propose" => crate::dao::propose(&app, &key, &body).await?,
         "execute" => crate::dao::execute(&app, &key).await?,
-        "cancel" => crate::dao::cancel(&app, &key).await?,
-        _ => return Err(ApiError::not_found(format!("no DAO action '{verb}': propose, execute or cancel"))),
+        _ => crate::dao::cancel(&app, &key).await?,
     };
     Ok(Json(out))
 }

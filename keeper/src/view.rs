@@ -177,19 +177,18 @@ impl VaultView {
         })
     }
 
-    /// The pool's valuation accounts, for instructions that name the lending accounts.
-    fn pool_valuation(&self) -> Vec<solana_sdk::instruction::AccountMeta> {
+    /// An allocator instruction that names the lending accounts: `accounts`, then the pool's
+    /// valuation accounts (when the vault has a pool) as remaining accounts.
+    fn allocator_ix(&self, mut accounts: Vec<solana_sdk::instruction::AccountMeta>, data: Vec<u8>) -> Instruction {
         use solana_sdk::instruction::AccountMeta;
-        self.vault
-            .pool
-            .map(|p| {
-                vec![
-                    AccountMeta::new_readonly(p.pool_mint, false),
-                    AccountMeta::new_readonly(p.pool_lst, false),
-                    AccountMeta::new_readonly(p.pool_wsol, false),
-                ]
-            })
-            .unwrap_or_default()
+        if let Some(p) = self.vault.pool {
+            accounts.extend([
+                AccountMeta::new_readonly(p.pool_mint, false),
+                AccountMeta::new_readonly(p.pool_lst, false),
+                AccountMeta::new_readonly(p.pool_wsol, false),
+            ]);
+        }
+        Instruction { program_id: ballast::ID, accounts, data }
     }
 
     /// `leverage_up(borrow_lamports)` by the allocator.
@@ -200,7 +199,7 @@ impl VaultView {
         prices: &PriceUpdates,
     ) -> Result<Instruction> {
         let stake_pool_program = spl_stake_pool::id();
-        let mut accounts = ballast::accounts::LeverageUp {
+        let accounts = ballast::accounts::LeverageUp {
             allocator: *allocator,
             vault: self.key,
             share_mint: self.vault.share_mint,
@@ -224,17 +223,12 @@ impl VaultView {
             system_program: solana_sdk::system_program::id(),
         }
         .to_account_metas(None);
-        accounts.extend(self.pool_valuation());
-        Ok(Instruction {
-            program_id: ballast::ID,
-            accounts,
-            data: ballast::instruction::LeverageUp { borrow_lamports }.data(),
-        })
+        Ok(self.allocator_ix(accounts, ballast::instruction::LeverageUp { borrow_lamports }.data()))
     }
 
     /// `deleverage(repay_lamports)` by the allocator: repays debt from the SOL reserve.
     pub fn deleverage_ix(&self, allocator: &Pubkey, repay_lamports: u64) -> Result<Instruction> {
-        let mut accounts = ballast::accounts::Deleverage {
+        let accounts = ballast::accounts::Deleverage {
             allocator: *allocator,
             vault: self.key,
             share_mint: self.vault.share_mint,
@@ -246,12 +240,7 @@ impl VaultView {
             system_program: solana_sdk::system_program::id(),
         }
         .to_account_metas(None);
-        accounts.extend(self.pool_valuation());
-        Ok(Instruction {
-            program_id: ballast::ID,
-            accounts,
-            data: ballast::instruction::Deleverage { repay_lamports }.data(),
-        })
+        Ok(self.allocator_ix(accounts, ballast::instruction::Deleverage { repay_lamports }.data()))
     }
 
     /// The loop's carry, per year: the LST's staking yield over the last epoch, and the SOL

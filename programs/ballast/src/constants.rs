@@ -13,6 +13,11 @@ pub const SHARE_DECIMALS: u8 = 9;
 /// attack on the first real depositor costs the attacker far more than it could take.
 pub const MIN_SEED_DEPOSIT_LAMPORTS: u64 = 1_000_000;
 
+/// The borrow that opens the vault's SOL borrow entry in the lending market before the real
+/// borrow (see `leverage_up`): the smallest borrow that passes any borrow fee below 100% with
+/// its minimum of two lamports.
+pub const SEED_BORROW_LAMPORTS: u64 = 3;
+
 // Hard caps on what a DAO may vote in.
 pub const MAX_MANAGEMENT_FEE_BPS: u16 = 500;
 pub const MAX_PERFORMANCE_FEE_BPS: u16 = 3_000;

@@ -150,4 +150,6 @@ pub enum VaultError {
     UnwindInsufficient,
     #[msg("The lending market's borrow limit blocks any collateral withdrawal: unwind before it is reached")]
     UnwindBlockedByBorrowLimit,
+    #[msg("The lending market added more debt than the borrow and its fee")]
+    BorrowOvercharged,
 }

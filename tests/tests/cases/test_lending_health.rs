@@ -8,6 +8,7 @@ use ballast_localnet::oracle::legacy_decimal;
 use ballast_localnet::vault::{default_params, SOL, SOL_USD};
 use ballast_localnet::VaultClient;
 use proptest::prelude::*;
+use solana_sdk::signature::Signer;
 use spl_token_lending::instruction as lending_ix;
 
 async fn looped(sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) -> VaultClient {
@@ -118,4 +119,37 @@ async fn negative_carry_lowers_the_share_price_by_the_accrued_interest() {
     let shares = env.chain.token_balance(&bob_shares).await;
     let expected_shares = (SOL as u128 * supply as u128 / (assets_now - SOL) as u128) as u64;
     assert_eq!(shares, expected_shares, "deposit priced at the carry-reduced value");
+}
+
+#[tokio::test]
+async fn a_borrow_after_a_full_repayment_owes_only_what_it_received() {
+    // SOL borrowed at 100% a year for 400,000 slots: the SOL reserve's cumulative borrow rate is
+    // well above one. spl-token-lending 0.2.0 opens a new borrow entry at a rate of one, so a
+    // plain borrow into an emptied obligation would be charged the difference.
+    let mut env = looped(100, 100).await;
+    env.warp_slots(400_000).await;
+    let (_, position) = env.valuation().await;
+    let (bob, bob_shares) = env.depositor(position.debt_lamports + 2 * SOL).await;
+    env.deposit(&bob, &bob_shares, position.debt_lamports + SOL, 0).await.unwrap();
+    let allocator = env.v.allocator.pubkey();
+    env.as_allocator(env.deleverage_ix(&allocator, u64::MAX)).await.unwrap();
+    let obligation_key = env.lending().obligation;
+    assert!(LendingFixture::obligation(&mut env.chain, &obligation_key).await.borrows.is_empty(), "repaid in full");
+
+    let sol_key = env.lending().market.sol.reserve;
+    let reserve = LendingFixture::reserve(&mut env.chain, &sol_key).await;
+    let cumulative = reserve.liquidity.cumulative_borrow_rate_wads.to_scaled_val().unwrap() as f64 / 1e18;
+    let borrow_lamports = 4 * SOL;
+    let plain_overcharge_lamports = (borrow_lamports as f64 * (cumulative - 1.0)) as u64;
+    assert!(plain_overcharge_lamports > 10_000_000, "an aged reserve: {cumulative}");
+
+    env.as_allocator(env.leverage_up_ix(&allocator, borrow_lamports)).await.unwrap();
+    refresh_on_chain(&mut env).await;
+    let obligation = LendingFixture::obligation(&mut env.chain, &obligation_key).await;
+    let debt_lamports = obligation.borrows[0].borrowed_amount_wads.try_ceil_u64().unwrap();
+    // The seed borrow's share of the past interest, rounded up: one lamport.
+    assert!(
+        debt_lamports <= borrow_lamports + 1,
+        "owes {debt_lamports} for {borrow_lamports} (a plain borrow: {plain_overcharge_lamports} more)"
+    );
 }

@@ -6,8 +6,8 @@ use crate::adapters::token_lending::{
 };
 use crate::adapters::wsol::token_amount;
 use crate::errors::VaultError;
-use crate::math::health::LendingHealth;
-use crate::math::safe_math::sub;
+use crate::math::health::{borrow_charge_ceil, LendingHealth};
+use crate::math::safe_math::{add, sub};
 use crate::state::{LendingBinding, Vault};
 
 /// The lending accounts every instruction that moves the vault's collateral needs: the market,
@@ -87,6 +87,38 @@ impl<'info> LendingAccounts<'info> {
             VaultError::LendingAccountMismatch
         );
         Ok(binding)
+    }
+
+    /// Borrows exactly `lamports` of SOL into the wSOL account and refreshes the SOL reserve and
+    /// the obligation, so another borrow may follow. Expects both fresh. Refuses a debt that rose
+    /// by more than the lending program's own charge for the borrow (`borrow_charge_ceil`).
+    pub fn borrow_sol_checked(
+        &self,
+        cpi: &LendingCpi<'info>,
+        binding: &LendingBinding,
+        vault: &Pubkey,
+        lamports: u64,
+        vault_seeds: &[&[u8]],
+    ) -> Result<()> {
+        let before = self.state(binding, vault)?;
+        let debt_before_lamports = before.health()?.debt_lamports;
+        let charge_lamports = borrow_charge_ceil(&before.sol_reserve, lamports, before.obligation.borrows.is_empty())?;
+        let wsol_before = token_amount(&self.wsol_account)?;
+        cpi.borrow_sol(
+            lamports,
+            &self.sol_reserve_liquidity_supply.to_account_info(),
+            &self.sol_reserve_fee_receiver.to_account_info(),
+            &self.wsol_account.to_account_info(),
+            vault_seeds,
+        )?;
+        // The lending program reads u64::MAX as "as much as allowed": the vault asked for exactly
+        // `lamports`.
+        require!(sub(token_amount(&self.wsol_account)?, wsol_before)? == lamports, VaultError::BalanceMismatch);
+        cpi.refresh_sol_reserve()?;
+        cpi.refresh_obligation()?;
+        let debt_after_lamports = self.health(binding, vault)?.debt_lamports;
+        require!(debt_after_lamports <= add(debt_before_lamports, charge_lamports)?, VaultError::BorrowOvercharged);
+        Ok(())
     }
 }
 

@@ -7,7 +7,7 @@
 use anchor_lang::prelude::*;
 use fixed::types::U64F64;
 use spl_token_lending::math::{Decimal, Rate, TryAdd, TryDiv, TryMul};
-use spl_token_lending::state::{Obligation, Reserve};
+use spl_token_lending::state::{FeeCalculation, Obligation, Reserve};
 
 use super::safe_math::{lending_math, mul_div_ceil, overflow};
 use crate::constants::BPS_DENOMINATOR;
@@ -115,6 +115,21 @@ pub fn lending_health(
     Ok(health)
 }
 
+/// The debt, in lamports rounded up, that receiving `receive_lamports` from `sol_reserve` adds
+/// to an obligation: the amount and the reserve's borrow fee, and, when the borrow opens a new
+/// entry, that times the reserve's cumulative borrow rate. spl-token-lending 0.2.0 starts a new
+/// entry at a cumulative rate of one, so the next refresh applies the reserve's whole accrued
+/// interest to it.
+pub fn borrow_charge_ceil(sol_reserve: &Reserve, receive_lamports: u64, opens_entry: bool) -> Result<u64> {
+    let (fee_lamports, _host_fee) = lending_math(
+        sol_reserve.config.fees.calculate_borrow_fees(Decimal::from(receive_lamports), FeeCalculation::Exclusive),
+    )?;
+    let owed = Decimal::from(receive_lamports.checked_add(fee_lamports).ok_or_else(overflow)?);
+    let owed =
+        if opens_entry { lending_math(owed.try_mul(sol_reserve.liquidity.cumulative_borrow_rate_wads))? } else { owed };
+    lending_math(owed.try_ceil_u64())
+}
+
 /// Debt over conservatively valued collateral, in bps, rounded up. No collateral with debt is
 /// the worst possible LTV.
 pub fn conservative_ltv_bps_ceil(debt_lamports: u64, collateral_lst: u64, sol_per_lst: U64F64) -> Result<u64> {
@@ -148,6 +163,20 @@ mod tests {
         assert_eq!(conservative_ltv_bps_ceil(1, 0, one).unwrap(), u64::MAX);
         assert_eq!(conservative_ltv_bps_ceil(2, 3, one).unwrap(), 6_667);
         assert_eq!(conservative_ltv_bps_ceil(50, 100, U64F64::from_num(2)).unwrap(), 2_500);
+    }
+
+    #[test]
+    fn a_new_borrow_entry_is_charged_the_cumulative_rate() {
+        let mut reserve = Reserve::default();
+        reserve.liquidity.cumulative_borrow_rate_wads = Decimal::one();
+        assert_eq!(borrow_charge_ceil(&reserve, 1_000, true).unwrap(), 1_000);
+        // 1.25, with a 1% borrow fee: 1,000 + 10 owed, times 1.25 on a new entry.
+        reserve.liquidity.cumulative_borrow_rate_wads = Decimal::from_scaled_val(1_250_000_000_000_000_000);
+        reserve.config.fees.borrow_fee_wad = 10_000_000_000_000_000;
+        assert_eq!(borrow_charge_ceil(&reserve, 1_000, false).unwrap(), 1_010);
+        assert_eq!(borrow_charge_ceil(&reserve, 1_000, true).unwrap(), 1_263);
+        // The fee's floor of one lamport; three lamports is the smallest borrow a fee allows.
+        assert_eq!(borrow_charge_ceil(&reserve, 3, true).unwrap(), 5);
     }
 
     #[test]
