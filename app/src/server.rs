@@ -228,16 +228,24 @@ async fn dao_post(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     let key = app.known(&vault)?;
-    if !matches!(verb.as_str(), "propose" | "execute" | "cancel") {
-        return Err(ApiError::not_found(format!("no DAO action '{verb}': propose, execute or cancel")));
+    enum Dao {
+        Propose,
+        Execute,
+        Cancel,
     }
+    let verb = match verb.as_str() {
+        "propose" => Dao::Propose,
+        "execute" => Dao::Execute,
+        "cancel" => Dao::Cancel,
+        _ => return Err(ApiError::not_found(format!("no DAO action '{verb}': propose, execute or cancel"))),
+    };
     if let Some(embedded) = &app.embedded {
         embedded.next_slot().await;
     }
-    let out = match verb.as_str() {
-        "propose" => crate::dao::propose(&app, &key, &body).await?,
-        "execute" => crate::dao::execute(&app, &key).await?,
-        _ => crate::dao::cancel(&app, &key).await?,
+    let out = match verb {
+        Dao::Propose => crate::dao::propose(&app, &key, &body).await?,
+        Dao::Execute => crate::dao::execute(&app, &key).await?,
+        Dao::Cancel => crate::dao::cancel(&app, &key).await?,
     };
     Ok(Json(out))
 }

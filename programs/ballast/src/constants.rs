@@ -14,8 +14,8 @@ pub const SHARE_DECIMALS: u8 = 9;
 pub const MIN_SEED_DEPOSIT_LAMPORTS: u64 = 1_000_000;
 
 /// The borrow that opens the vault's SOL borrow entry in the lending market before the real
-/// borrow (see `leverage_up`): the smallest borrow that passes any borrow fee below 100% with
-/// its minimum of two lamports.
+/// borrow (see `LendingAccounts::borrow_sol_at_par`): the smallest borrow that passes any borrow
+/// fee below 100% with its minimum of two lamports.
 pub const SEED_BORROW_LAMPORTS: u64 = 3;
 
 // Hard caps on what a DAO may vote in.

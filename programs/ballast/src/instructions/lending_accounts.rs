@@ -5,6 +5,7 @@ use crate::adapters::token_lending::{
     load_obligation, load_reserve, load_state, LendingCpi, LendingState, TokenLendingProgram,
 };
 use crate::adapters::wsol::token_amount;
+use crate::constants::SEED_BORROW_LAMPORTS;
 use crate::errors::VaultError;
 use crate::math::health::{borrow_charge_ceil, LendingHealth};
 use crate::math::safe_math::{add, sub};
@@ -89,10 +90,12 @@ impl<'info> LendingAccounts<'info> {
         Ok(binding)
     }
 
-    /// Borrows exactly `lamports` of SOL into the wSOL account and refreshes the SOL reserve and
-    /// the obligation, so another borrow may follow. Expects both fresh. Refuses a debt that rose
-    /// by more than the lending program's own charge for the borrow (`borrow_charge_ceil`).
-    pub fn borrow_sol_checked(
+    /// Borrows exactly `lamports` of SOL into the wSOL account, at par. The lending program opens
+    /// a new borrow entry at a cumulative rate of one and the next refresh charges it the SOL
+    /// reserve's whole past interest (`borrow_charge_ceil`). So with no SOL borrowed yet, a seed
+    /// borrow opens the entry, a refresh brings the entry to the reserve's rate, and the rest is
+    /// borrowed after it. Expects the reserves and the obligation fresh.
+    pub fn borrow_sol_at_par(
         &self,
         cpi: &LendingCpi<'info>,
         binding: &LendingBinding,
@@ -101,6 +104,35 @@ impl<'info> LendingAccounts<'info> {
         vault_seeds: &[&[u8]],
     ) -> Result<()> {
         let before = self.state(binding, vault)?;
+        let seed_lamports = if before.obligation.borrows.is_empty() && lamports > SEED_BORROW_LAMPORTS {
+            SEED_BORROW_LAMPORTS
+        } else {
+            0
+        };
+        let before = if seed_lamports > 0 {
+            let after_seed = self.borrow_sol_checked(cpi, binding, vault, &before, seed_lamports, vault_seeds)?;
+            cpi.refresh_sol_reserve()?;
+            cpi.refresh_obligation()?;
+            after_seed
+        } else {
+            before
+        };
+        self.borrow_sol_checked(cpi, binding, vault, &before, lamports - seed_lamports, vault_seeds)?;
+        Ok(())
+    }
+
+    /// One borrow of exactly `lamports` from the state `before` it; refuses a debt that rose by
+    /// more than the lending program's own charge for it. Returns the state after it (the SOL
+    /// reserve and the obligation are then stale until refreshed).
+    fn borrow_sol_checked(
+        &self,
+        cpi: &LendingCpi<'info>,
+        binding: &LendingBinding,
+        vault: &Pubkey,
+        before: &LendingState,
+        lamports: u64,
+        vault_seeds: &[&[u8]],
+    ) -> Result<LendingState> {
         let debt_before_lamports = before.health()?.debt_lamports;
         let charge_lamports = borrow_charge_ceil(&before.sol_reserve, lamports, before.obligation.borrows.is_empty())?;
         let wsol_before = token_amount(&self.wsol_account)?;
@@ -114,11 +146,12 @@ impl<'info> LendingAccounts<'info> {
         // The lending program reads u64::MAX as "as much as allowed": the vault asked for exactly
         // `lamports`.
         require!(sub(token_amount(&self.wsol_account)?, wsol_before)? == lamports, VaultError::BalanceMismatch);
-        cpi.refresh_sol_reserve()?;
-        cpi.refresh_obligation()?;
-        let debt_after_lamports = self.health(binding, vault)?.debt_lamports;
-        require!(debt_after_lamports <= add(debt_before_lamports, charge_lamports)?, VaultError::BorrowOvercharged);
-        Ok(())
+        let after = self.state(binding, vault)?;
+        require!(
+            after.health()?.debt_lamports <= add(debt_before_lamports, charge_lamports)?,
+            VaultError::BorrowOvercharged
+        );
+        Ok(after)
     }
 }
 

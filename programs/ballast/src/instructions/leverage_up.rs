@@ -9,7 +9,7 @@ use anchor_spl::token::{Mint, Token, TokenAccount};
 use crate::adapters::positions;
 use crate::adapters::stake_pool::{self, StakePoolProgram};
 use crate::adapters::wsol::{token_amount, WsolAccounts};
-use crate::constants::{seeds, SEED_BORROW_LAMPORTS};
+use crate::constants::seeds;
 use crate::errors::VaultError;
 use crate::events::LendingMoved;
 use crate::math::health::{conservative_ltv_bps_ceil, leverage_bps_ceil};
@@ -89,19 +89,9 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
     };
     wsol.sweep_donations(&vault_seeds, &reserve_seeds, &wsol_seeds)?;
 
-    // 1. Borrow SOL (as wSOL), then unwrap it into the reserve. The lending program opens a new
-    // borrow entry at a cumulative rate of one and the next refresh charges it the SOL reserve's
-    // whole past interest (`borrow_charge_ceil`). So with no SOL borrowed yet, a seed borrow
-    // opens the entry, its refresh brings the entry to the reserve's rate, and the rest is
-    // borrowed at par.
+    // 1. Borrow SOL (as wSOL), at par, then unwrap it into the reserve.
     cpi.refresh_all()?;
-    let opens_entry = accounts.lending.state(&binding, &vault_key)?.obligation.borrows.is_empty();
-    let seed_lamports = if opens_entry { SEED_BORROW_LAMPORTS.min(borrow_lamports) } else { 0 };
-    for lamports in [seed_lamports, borrow_lamports - seed_lamports] {
-        if lamports > 0 {
-            accounts.lending.borrow_sol_checked(&cpi, &binding, &vault_key, lamports, &vault_seeds)?;
-        }
-    }
+    accounts.lending.borrow_sol_at_par(&cpi, &binding, &vault_key, borrow_lamports, &vault_seeds)?;
     require!(token_amount(&accounts.lending.wsol_account)? == borrow_lamports, VaultError::BalanceMismatch);
     let reserve_before = accounts.sol_reserve.lamports();
     wsol.unwrap_all(&vault_seeds, &reserve_seeds, &wsol_seeds)?;
