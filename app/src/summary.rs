@@ -112,7 +112,11 @@ fn token_amount(data: &[u8]) -> Result<u64> {
 }
 
 /// The vault's share of its pool now, and the pool's SOL per LST.
-async fn pool_position<C: Chain>(chain: &C, vault: &Vault) -> Result<(PoolPosition, Option<f64>)> {
+async fn pool_position<C: Chain>(
+    chain: &C,
+    vault: &Vault,
+    rate: &StakePoolRate,
+) -> Result<(PoolPosition, Option<f64>)> {
     let Some(pool) = &vault.pool else { return Ok((PoolPosition::default(), None)) };
     let accounts = chain.accounts(&[pool.pool_mint, pool.pool_lst, pool.pool_wsol]).await?;
     let data =
@@ -122,7 +126,8 @@ async fn pool_position<C: Chain>(chain: &C, vault: &Vault) -> Result<(PoolPositi
         lst_amount: token_amount(data(1)?)?,
         lamports: token_amount(data(2)?)?,
     };
-    let position = reserves.share_of(vault.accounting.pool_tokens).map_err(|e| anyhow!("pool share: {e}"))?;
+    let position =
+        reserves.position(vault.accounting.pool_tokens, pool.amp, rate).map_err(|e| anyhow!("pool share: {e}"))?;
     // A sale of 1/10,000 of the LST side, quoted with the pool's own curve and fees.
     let state = spl_token_swap::state::SwapVersion::unpack(&chain.data(&pool.swap).await?)?;
     let probe = (reserves.lst_amount / 10_000).max(1);
@@ -143,17 +148,14 @@ impl VaultSummary {
             collateral_lst: l.health.collateral_lst,
             debt_lamports: l.health.debt_lamports,
         });
-        let (pool, pool_price) = pool_position(chain, vault).await?;
+        let (pool, pool_price) = pool_position(chain, vault, &rate).await?;
         let positions = Positions { lending: lending.unwrap_or_default(), pool };
         let supply = spl_token::state::Mint::unpack(&chain.data(&vault.share_mint).await?)?.supply;
         let now = clock.unix_timestamp;
         let err = |e: anchor_lang::error::Error| anyhow!("valuation: {e}");
         let tvl = vault.live_assets_lamports(&rate, &positions).map_err(err)?;
         let snapshot = vault.snapshot(&rate, &positions, supply, now).map_err(err)?;
-        let locked = vault
-            .accounting
-            .locked_profit_remaining_lamports(now, vault.risk_params.profit_unlock_secs)
-            .map_err(err)?;
+        let locked = vault.accounting.locked_profit_remaining_lamports(now).map_err(err)?;
         let value = |lst: u64| rate.lst_to_lamports_floor(lst).map_err(err);
         let debt = positions.lending.debt_lamports;
         let params = vault.risk_params;
@@ -204,7 +206,7 @@ impl VaultSummary {
                 lst_lamports: value(vault.accounting.lst_amount)?,
                 lending_collateral_lamports: value(positions.lending.collateral_lst)?,
                 lending_debt_lamports: debt,
-                pool_lamports: pool.lamports.saturating_add(value(pool.lst_amount)?),
+                pool_lamports: pool.value_lamports,
             },
             positions: PositionAmounts {
                 lst_held: vault.accounting.lst_amount,

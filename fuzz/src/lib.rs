@@ -1,7 +1,7 @@
 //! Invariants over the program's pure math and account parsing, for coverage-guided fuzzing
 //! (`cargo-fuzz/`, one target per function here) and for the seeded random test below, which
 //! runs in the ordinary test suite. Every function takes raw fuzzer bytes, must never panic,
-//! and asserts what SECURITY.md asks of the math: rounding in the vault's favour, no value from
+//! and asserts what `docs/SECURITY.md` asks of the math: rounding in the vault's favour, no value from
 //! nothing, checked errors instead of wraparound, and parsers that refuse rather than guess.
 use anchor_lang::{AccountDeserialize, AccountSerialize};
 use arbitrary::{Arbitrary, Unstructured};

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use ballast::instructions::unwind::UnwindExit;
 use solana_sdk::compute_budget::ComputeBudgetInstruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
@@ -133,21 +134,40 @@ impl<C: Chain> Keeper<C> {
             }
             return Ok(actions);
         }
-        let ixs = [
-            ComputeBudgetInstruction::set_compute_unit_limit(self.config.compute_unit_limit),
-            ComputeBudgetInstruction::set_compute_unit_price(self.config.priority_fee_micro_lamports),
-            view.unwind_ix(&self.keypair.pubkey(), self.config.max_repay_lamports)?,
-        ];
-        let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
-        if simulation.custom_error == Some(u32::from(ballast::errors::VaultError::UnwindNotNeeded)) {
-            actions.push(Action::AlreadyUnwound);
-            return Ok(actions);
+        // The pool first when the vault has one; the stake pool's own withdrawal when the pool
+        // cannot pay the rate less the unwind's bound (or there is no pool).
+        let exits: &[UnwindExit] = if view.vault.pool.is_some() {
+            &[UnwindExit::Pool, UnwindExit::StakePool]
+        } else {
+            &[UnwindExit::StakePool]
+        };
+        let mut chosen = None;
+        for exit in exits {
+            let ixs = [
+                ComputeBudgetInstruction::set_compute_unit_limit(self.config.compute_unit_limit),
+                ComputeBudgetInstruction::set_compute_unit_price(self.config.priority_fee_micro_lamports),
+                view.unwind_ix(&self.keypair.pubkey(), self.config.max_repay_lamports, *exit)?,
+            ];
+            let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
+            if simulation.custom_error == Some(u32::from(ballast::errors::VaultError::UnwindNotNeeded)) {
+                actions.push(Action::AlreadyUnwound);
+                return Ok(actions);
+            }
+            match simulation.error {
+                None => {
+                    chosen = Some(ixs);
+                    break;
+                }
+                Some(error) => {
+                    tracing::warn!(%vault, ?exit, %error, logs = %simulation.logs.join("\n"), "unwind would fail");
+                    if *exit == *exits.last().expect("one exit at least") {
+                        actions.push(Action::UnwindRefused { error, custom_error: simulation.custom_error });
+                        return Ok(actions);
+                    }
+                }
+            }
         }
-        if let Some(error) = simulation.error {
-            tracing::warn!(%vault, %error, logs = %simulation.logs.join("\n"), "unwind would fail");
-            actions.push(Action::UnwindRefused { error, custom_error: simulation.custom_error });
-            return Ok(actions);
-        }
+        let ixs = chosen.expect("an exit simulated cleanly");
         let signature = self.send_with_retries(&ixs).await?;
         actions.push(Action::Unwound { market_ltv_bps: lending.market_ltv_bps, signature });
         Ok(actions)

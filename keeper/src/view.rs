@@ -4,6 +4,7 @@
 use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
 use anyhow::{anyhow, Context, Result};
 use ballast::adapters::token_lending::legacy_pyth_market_price;
+use ballast::instructions::unwind::UnwindExit;
 use ballast::math::health::{lending_health, LendingHealth, ReservePrices};
 use ballast::math::unwind::market_ltv_bps_ceil;
 use ballast::state::{LendingBinding, PoolBinding, Vault};
@@ -68,27 +69,36 @@ impl VaultView {
         })
     }
 
-    /// `unwind`, called by `caller`, every account derived from the bindings and the reserves.
-    pub fn unwind_ix(&self, caller: &Pubkey, max_repay_lamports: u64) -> Result<Instruction> {
+    /// `unwind` through `exit`, called by `caller`, every account derived from the bindings, the
+    /// reserves and the stake pool.
+    pub fn unwind_ix(&self, caller: &Pubkey, max_repay_lamports: u64, exit: UnwindExit) -> Result<Instruction> {
         let lending = self.lending.as_ref().ok_or_else(|| anyhow!("vault has no lending market"))?;
-        let pool = self.vault.pool.ok_or_else(|| anyhow!("vault has no pool to sell through"))?;
-        Ok(Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::Unwind {
-                caller: *caller,
-                vault: self.key,
-                sol_reserve: self.vault.sol_reserve,
-                lst_account: self.vault.lst_account,
-                stake_pool: self.vault.stake_pool,
-                lending: lending_core(lending),
-                pool: pool_core(&pool),
-                native_mint: spl_token::native_mint::id(),
-                token_program: spl_token::id(),
-                system_program: solana_sdk::system_program::id(),
+        let target = ballast::client::UnwindTarget {
+            caller: *caller,
+            vault: self.key,
+            sol_reserve: self.vault.sol_reserve,
+            lst_account: self.vault.lst_account,
+            stake_pool: self.vault.stake_pool,
+            lending: lending_core(lending),
+        };
+        let exit_accounts = match exit {
+            UnwindExit::Pool => {
+                let pool = self.vault.pool.ok_or_else(|| anyhow!("vault has no pool to sell through"))?;
+                ballast::client::UnwindExitAccounts::Pool(pool_core(&pool))
             }
-            .to_account_metas(None),
-            data: ballast::instruction::Unwind { max_repay_lamports }.data(),
-        })
+            UnwindExit::StakePool => ballast::client::UnwindExitAccounts::StakePool {
+                withdraw_authority: spl_stake_pool::find_withdraw_authority_program_address(
+                    &spl_stake_pool::id(),
+                    &self.vault.stake_pool,
+                )
+                .0,
+                reserve_stake: self.stake_pool.reserve_stake,
+                manager_fee_account: self.stake_pool.manager_fee_account,
+                lst_mint: self.vault.lst_mint,
+                lending_wsol_account: lending.binding.wsol_account,
+            },
+        };
+        Ok(ballast::client::unwind(target, exit_accounts, max_repay_lamports))
     }
 
     /// `UpdateValidatorListBalance` batches, then `UpdateStakePoolBalance` and the clean-up:
@@ -145,9 +155,9 @@ fn lending_core(l: &LendingView) -> ballast::accounts::LendingCore {
     }
 }
 
-fn pool_core(p: &PoolBinding) -> ballast::accounts::PoolCore {
+fn pool_core(p: &PoolBinding) -> ballast::client::PoolCore {
     let program = spl_token_swap::id();
-    ballast::accounts::PoolCore {
+    ballast::client::PoolCore {
         swap_program: program,
         swap: p.swap,
         swap_authority: Pubkey::find_program_address(&[p.swap.as_ref()], &program).0,

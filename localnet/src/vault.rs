@@ -3,11 +3,7 @@ use anchor_lang::{InstructionData, ToAccountMetas};
 use ballast::constants::seeds;
 use ballast::instructions::InitializeVaultArgs;
 use ballast::state::{RiskParams, Vault};
-use solana_program::{
-    instruction::{AccountMeta, Instruction},
-    pubkey::Pubkey,
-    system_instruction, system_program,
-};
+use solana_program::{instruction::Instruction, pubkey::Pubkey, system_instruction, system_program};
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::chain::{Chain, TxResult};
@@ -33,6 +29,7 @@ pub fn default_params() -> RiskParams {
         max_conf_bps: 200,
         max_depeg_bps: 300,
         max_slippage_bps: 50,
+        unwind_slippage_bps: 20,
         keeper_reward_bps: 10,
         max_lending_alloc_bps: 8_000,
         max_pool_alloc_bps: 2_000,
@@ -369,7 +366,6 @@ impl VaultClient {
             .to_account_metas(None)
             .into_iter()
             .chain(self.valuation_accounts())
-            .chain(self.swap.as_ref().map(|p| AccountMeta::new_readonly(p.pool.swap, false)))
             .collect(),
             data: ballast::instruction::Harvest {}.data(),
         }

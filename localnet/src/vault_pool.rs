@@ -1,7 +1,9 @@
 //! The vault's LST/SOL pool: a real spl-token-swap stable pool seeded at the stake-pool rate,
 //! bound to the vault, the client's pool instructions, and a trader who moves the price.
 use anchor_lang::{InstructionData, ToAccountMetas};
+use ballast::adapters::token_swap::PoolReserves;
 use ballast::constants::seeds;
+use ballast::instructions::unwind::UnwindExit;
 use ballast::math::valuation::{PoolPosition, StakePoolRate};
 use solana_program::instruction::{AccountMeta, Instruction};
 use solana_program::{pubkey::Pubkey, system_program};
@@ -134,9 +136,9 @@ impl VaultClient {
         }
     }
 
-    pub fn pool_core(&self) -> ballast::accounts::PoolCore {
+    pub fn pool_core(&self) -> ballast::client::PoolCore {
         let p = self.pool_setup();
-        ballast::accounts::PoolCore {
+        ballast::client::PoolCore {
             swap_program: spl_token_swap::id(),
             swap: p.pool.swap,
             swap_authority: p.pool.authority,
@@ -226,20 +228,16 @@ impl VaultClient {
         (lamports as u128 * supply as u128 / sol as u128) as u64
     }
 
-    /// The vault's share of the pool's reserves, as the program values it.
+    /// The vault's position in the pool, valued as the program values it (at the pool's fair
+    /// point for the stake-pool rate).
     pub async fn pool_position(&mut self) -> PoolPosition {
-        if self.swap.is_none() {
+        let Some(amp) = self.vault().await.pool.map(|p| p.amp) else {
             return PoolPosition::default();
-        }
+        };
         let pool_tokens = self.vault().await.accounting.pool_tokens;
-        let (lst, sol, supply) = self.pool_reserves().await;
-        if pool_tokens == 0 {
-            return PoolPosition::default();
-        }
-        PoolPosition {
-            lst_amount: (pool_tokens as u128 * lst as u128 / supply as u128) as u64,
-            lamports: (pool_tokens as u128 * sol as u128 / supply as u128) as u64,
-        }
+        let (lst_amount, lamports, pool_token_supply) = self.pool_reserves().await;
+        let rate = self.rate().await;
+        PoolReserves { lst_amount, lamports, pool_token_supply }.position(pool_tokens, amp, &rate).unwrap()
     }
 
     /// A trader holding LST bought with `lst_lamports` and `wsol_lamports` of wSOL.
@@ -268,7 +266,7 @@ impl VaultClient {
         let (live, _) = self.valuation().await;
         let vault = self.vault().await;
         let now = self.chain.clock().await.unix_timestamp;
-        vault.accounting.free_assets_lamports(live, now, vault.risk_params.profit_unlock_secs).unwrap()
+        vault.accounting.free_assets_lamports(live, now).unwrap()
     }
 
     /// (free assets, share supply): compare two with `price_not_lower`.
@@ -283,25 +281,32 @@ pub fn price_not_lower(before: (u128, u128), after: (u128, u128)) -> bool {
 }
 
 impl VaultClient {
-    /// `unwind`, called by `caller`: the lending core accounts and the pool's.
+    /// `unwind`, called by `caller`, selling through the bound pool.
     pub fn unwind_ix(&self, caller: &Pubkey, max_repay_lamports: u64) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::Unwind {
-                caller: *caller,
-                vault: self.v.vault,
-                sol_reserve: self.v.sol_reserve,
-                lst_account: self.v.lst_account,
-                stake_pool: self.pool.stake_pool,
-                lending: self.lending_core(),
-                pool: self.pool_core(),
-                native_mint: spl_token::native_mint::id(),
-                token_program: spl_token::id(),
-                system_program: system_program::id(),
-            }
-            .to_account_metas(None),
-            data: ballast::instruction::Unwind { max_repay_lamports }.data(),
-        }
+        self.unwind_ix_via(caller, max_repay_lamports, UnwindExit::Pool)
+    }
+
+    /// `unwind`, called by `caller`, through `exit`.
+    pub fn unwind_ix_via(&self, caller: &Pubkey, max_repay_lamports: u64, exit: UnwindExit) -> Instruction {
+        let target = ballast::client::UnwindTarget {
+            caller: *caller,
+            vault: self.v.vault,
+            sol_reserve: self.v.sol_reserve,
+            lst_account: self.v.lst_account,
+            stake_pool: self.pool.stake_pool,
+            lending: self.lending_core(),
+        };
+        let exit_accounts = match exit {
+            UnwindExit::Pool => ballast::client::UnwindExitAccounts::Pool(self.pool_core()),
+            UnwindExit::StakePool => ballast::client::UnwindExitAccounts::StakePool {
+                withdraw_authority: self.pool.withdraw_authority,
+                reserve_stake: self.pool.reserve_stake,
+                manager_fee_account: self.pool.manager_fee_account,
+                lst_mint: self.pool.pool_mint,
+                lending_wsol_account: self.lending().wsol_account,
+            },
+        };
+        ballast::client::unwind(target, exit_accounts, max_repay_lamports)
     }
 
     /// The lending market's own LTV now, its reserves refreshed at the oracles' prices (what

@@ -27,11 +27,7 @@ async fn row(env: &mut VaultClient, step: &'static str) -> Row {
         pool_rate: pool.total_lamports as f64 / pool.pool_token_supply as f64,
         free_assets_sol: snapshot.free_assets_lamports as f64 / SOL as f64,
         share_price_sol: snapshot.share_price_lamports as f64 / SOL as f64,
-        locked_profit_sol: vault
-            .accounting
-            .locked_profit_remaining_lamports(now, vault.risk_params.profit_unlock_secs)
-            .unwrap() as f64
-            / SOL as f64,
+        locked_profit_sol: vault.accounting.locked_profit_remaining_lamports(now).unwrap() as f64 / SOL as f64,
     }
 }
 

@@ -185,3 +185,80 @@ pub fn withdraw(
         data: crate::instruction::Withdraw { shares, min_lamports_out }.data(),
     }
 }
+
+/// Client account structs of the composite account sets that no instruction names directly.
+pub use crate::__client_accounts_pool_accounts::PoolCore;
+pub use crate::__client_accounts_stake_pool_exit::StakePoolExit;
+
+/// The accounts `unwind` names.
+pub struct UnwindTarget {
+    pub caller: Pubkey,
+    pub vault: Pubkey,
+    pub sol_reserve: Pubkey,
+    pub lst_account: Pubkey,
+    pub stake_pool: Pubkey,
+    pub lending: crate::accounts::LendingCore,
+}
+
+/// The accounts of an unwind's exit (see `instructions::unwind::UnwindExit`).
+pub enum UnwindExitAccounts {
+    /// Sold through the bound pool.
+    Pool(PoolCore),
+    /// Unstaked through the stake pool: its withdraw authority, reserve stake and manager fee
+    /// account, the LST mint, and the vault's lending wSOL account.
+    StakePool {
+        withdraw_authority: Pubkey,
+        reserve_stake: Pubkey,
+        manager_fee_account: Pubkey,
+        lst_mint: Pubkey,
+        lending_wsol_account: Pubkey,
+    },
+}
+
+/// `unwind(max_repay_lamports, exit)`: the named accounts, then the exit's.
+pub fn unwind(target: UnwindTarget, exit: UnwindExitAccounts, max_repay_lamports: u64) -> Instruction {
+    use crate::instructions::unwind::UnwindExit;
+    let mut accounts = crate::accounts::Unwind {
+        caller: target.caller,
+        vault: target.vault,
+        sol_reserve: target.sol_reserve,
+        lst_account: target.lst_account,
+        stake_pool: target.stake_pool,
+        lending: target.lending,
+        native_mint: anchor_spl::token::spl_token::native_mint::ID,
+        token_program: anchor_spl::token::ID,
+        system_program: anchor_lang::solana_program::system_program::ID,
+    }
+    .to_account_metas(None);
+    let exit = match exit {
+        UnwindExitAccounts::Pool(core) => {
+            accounts.extend(core.to_account_metas(None));
+            UnwindExit::Pool
+        }
+        UnwindExitAccounts::StakePool {
+            withdraw_authority,
+            reserve_stake,
+            manager_fee_account,
+            lst_mint,
+            lending_wsol_account,
+        } => {
+            let exit_accounts = StakePoolExit {
+                stake_pool_program: spl_stake_pool::id(),
+                withdraw_authority,
+                reserve_stake,
+                manager_fee_account,
+                lst_mint,
+                stake_history: anchor_lang::solana_program::sysvar::stake_history::ID,
+                stake_program: anchor_lang::solana_program::stake::program::ID,
+                wsol_account: lending_wsol_account,
+            };
+            accounts.extend(exit_accounts.to_account_metas(None));
+            UnwindExit::StakePool
+        }
+    };
+    Instruction {
+        program_id: crate::ID,
+        accounts,
+        data: crate::instruction::Unwind { max_repay_lamports, exit }.data(),
+    }
+}

@@ -30,6 +30,12 @@ pub const MAX_ORACLE_AGE_SECS: u32 = 3_600;
 pub const MAX_CONF_BPS: u16 = 1_000;
 pub const MAX_DEPEG_BPS: u16 = 2_000;
 pub const MAX_SLIPPAGE_BPS: u16 = 1_000;
+/// An unwind's bound stays small whatever the conversion bound: it is what a caller who
+/// sandwiches the unwind can take.
+pub const MAX_UNWIND_SLIPPAGE_BPS: u16 = 100;
+/// How far below the lending market's borrow limit the unwind trigger must sit: above the limit
+/// the market refuses any collateral withdrawal, so an unwind that starts there has no room.
+pub const MIN_TRIGGER_MARGIN_BELOW_BORROW_LIMIT_BPS: u16 = 100;
 pub const MIN_TIMELOCK_SECS: u32 = 24 * 60 * 60;
 pub const MAX_TIMELOCK_SECS: u32 = 30 * 24 * 60 * 60;
 pub const MAX_PROFIT_UNLOCK_SECS: u32 = 30 * 24 * 60 * 60;

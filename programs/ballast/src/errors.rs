@@ -32,8 +32,6 @@ pub enum VaultError {
     NotAllocator,
     #[msg("Signer may not change the pause state this way")]
     NotPauseAuthority,
-    #[msg("Signer may not harvest")]
-    NotHarvester,
     #[msg("A risk parameter change is already pending")]
     RiskParamsChangePending,
     #[msg("No risk parameter change is pending")]
@@ -152,4 +150,10 @@ pub enum VaultError {
     UnwindBlockedByBorrowLimit,
     #[msg("The lending market added more debt than the borrow and its fee")]
     BorrowOvercharged,
+    #[msg("The pool's curve has no point priced at the stake-pool rate within range: it cannot be valued")]
+    PoolCurveOutOfRange,
+    #[msg("A fee changes: harvest in the same transaction first, so fees so far accrue at the old rates")]
+    HarvestRequired,
+    #[msg("unwind_trigger_ltv_bps must sit at least MIN_TRIGGER_MARGIN_BELOW_BORROW_LIMIT_BPS below the market's borrow limit")]
+    TriggerTooCloseToBorrowLimit,
 }

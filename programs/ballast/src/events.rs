@@ -174,12 +174,19 @@ pub struct PoolMoved {
 pub struct Unwound {
     pub vault: Pubkey,
     pub caller: Pubkey,
-    /// Withdraw-sell-repay rounds (the market caps each withdrawal by its borrow limit).
+    /// How collateral was turned into SOL.
+    pub exit: crate::instructions::unwind::UnwindExit,
+    /// Withdraw-convert-repay rounds (the market caps each withdrawal by its borrow limit).
     pub rounds: u8,
+    /// Repaid from the vault's own SOL above the reserve's floor, before any collateral moved.
+    pub from_reserve_lamports: u64,
+    /// LST converted (sold through the pool or unstaked), and the SOL it brought.
     pub lst_sold: u64,
     pub lamports_received: u64,
     pub repaid_lamports: u64,
     pub reward_lamports: u64,
+    /// The conversions' shortfall against the stake-pool rate plus the reward, booked at once.
+    pub realized_loss_lamports: u64,
     /// The market's LTV (borrowed over deposited value), refreshed, before and after.
     pub ltv_before_bps: u64,
     pub ltv_after_bps: u64,

@@ -116,7 +116,11 @@ pub mod ballast {
 
     // Anyone
 
-    pub fn unwind<'info>(ctx: Context<'_, '_, '_, 'info, Unwind<'info>>, max_repay_lamports: u64) -> Result<()> {
-        unwind::handler(ctx, max_repay_lamports)
+    pub fn unwind<'info>(
+        ctx: Context<'_, '_, 'info, 'info, Unwind<'info>>,
+        max_repay_lamports: u64,
+        exit: UnwindExit,
+    ) -> Result<()> {
+        unwind::handler(ctx, max_repay_lamports, exit)
     }
 }

@@ -1,4 +1,4 @@
-//! Authority attacks (SECURITY.md checklist items 1, 5, 8 and 26), each performed against the
+//! Authority attacks (`docs/SECURITY.md` checklist items 1, 5, 8 and 26), each performed against the
 //! real program: nobody but the admin, signing, changes risk parameters or roles; nobody spends
 //! someone else's shares; one vault's keys and PDAs cannot touch another vault's accounts; risk
 //! parameters outside the hard bounds or the market's limits are refused when proposed and again

@@ -1,4 +1,4 @@
-//! Shared pieces of the attack tests (SECURITY.md, "Adversarial checklist"): account
+//! Shared pieces of the attack tests (`docs/SECURITY.md`, "Adversarial checklist"): account
 //! substitution, a second vault on the same chain for cross-vault attacks, forged copies of real
 //! accounts under another owner, and a rejection check that also proves a substituted program was
 //! never invoked. No tests live here.

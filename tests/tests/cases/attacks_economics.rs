@@ -1,4 +1,4 @@
-//! Economic attacks (SECURITY.md checklist items 11, 12, 13, 14, 15, 22 and 25), each performed
+//! Economic attacks (`docs/SECURITY.md` checklist items 11, 12, 13, 14, 15, 22 and 25), each performed
 //! against the real program: the first-depositor inflation trick, donations, dust round trips,
 //! zero-share and zero-payout calls, u64::MAX amounts and extreme parameters, the ledger against
 //! the real balances after every CPI-making instruction, and a pool manipulated in the same
@@ -276,6 +276,7 @@ async fn item_15_u64_max_amounts_and_extreme_params_fail_with_checked_errors() {
                 max_conf_bps: u16::MAX,
                 max_depeg_bps: u16::MAX,
                 max_slippage_bps: u16::MAX,
+                unwind_slippage_bps: u16::MAX,
                 keeper_reward_bps: u16::MAX,
                 max_lending_alloc_bps: u16::MAX,
                 max_pool_alloc_bps: u16::MAX,

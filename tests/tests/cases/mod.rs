@@ -2,6 +2,7 @@ mod attacks_accounts;
 mod attacks_authority;
 mod attacks_common;
 mod attacks_economics;
+mod attacks_extraction;
 mod attacks_risk;
 mod test_dao_controls;
 mod test_governance;

@@ -118,3 +118,33 @@ async fn guardian_pauses_only_admin_unpauses() {
     env.send_as(env.set_pause_ix(&admin.pubkey(), false), &admin).await.unwrap();
     assert!(!env.vault().await.paused);
 }
+
+#[tokio::test]
+async fn a_fee_change_applies_only_after_fees_so_far_are_charged_at_the_old_rate() {
+    let params = default_params();
+    let mut env = VaultClient::start(params).await;
+    let (alice, alice_shares) = env.depositor(11 * SOL).await;
+    env.deposit(&alice, &alice_shares, 10 * SOL, 0).await.unwrap();
+    env.harvest().await.unwrap();
+    let admin = env.v.admin.insecure_clone();
+    let next = ballast::state::RiskParams { management_fee_bps: 200, ..params };
+    env.send_as(env.propose_ix(&admin.pubkey(), next), &admin).await.unwrap();
+    env.chain.advance_secs(params.timelock_secs as i64).await;
+
+    // Alone, the change would charge the whole wait at the new rate: refused, nothing moves.
+    rejected(env.execute_ix(&admin.pubkey()), &mut env, &admin, VaultError::HarvestRequired).await;
+    // With a harvest first in the same transaction, the wait is charged at the old rate (none).
+    let fee_shares_before = env.chain.token_balance(&env.v.fee_recipient_shares.clone()).await;
+    let ixs = [env.harvest_ix(&admin.pubkey()), env.execute_ix(&admin.pubkey())];
+    env.chain.send(&ixs, &[&admin]).await.unwrap();
+    assert_eq!(env.vault().await.risk_params, next);
+    assert_eq!(env.chain.token_balance(&env.v.fee_recipient_shares.clone()).await, fee_shares_before);
+    // From now on the new rate applies: a year later, 2% of the assets.
+    env.chain.advance_secs(365 * 24 * 60 * 60).await;
+    env.harvest().await.unwrap();
+    let fee_shares = env.chain.token_balance(&env.v.fee_recipient_shares.clone()).await - fee_shares_before;
+    let (free, supply) = env.share_price().await;
+    let fee_value = (fee_shares as u128 * free / supply) as u64;
+    let expected = 10_010_000_000u64 * 2 / 100;
+    assert!(fee_value.abs_diff(expected) <= expected / 1_000, "fee worth {fee_value}, expected {expected}");
+}

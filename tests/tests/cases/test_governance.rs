@@ -51,7 +51,7 @@ async fn passed(
 }
 
 fn new_params() -> RiskParams {
-    RiskParams { max_leverage_bps: 25_000, performance_fee_bps: 500, max_slippage_bps: 40, ..default_params() }
+    RiskParams { max_leverage_bps: 25_000, max_slippage_bps: 40, ..default_params() }
 }
 
 #[tokio::test]

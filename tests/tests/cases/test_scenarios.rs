@@ -1,4 +1,4 @@
-//! The scenarios of `keeper/scenarios` (one per entry of SCENARIOS.md), shortened, replayed on
+//! The scenarios of `keeper/scenarios` (one per entry of `docs/SCENARIOS.md`), shortened, replayed on
 //! the embedded chain at the vault's maximum leverage: with the keeper the vault is never
 //! liquidated; the same path without it is (so every scenario really bites). The full replays
 //! run from the CLI (`ballast-keeper simulate`).

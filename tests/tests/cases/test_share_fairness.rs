@@ -1,5 +1,5 @@
 //! Shares are priced from the vault's ledger: entry timing, first-depositor tricks and
-//! donations cannot shift value between depositors (SECURITY.md items 11-14).
+//! donations cannot shift value between depositors (`docs/SECURITY.md` items 11-14).
 use ballast_localnet::vault::{default_params, SOL};
 use ballast_localnet::VaultClient;
 use solana_program::system_instruction;

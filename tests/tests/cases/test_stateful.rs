@@ -2,7 +2,7 @@
 //! swap pool: random sequences of deposits, withdrawals, stakes, harvests, lending supply,
 //! leverage up and down, pool liquidity in and out, trades, oracle moves, slot and epoch warps,
 //! unwinds, and attempts by an outsider at the admin's instructions. After every step the
-//! invariants of SECURITY.md hold:
+//! invariants of `docs/SECURITY.md` hold:
 //! - a rejected step changes nothing (a snapshot of every vault account and every actor);
 //! - the ledger is the balances: LST, pool tokens, transient wSOL and cToken accounts, reserve;
 //! - shares x price <= free assets <= live assets, and what all holders can withdraw <= assets;
@@ -198,7 +198,10 @@ fn allowance(step: &Step, before: &Books, params: &ballast::state::RiskParams) -
         Step::Harvest => 2,
         // The stake pool and the lending market each round their mint down.
         Step::Stake { .. } | Step::LendSupply { .. } | Step::LeverageUp { .. } | Step::Deleverage { .. } => 8,
-        Step::PoolAdd { .. } | Step::PoolRemove { .. } => 8,
+        // Liquidity added near the rate is worth its fair value, at most `max_slippage_bps` of
+        // what went in (about a tenth of the vault's value at most) below the two sides at the rate.
+        Step::PoolAdd { per_mille } => bps(before.live / 10 * per_mille / 1000, params.max_slippage_bps) + 8,
+        Step::PoolRemove { .. } => 8,
         // A trade back towards the rate costs liquidity added off it at most the pool band.
         Step::Trade { .. } => bps(before.pool_value, params.max_slippage_bps) + 2,
         Step::WarpSlots { slots } => interest(*slots),

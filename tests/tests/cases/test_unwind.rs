@@ -4,6 +4,7 @@
 //! second keeper racing the first gets a clean error.
 use ballast::errors::VaultError;
 use ballast::events::Unwound;
+use ballast::instructions::unwind::UnwindExit;
 use ballast_localnet::chain::events;
 use ballast_localnet::vault::SOL;
 use ballast_localnet::VaultClient;
@@ -41,7 +42,8 @@ async fn an_unwind_brings_the_ltv_to_the_target_and_pays_the_capped_reward() {
     assert_eq!(event.ltv_before_bps, ltv);
     assert!(event.ltv_after_bps <= 6_000 && event.ltv_after_bps >= 5_000, "{event:?}");
     assert_eq!(event.ltv_after_bps, env.market_ltv_bps().await);
-    assert!(event.rounds >= 2, "the borrow limit caps each withdrawal: {event:?}");
+    // The reserve above its floor repaid first, then collateral.
+    assert!(event.from_reserve_lamports > 0 && event.rounds >= 1, "{event:?}");
     // The pool paid the stake-pool rate less at most the slippage bound.
     assert!(event.lamports_received as u128 * 10_000 >= event.lst_sold as u128 * 9_950, "{event:?}");
     // The reward is keeper_reward_bps (10) of what was repaid, and the caller gets nothing else
@@ -54,9 +56,11 @@ async fn an_unwind_brings_the_ltv_to_the_target_and_pays_the_capped_reward() {
     let vault = env.vault().await;
     let health = env.lending_health(None).await;
     assert_eq!(health.debt_lamports, event.debt_lamports);
+    let repaid_from_sales = event.repaid_lamports - event.from_reserve_lamports;
     assert_eq!(
         vault.accounting.reserve_lamports,
-        vault_before.accounting.reserve_lamports + (event.lamports_received - event.repaid_lamports)
+        vault_before.accounting.reserve_lamports - event.from_reserve_lamports
+            + (event.lamports_received - repaid_from_sales)
             - event.reward_lamports
     );
     assert_eq!(vault.accounting.lst_amount, vault_before.accounting.lst_amount);
@@ -133,16 +137,18 @@ async fn one_unwind_fits_one_legacy_transaction_with_a_priority_fee() {
     use solana_sdk::transaction::Transaction;
     let env = VaultClient::start_looped_in_pool().await;
     let caller = Keypair::new();
-    let ixs = [
-        ComputeBudgetInstruction::set_compute_unit_limit(1_400_000),
-        ComputeBudgetInstruction::set_compute_unit_price(10_000),
-        env.unwind_ix(&caller.pubkey(), u64::MAX),
-    ];
-    let tx = Transaction::new_signed_with_payer(&ixs, Some(&caller.pubkey()), &[&caller], Default::default());
-    let bytes = bincode::serialize(&tx).unwrap().len();
-    let keys = tx.message.account_keys.len();
-    println!("unwind transaction: {bytes} bytes, {keys} account keys");
-    assert!(bytes <= 1_232, "{bytes} bytes");
+    for exit in [UnwindExit::Pool, UnwindExit::StakePool] {
+        let ixs = [
+            ComputeBudgetInstruction::set_compute_unit_limit(1_400_000),
+            ComputeBudgetInstruction::set_compute_unit_price(10_000),
+            env.unwind_ix_via(&caller.pubkey(), u64::MAX, exit),
+        ];
+        let tx = Transaction::new_signed_with_payer(&ixs, Some(&caller.pubkey()), &[&caller], Default::default());
+        let bytes = bincode::serialize(&tx).unwrap().len();
+        let keys = tx.message.account_keys.len();
+        println!("unwind transaction through {exit:?}: {bytes} bytes, {keys} account keys");
+        assert!(bytes <= 1_232, "{exit:?}: {bytes} bytes");
+    }
 }
 
 #[tokio::test]
@@ -153,6 +159,12 @@ async fn three_rounds_short_of_the_target_keep_their_progress() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../keeper/scenarios/msol-flash-depeg-2023-12.toml");
     let scenario = ballast_keeper::sim::Scenario::load(&path).unwrap();
     let mut env = ballast_keeper::sim::setup(&scenario).await;
+    // No SOL above the reserve's floor, so every lamport repaid comes from collateral.
+    let accounting = env.vault().await.accounting;
+    let floor =
+        accounting.last_total_assets_lamports as u128 * env.vault().await.risk_params.min_sol_reserve_bps as u128;
+    let spare = accounting.reserve_lamports - floor.div_ceil(10_000) as u64;
+    env.stake(spare).await.unwrap();
     env.mark_lst_down(0.96).await;
     let before = env.market_ltv_bps().await;
     assert!(before > 8_100 && before < 8_500, "{before}");
@@ -167,4 +179,94 @@ async fn three_rounds_short_of_the_target_keep_their_progress() {
         env.chain.send(&[env.unwind_ix(&caller.pubkey(), u64::MAX)], &[&caller]).await.unwrap();
         assert!(env.market_ltv_bps().await < event.ltv_after_bps);
     }
+}
+
+/// Unwinds through `exit`, expecting success; returns the event.
+async fn unwind_via(env: &mut VaultClient, exit: UnwindExit) -> Unwound {
+    let caller = keeper(env).await;
+    let ix = env.unwind_ix_via(&caller.pubkey(), u64::MAX, exit);
+    let (result, logs) = env.chain.send_logged(&[ix], &[&caller]).await;
+    assert!(result.is_ok(), "{exit:?}: {result:?}");
+    events::<Unwound>(&logs).pop().unwrap()
+}
+
+#[tokio::test]
+async fn the_reserve_above_its_floor_repays_first_and_nothing_is_sold_when_it_suffices() {
+    let mut env = VaultClient::start_looped_in_pool().await;
+    let (bob, bob_shares) = env.depositor(6 * SOL).await;
+    env.deposit(&bob, &bob_shares, 5 * SOL, 0).await.unwrap();
+    env.mark_lst_down(0.64).await;
+    assert!(env.market_ltv_bps().await > 7_500);
+    let price_before = env.share_price().await;
+    let collateral_before = env.lending_health(None).await.collateral_lst;
+
+    let event = unwind_via(&mut env, UnwindExit::Pool).await;
+    assert_eq!((event.rounds, event.lst_sold, event.lamports_received), (0, 0, 0), "{event:?}");
+    assert_eq!(event.from_reserve_lamports, event.repaid_lamports);
+    assert!(event.ltv_after_bps <= 6_000, "{event:?}");
+    // Nothing was converted: the only cost is the reward, booked at once.
+    assert_eq!(event.realized_loss_lamports, event.reward_lamports);
+    assert_eq!(env.lending_health(None).await.collateral_lst, collateral_before);
+    let vault = env.vault().await;
+    let floor = vault.accounting.last_total_assets_lamports as u128 * 1_000 / 10_000;
+    assert!(vault.accounting.reserve_lamports as u128 >= floor, "the reserve went below its floor");
+    // The holders lost the reward and nothing else.
+    let (free_after, supply) = env.share_price().await;
+    assert_eq!(supply, price_before.1);
+    assert!(free_after + event.reward_lamports as u128 + 2 >= price_before.0, "{price_before:?} -> {free_after}");
+}
+
+#[tokio::test]
+async fn a_pool_far_below_the_rate_is_left_alone_and_the_stake_pool_pays_the_rate() {
+    let mut env = VaultClient::start_looped_in_pool().await;
+    env.mark_lst_down(0.64).await;
+    // Someone dumps LST into the pool: it pays far less than the rate.
+    let trader = env.trader(60 * SOL, SOL).await;
+    let lst = env.rate().await.lamports_to_lst_floor(50 * SOL).unwrap();
+    env.trade(&trader, true, lst).await.unwrap();
+    let caller = keeper(&mut env).await;
+    let through_pool = env.unwind_ix_via(&caller.pubkey(), u64::MAX, UnwindExit::Pool);
+    env.assert_rejected(&[through_pool], &[&caller], VaultError::SlippageExceeded, &[]).await;
+
+    let rate = env.rate().await;
+    let event = unwind_via(&mut env, UnwindExit::StakePool).await;
+    assert!(event.lst_sold > 0 && event.ltv_after_bps <= 6_000, "{event:?}");
+    // The stake pool pays its own rate (the harness pool charges no SOL-withdrawal fee).
+    let at_rate = rate.lst_to_lamports_floor(event.lst_sold).unwrap();
+    assert!(event.lamports_received + 1 >= at_rate, "{event:?}, {at_rate} at the rate");
+    assert!(event.realized_loss_lamports <= event.reward_lamports + 2, "{event:?}");
+    assert_eq!(
+        {
+            let w = env.lending().wsol_account;
+            env.chain.token_balance(&w).await
+        },
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_vault_without_a_pool_unwinds_through_the_stake_pool() {
+    let mut env = VaultClient::start_looped(ballast_localnet::vault::default_params(), 0, 4).await;
+    env.mark_lst_down(0.64).await;
+    let event = unwind_via(&mut env, UnwindExit::StakePool).await;
+    assert!(event.ltv_after_bps <= 6_000, "{event:?}");
+    assert_eq!(env.market_ltv_bps().await, event.ltv_after_bps);
+}
+
+#[tokio::test]
+async fn after_an_epoch_boundary_the_pool_exit_uses_the_last_rate_until_the_pool_is_updated() {
+    let mut env = VaultClient::start_looped_in_pool().await;
+    env.mark_lst_down(0.64).await;
+    env.chain.next_epoch().await;
+    env.sync_prices().await;
+    let stale = env.pool.state(&mut env.chain).await.last_update_epoch < env.chain.clock().await.epoch;
+    assert!(stale, "the stake pool was updated");
+    // The stake pool itself refuses until it is updated...
+    let caller = keeper(&mut env).await;
+    let unstake = env.unwind_ix_via(&caller.pubkey(), u64::MAX, UnwindExit::StakePool);
+    let result = env.chain.send(&[unstake], &[&caller]).await;
+    assert!(result.is_err(), "WithdrawSol on a stale pool: {result:?}");
+    // ...the pool exit goes on at the last rate, a floor.
+    let event = unwind_via(&mut env, UnwindExit::Pool).await;
+    assert!(event.ltv_after_bps <= 6_000, "{event:?}");
 }

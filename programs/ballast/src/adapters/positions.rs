@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 
 use super::{token_lending, token_swap};
 use crate::errors::VaultError;
-use crate::math::valuation::{LendingPosition, Positions};
+use crate::math::valuation::{LendingPosition, Positions, StakePoolRate};
 use crate::state::Vault;
 
 const LENDING_ACCOUNTS: usize = 3;
@@ -27,12 +27,13 @@ fn split<'a, 'info>(
 pub fn pool<'a, 'info>(
     vault: &Vault,
     remaining: &'a [AccountInfo<'info>],
+    rate: &StakePoolRate,
 ) -> Result<(crate::math::valuation::PoolPosition, &'a [AccountInfo<'info>])> {
     if vault.pool.is_none() {
         return Ok((Default::default(), remaining));
     }
     let (infos, rest) = split(remaining, POOL_ACCOUNTS, VaultError::PoolAccountsMissing)?;
-    Ok((token_swap::position(vault, infos)?, rest))
+    Ok((token_swap::position(vault, infos, rate)?, rest))
 }
 
 /// The lending part, first in the remaining accounts; returns the accounts after it.
@@ -53,16 +54,22 @@ pub fn load<'a, 'info>(
     vault: &Vault,
     vault_key: &Pubkey,
     remaining: &'a [AccountInfo<'info>],
+    rate: &StakePoolRate,
 ) -> Result<(Positions, &'a [AccountInfo<'info>])> {
     let (lending, rest) = lending(vault, vault_key, remaining)?;
-    let (pool, rest) = pool(vault, rest)?;
+    let (pool, rest) = pool(vault, rest, rate)?;
     Ok((Positions { lending, pool }, rest))
 }
 
 /// The lending position measured by an instruction that names the lending accounts, plus the
 /// pool's part from the remaining accounts.
-pub fn with_lending(vault: &Vault, lending: LendingPosition, remaining: &[AccountInfo]) -> Result<Positions> {
-    Ok(Positions { lending, pool: pool(vault, remaining)?.0 })
+pub fn with_lending(
+    vault: &Vault,
+    lending: LendingPosition,
+    remaining: &[AccountInfo],
+    rate: &StakePoolRate,
+) -> Result<Positions> {
+    Ok(Positions { lending, pool: pool(vault, remaining, rate)?.0 })
 }
 
 /// The pool's valuation accounts within the remaining accounts (after the lending ones).

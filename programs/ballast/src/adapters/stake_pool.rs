@@ -93,3 +93,64 @@ impl DepositSol<'_, '_> {
         Ok(())
     }
 }
+
+/// `WithdrawSol`: burns the vault's LST for SOL from the pool's reserve stake at the pool's own
+/// rate, less its SOL-withdrawal fee. The pool must be updated for this epoch, and pays only
+/// what its reserve holds above its minimum.
+pub struct WithdrawSol<'a, 'info> {
+    pub stake_pool_program: &'a AccountInfo<'info>,
+    pub stake_pool: &'a AccountInfo<'info>,
+    pub withdraw_authority: &'a AccountInfo<'info>,
+    /// Owner of `pool_tokens_from` (the vault PDA; it signs).
+    pub user_transfer_authority: &'a AccountInfo<'info>,
+    pub pool_tokens_from: &'a AccountInfo<'info>,
+    pub reserve_stake: &'a AccountInfo<'info>,
+    pub lamports_to: &'a AccountInfo<'info>,
+    pub manager_fee_account: &'a AccountInfo<'info>,
+    pub pool_mint: &'a AccountInfo<'info>,
+    pub clock: &'a AccountInfo<'info>,
+    pub stake_history: &'a AccountInfo<'info>,
+    pub stake_program: &'a AccountInfo<'info>,
+    pub token_program: &'a AccountInfo<'info>,
+}
+
+impl WithdrawSol<'_, '_> {
+    /// Burns `lst_amount` for at least `min_lamports_out` (the stake-pool program enforces it).
+    pub fn invoke(&self, lst_amount: u64, min_lamports_out: u64, authority_seeds: &[&[u8]]) -> Result<()> {
+        require_keys_eq!(*self.stake_pool_program.key, spl_stake_pool::id(), ErrorCode::InvalidProgramId);
+        let ix = spl_stake_pool::instruction::withdraw_sol_with_slippage(
+            self.stake_pool_program.key,
+            self.stake_pool.key,
+            self.withdraw_authority.key,
+            self.user_transfer_authority.key,
+            self.pool_tokens_from.key,
+            self.reserve_stake.key,
+            self.lamports_to.key,
+            self.manager_fee_account.key,
+            self.pool_mint.key,
+            self.token_program.key,
+            lst_amount,
+            min_lamports_out,
+        );
+        invoke_signed(
+            &ix,
+            &[
+                self.stake_pool.clone(),
+                self.withdraw_authority.clone(),
+                self.user_transfer_authority.clone(),
+                self.pool_tokens_from.clone(),
+                self.reserve_stake.clone(),
+                self.lamports_to.clone(),
+                self.manager_fee_account.clone(),
+                self.pool_mint.clone(),
+                self.clock.clone(),
+                self.stake_history.clone(),
+                self.stake_program.clone(),
+                self.token_program.clone(),
+                self.stake_pool_program.clone(),
+            ],
+            &[authority_seeds],
+        )?;
+        Ok(())
+    }
+}

@@ -51,14 +51,10 @@ pub fn load_obligation(info: &AccountInfo, binding: &LendingBinding, vault: &Pub
     Ok(obligation)
 }
 
-/// Anyone may unwind before the market may liquidate: the trigger must sit below the LST
-/// reserve's liquidation threshold.
-pub fn check_trigger_below_liquidation(params: &crate::state::RiskParams, lst_reserve: &Reserve) -> Result<()> {
-    require!(
-        (params.unwind_trigger_ltv_bps as u32) < lst_reserve.config.liquidation_threshold as u32 * 100,
-        VaultError::TriggerAboveLiquidationThreshold
-    );
-    Ok(())
+/// Anyone may unwind before the market may liquidate, and while it still lets collateral go:
+/// see `RiskParams::check_trigger_for_market`.
+pub fn check_trigger_for_market(params: &crate::state::RiskParams, lst_reserve: &Reserve) -> Result<()> {
+    params.check_trigger_for_market(lst_reserve.config.loan_to_value_ratio, lst_reserve.config.liquidation_threshold)
 }
 
 /// Checks `params` against the bound market, whose LST reserve is the first of `remaining`;
@@ -72,7 +68,7 @@ pub fn check_params_for_market(
         return Ok(());
     };
     let info = remaining.first().ok_or_else(|| error!(VaultError::LendingAccountsMissing))?;
-    check_trigger_below_liquidation(params, &load_reserve(info, &binding.lst_reserve, &binding.market)?)
+    check_trigger_for_market(params, &load_reserve(info, &binding.lst_reserve, &binding.market)?)
 }
 
 /// The three accounts that value the vault's lending position, read-only.

@@ -8,11 +8,13 @@ use anchor_lang::prelude::*;
 use anchor_lang::solana_program::{instruction::Instruction, program::invoke_signed, program_pack::Pack};
 use anchor_spl::token::spl_token;
 use spl_token_swap::curve::base::CurveType;
-use spl_token_swap::curve::calculator::{RoundDirection, TradeDirection};
+use spl_token_swap::curve::calculator::{CurveCalculator, RoundDirection, TradeDirection};
+use spl_token_swap::curve::stable::StableCurve;
 use spl_token_swap::instruction as swap_ix;
 use spl_token_swap::state::{SwapState, SwapVersion};
 
 use crate::errors::VaultError;
+use crate::math::pool_fair_value::pool_share_fair_value_lamports_floor;
 use crate::math::safe_math::{bps_of_floor, mul_div_floor, overflow, sub};
 use crate::math::valuation::{PoolPosition, StakePoolRate};
 use crate::state::{PoolBinding, Vault};
@@ -46,7 +48,16 @@ pub fn check_bindable(state: &dyn SwapState, lst_mint: &Pubkey) -> Result<()> {
     require_keys_eq!(*state.token_program_id(), spl_token::ID, VaultError::PoolUnsupported);
     require!(state.swap_curve().curve_type == CurveType::Stable, VaultError::PoolUnsupported);
     require!(state.fees().owner_withdraw_fee_numerator == 0, VaultError::PoolUnsupported);
+    require!(stable_amp(state) > 0, VaultError::PoolUnsupported);
     Ok(())
+}
+
+/// The stable curve's amplification, as the swap state packs it (its first eight bytes). The
+/// curve of a spl-token-swap pool is fixed at `Initialize`, so the binding keeps it.
+pub fn stable_amp(state: &dyn SwapState) -> u64 {
+    let mut packed = [0u8; 32];
+    state.swap_curve().calculator.pack_into_slice(&mut packed);
+    u64::from_le_bytes(packed[..8].try_into().expect("eight bytes"))
 }
 
 /// What the pool holds, read from its token accounts and mint.
@@ -83,7 +94,7 @@ pub fn load_reserves(infos: &[AccountInfo], binding: &PoolBinding) -> Result<Poo
 
 impl PoolReserves {
     /// What burning `pool_tokens` returns, each side rounded down (what `WithdrawAllTokenTypes`
-    /// pays with no withdrawal fee).
+    /// pays with no withdrawal fee); not valued (see `position`).
     pub fn share_of(&self, pool_tokens: u64) -> Result<PoolPosition> {
         if pool_tokens == 0 {
             return Ok(PoolPosition::default());
@@ -92,7 +103,29 @@ impl PoolReserves {
         Ok(PoolPosition {
             lst_amount: mul_div_floor(pool_tokens, self.lst_amount, self.pool_token_supply)?,
             lamports: mul_div_floor(pool_tokens, self.lamports, self.pool_token_supply)?,
+            value_lamports: 0,
         })
+    }
+
+    /// The stable invariant `D` of these reserves, computed by the swap program's own curve code.
+    pub fn invariant(&self, amp: u64) -> Result<u128> {
+        StableCurve { amp }
+            .normalized_value(self.lst_amount as u128, self.lamports as u128)
+            .and_then(|d| d.to_imprecise())
+            .ok_or_else(|| error!(VaultError::PoolQuoteFailed))
+    }
+
+    /// The vault's position in the pool: what burning `pool_tokens` returns (each side rounded
+    /// down) and what they are worth at the pool's fair point for the stake-pool rate (see
+    /// `math::pool_fair_value`), which no trade can raise.
+    pub fn position(&self, pool_tokens: u64, amp: u64, rate: &StakePoolRate) -> Result<PoolPosition> {
+        let share = self.share_of(pool_tokens)?;
+        if pool_tokens == 0 {
+            return Ok(share);
+        }
+        let value_lamports =
+            pool_share_fair_value_lamports_floor(self.invariant(amp)?, pool_tokens, self.pool_token_supply, amp, rate)?;
+        Ok(PoolPosition { value_lamports, ..share })
     }
 
     /// (LST, lamports) that minting `pool_tokens` costs, each rounded up, as the pool computes
@@ -329,11 +362,11 @@ impl<'info> SwapCpi<'info> {
     }
 }
 
-/// The vault's share of the pool now, from `[pool mint, pool LST, pool wSOL]`; nothing if the
+/// The vault's position in the pool now, from `[pool mint, pool LST, pool wSOL]`; nothing if the
 /// vault has no pool.
-pub fn position(vault: &Vault, infos: &[AccountInfo]) -> Result<PoolPosition> {
+pub fn position(vault: &Vault, infos: &[AccountInfo], rate: &StakePoolRate) -> Result<PoolPosition> {
     let Some(binding) = &vault.pool else {
         return Ok(PoolPosition::default());
     };
-    load_reserves(infos, binding)?.share_of(vault.accounting.pool_tokens)
+    load_reserves(infos, binding)?.position(vault.accounting.pool_tokens, binding.amp, rate)
 }

@@ -49,7 +49,7 @@ pub fn handler(ctx: Context<Stake>, lamports: u64) -> Result<()> {
 
     let now_unix = Clock::get()?.unix_timestamp;
     let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
-    let (positions, _) = positions::load(vault, &accounts.vault.key(), ctx.remaining_accounts)?;
+    let (positions, _) = positions::load(vault, &accounts.vault.key(), ctx.remaining_accounts, &rate)?;
     let live_assets_lamports = vault.live_assets_lamports(&rate, &positions)?;
     let min_reserve_lamports = bps_of_floor(live_assets_lamports, vault.risk_params.min_sol_reserve_bps as u64)?;
     require!(sub(vault.accounting.reserve_lamports, lamports)? >= min_reserve_lamports, VaultError::MinReserveBreached);

@@ -1,5 +1,7 @@
 //! Applies a proposed change once its ETA has passed, checking the bounds again (the hard caps
-//! may be stricter in a later program version than when the change was proposed).
+//! may be stricter in a later program version than when the change was proposed). A change of
+//! fees applies only right after a harvest (the same transaction or second): what accrued until
+//! now is charged at the old rates. Locked profit keeps the unlock schedule it was booked with.
 use anchor_lang::prelude::*;
 
 use crate::adapters::token_lending;
@@ -19,8 +21,13 @@ pub struct ExecuteRiskParams<'info> {
 pub fn handler(ctx: Context<ExecuteRiskParams>) -> Result<()> {
     let vault = &mut ctx.accounts.vault;
     let pending = vault.pending_risk_params.ok_or(VaultError::NoPendingRiskParams)?;
-    require!(Clock::get()?.unix_timestamp >= pending.eta_unix, VaultError::TimelockNotExpired);
+    let now_unix = Clock::get()?.unix_timestamp;
+    require!(now_unix >= pending.eta_unix, VaultError::TimelockNotExpired);
     pending.params.validate()?;
+    let (old, new) = (&vault.risk_params, &pending.params);
+    let fees_change =
+        old.management_fee_bps != new.management_fee_bps || old.performance_fee_bps != new.performance_fee_bps;
+    require!(!fees_change || vault.accounting.last_fee_accrual_unix == now_unix, VaultError::HarvestRequired);
     token_lending::check_params_for_market(vault, &pending.params, ctx.remaining_accounts)?;
     vault.risk_params = pending.params;
     vault.pending_risk_params = None;

@@ -57,7 +57,7 @@ pub fn handler(ctx: Context<BindLending>) -> Result<()> {
         accounts.collateral_mint.key(),
         VaultError::LendingReserveMintMismatch
     );
-    token_lending::check_trigger_below_liquidation(&accounts.vault.risk_params, &lst)?;
+    token_lending::check_trigger_for_market(&accounts.vault.risk_params, &lst)?;
 
     create_vault_token_accounts(
         &accounts.payer.to_account_info(),

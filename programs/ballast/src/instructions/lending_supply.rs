@@ -59,6 +59,7 @@ pub fn handler(ctx: Context<LendSupply>, lst_amount: u64) -> Result<()> {
         vault,
         LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports },
         ctx.remaining_accounts,
+        &rate,
     )?;
     let live_assets_lamports = vault.live_assets_lamports(&rate, &positions)?;
     let lending_equity_lamports =

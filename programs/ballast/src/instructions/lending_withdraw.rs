@@ -103,6 +103,7 @@ pub fn handler(ctx: Context<LendWithdraw>, ctokens: u64) -> Result<()> {
         vault,
         LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports },
         ctx.remaining_accounts,
+        &rate,
     )?;
     emit!(LendingMoved {
         vault: vault_key,

@@ -86,6 +86,7 @@ pub fn handler(ctx: Context<Deleverage>, repay_lamports: u64) -> Result<()> {
         vault,
         LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports },
         ctx.remaining_accounts,
+        &rate,
     )?;
     emit!(LendingMoved {
         vault: vault_key,

@@ -148,6 +148,7 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
         vault,
         LendingPosition { collateral_lst: health.collateral_lst, debt_lamports: health.debt_lamports },
         ctx.remaining_accounts,
+        &rate,
     )?;
     let rate_after = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
     emit!(LendingMoved {

@@ -69,7 +69,7 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, PoolAdd<'info>>, pool_toke
     require!(lst_in <= vault.accounting.lst_amount, VaultError::InsufficientHoldings);
     require!(lamports_in <= vault.accounting.reserve_lamports, VaultError::InsufficientReserve);
     let (lending, _) = positions::lending(vault, &vault_key, ctx.remaining_accounts)?;
-    let before = Positions { lending, pool: reserves.share_of(vault.accounting.pool_tokens)? };
+    let before = Positions { lending, pool: reserves.position(vault.accounting.pool_tokens, binding.amp, &rate)? };
     let live_before_lamports = vault.live_assets_lamports(&rate, &before)?;
 
     let vault_seeds = vault.signer_seeds();
@@ -113,7 +113,7 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, PoolAdd<'info>>, pool_toke
     let vault = &mut accounts.vault;
     vault.accounting.record_pool_add(lst_spent, lamports_spent, pool_tokens_received)?;
     let reserves_after = accounts.pool.reserves(&binding)?;
-    let pool_position = reserves_after.share_of(vault.accounting.pool_tokens)?;
+    let pool_position = reserves_after.position(vault.accounting.pool_tokens, binding.amp, &rate)?;
     let positions = Positions { lending, pool: pool_position };
     let live_after_lamports = vault.live_assets_lamports(&rate, &positions)?;
 
@@ -124,7 +124,7 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, PoolAdd<'info>>, pool_toke
             >= live_before_lamports.saturating_sub(bps_of_ceil(value_in_lamports, params.max_slippage_bps as u64)?),
         VaultError::SlippageExceeded
     );
-    let pool_value_lamports = add(pool_position.lamports, rate.lst_to_lamports_floor(pool_position.lst_amount)?)?;
+    let pool_value_lamports = pool_position.value_lamports;
     require!(
         pool_value_lamports <= bps_of_floor(live_after_lamports, params.max_pool_alloc_bps as u64)?,
         VaultError::PoolAllocationExceeded

@@ -72,6 +72,7 @@ pub fn handler(ctx: Context<BindPool>) -> Result<()> {
         pool_token_account: accounts.pool_token_account.key(),
         wsol_account: accounts.wsol_account.key(),
         wsol_account_bump: ctx.bumps.wsol_account,
+        amp: token_swap::stable_amp(state.as_ref()),
     };
     accounts.vault.pool = Some(binding);
     emit!(crate::events::PoolBound { vault: accounts.vault.key(), binding });

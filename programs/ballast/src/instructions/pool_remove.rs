@@ -94,7 +94,7 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, PoolRemove<'info>>, pool_t
     let vault = &mut accounts.vault;
     vault.accounting.record_pool_remove(pool_tokens, lst_out, lamports_out)?;
     let (lending, _) = positions::lending(vault, &vault_key, ctx.remaining_accounts)?;
-    let pool_position = accounts.pool.reserves(&binding)?.share_of(vault.accounting.pool_tokens)?;
+    let pool_position = accounts.pool.reserves(&binding)?.position(vault.accounting.pool_tokens, binding.amp, &rate)?;
     let positions = Positions { lending, pool: pool_position };
     emit!(PoolMoved {
         vault: vault_key,
@@ -103,7 +103,7 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, PoolRemove<'info>>, pool_t
         lst_amount: lst_out,
         lamports: lamports_out,
         vault_pool_tokens: vault.accounting.pool_tokens,
-        pool_value_lamports: add(pool_position.lamports, rate.lst_to_lamports_floor(pool_position.lst_amount)?)?,
+        pool_value_lamports: pool_position.value_lamports,
         snapshot: vault.snapshot(&rate, &positions, accounts.share_mint.supply, now_unix)?,
     });
     Ok(())

@@ -36,7 +36,7 @@ pub fn handler(ctx: Context<Deposit>, lamports: u64, min_shares_out: u64) -> Res
 
     let now_unix = Clock::get()?.unix_timestamp;
     let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
-    let (positions, _) = positions::load(vault, &accounts.vault.key(), ctx.remaining_accounts)?;
+    let (positions, _) = positions::load(vault, &accounts.vault.key(), ctx.remaining_accounts, &rate)?;
     let live_assets_lamports = vault.live_assets_lamports(&rate, &positions)?;
     let within_cap =
         live_assets_lamports.checked_add(lamports).is_some_and(|total| total <= vault.risk_params.deposit_cap_lamports);

@@ -68,7 +68,7 @@ pub fn handler<'info>(
 
     let now_unix = Clock::get()?.unix_timestamp;
     let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
-    let (positions, exit_accounts) = positions::load(vault, &vault_key, ctx.remaining_accounts)?;
+    let (positions, exit_accounts) = positions::load(vault, &vault_key, ctx.remaining_accounts, &rate)?;
     let free_assets_lamports = vault.free_assets_lamports(&rate, &positions, now_unix)?;
     let gross_lamports = lamports_for_shares_floor(shares, accounts.share_mint.supply, free_assets_lamports)?;
     let fee_lamports = bps_of_ceil(gross_lamports, vault.risk_params.withdrawal_fee_bps as u64)?;
@@ -81,15 +81,15 @@ pub fn handler<'info>(
         PoolExit::default()
     } else {
         let shortfall_lamports = sub(owed_lamports, reserve_lamports)?;
-        let pool_before_lamports = positions.pool.value_lamports_floor(&rate)?;
+        let pool_before_lamports = positions.pool.value_lamports;
         let mut exit = sell_lst_for(accounts, ctx.remaining_accounts, exit_accounts, &rate, shortfall_lamports)?;
         // The sale also moved the pool the vault is a liquidity provider in: its share gains
         // part of the price impact and loses what the swap's owner fee dilutes. The withdrawer
         // bears the net change in the vault's value (one lamport rounded in the vault's favour),
         // and at least what the reserve and the sale's proceeds cannot pay, so those who stay are
         // never charged for the exit.
-        let (after, _) = positions::load(&accounts.vault, &vault_key, ctx.remaining_accounts)?;
-        let pool_after_lamports = after.pool.value_lamports_floor(&rate)?;
+        let (after, _) = positions::load(&accounts.vault, &vault_key, ctx.remaining_accounts, &rate)?;
+        let pool_after_lamports = after.pool.value_lamports;
         let given_lamports = add(add(rate.lst_to_lamports_ceil(exit.lst_sold)?, pool_before_lamports)?, 1)?;
         let net_cost_lamports = given_lamports.saturating_sub(add(exit.lamports_received, pool_after_lamports)?);
         let unfunded_lamports = shortfall_lamports.saturating_sub(exit.lamports_received);
@@ -131,8 +131,11 @@ pub fn handler<'info>(
     vault.accounting.record_withdrawal_at(lamports, owed_lamports)?;
     accounts.share_mint.reload()?;
     // The sale moved the pool: value the vault's pool tokens at its reserves now.
-    let positions =
-        if exit.lst_sold > 0 { positions::load(vault, &vault_key, ctx.remaining_accounts)?.0 } else { positions };
+    let positions = if exit.lst_sold > 0 {
+        positions::load(vault, &vault_key, ctx.remaining_accounts, &rate)?.0
+    } else {
+        positions
+    };
     emit!(Withdrawn {
         vault: vault_key,
         owner: accounts.owner.key(),

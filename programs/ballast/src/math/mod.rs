@@ -3,6 +3,7 @@
 pub mod fees;
 pub mod health;
 pub mod market;
+pub mod pool_fair_value;
 pub mod safe_math;
 pub mod shares;
 pub mod unwind;

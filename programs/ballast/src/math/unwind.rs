@@ -68,6 +68,24 @@ pub fn lst_to_sell_ceil(inputs: &UnwindPlanInputs) -> Result<Option<u64>> {
     Ok(Some(lst.max(1)))
 }
 
+/// SOL (lamports, rounded up) that, repaid from the vault's own SOL, brings the market's LTV to
+/// the target: `(borrowed − target · deposited) / P_sol`; zero when it is already there.
+pub fn sol_to_repay_for_target_ceil(
+    borrowed_value: Decimal,
+    deposited_value: Decimal,
+    sol_price: Decimal,
+    sol_decimals: u8,
+    target_ltv_bps: u16,
+) -> Result<u64> {
+    let target_collateral_value = lending_math(deposited_value.try_mul(bps(target_ltv_bps)?))?;
+    if borrowed_value <= target_collateral_value || sol_price == Decimal::zero() {
+        return Ok(0);
+    }
+    let excess_value = lending_math(borrowed_value.try_sub(target_collateral_value))?;
+    let scale = 10u64.checked_pow(sol_decimals as u32).ok_or_else(overflow)?;
+    lending_math(excess_value.try_div(sol_price).and_then(|v| v.try_mul(scale)).and_then(|v| v.try_ceil_u64()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +121,28 @@ mod tests {
         assert!(ltv_after <= 0.6 && ltv_after > 0.5999, "{ltv_after}");
         assert_eq!(lst_to_sell_ceil(&inputs(600, 1_000)).unwrap(), None);
         assert_eq!(lst_to_sell_ceil(&inputs(0, 0)).unwrap(), None);
+    }
+
+    #[test]
+    fn repaying_the_planned_sol_lands_on_the_target() {
+        // 75% LTV on 1,000 of collateral value, SOL at 100 per whole SOL: 150 of value, 1.5 SOL.
+        let lamports = sol_to_repay_for_target_ceil(
+            Decimal::from(750u64),
+            Decimal::from(1_000u64),
+            Decimal::from(100u64),
+            9,
+            6_000,
+        )
+        .unwrap();
+        assert_eq!(lamports, 1_500_000_000);
+        let at_target = sol_to_repay_for_target_ceil(
+            Decimal::from(600u64),
+            Decimal::from(1_000u64),
+            Decimal::from(100u64),
+            9,
+            6_000,
+        );
+        assert_eq!(at_target.unwrap(), 0);
     }
 
     #[test]

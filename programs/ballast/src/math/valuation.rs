@@ -64,19 +64,15 @@ pub struct LendingPosition {
     pub debt_lamports: u64,
 }
 
-/// The vault's share of the LST/SOL pool's reserves: what burning its pool tokens would return,
-/// each side rounded down.
+/// The vault's share of the LST/SOL pool: what burning its pool tokens would return, each side
+/// rounded down, and what they are worth, rounded down: the pool's reserves at its fair point for
+/// the stake-pool rate (`math::pool_fair_value`), never more than the two sides at the rate and
+/// never raised by a trade.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PoolPosition {
     pub lst_amount: u64,
     pub lamports: u64,
-}
-
-impl PoolPosition {
-    /// Both sides at the stake-pool rate, rounded down.
-    pub fn value_lamports_floor(&self, rate: &StakePoolRate) -> Result<u64> {
-        add(self.lamports, rate.lst_to_lamports_floor(self.lst_amount)?)
-    }
+    pub value_lamports: u64,
 }
 
 /// Everything the vault holds outside its own accounts.
@@ -92,12 +88,12 @@ impl Positions {
     }
 }
 
-/// Total assets in lamports: SOL (reserve and pool side) + LST (held, lent and pool side) x
-/// stake-pool rate - debt, rounded down; zero if the debt exceeds everything. The pool's LST is
-/// valued at the stake-pool rate like any other LST, never at the pool's own price.
+/// Total assets in lamports: reserve SOL + LST (held and lent) x stake-pool rate + the pool
+/// share's fair value - debt, rounded down; zero if the debt exceeds everything. No LST is
+/// valued at the pool's own price, and no trade can raise the pool share's value.
 pub fn total_assets_lamports_floor(holdings: &Holdings, positions: &Positions, rate: &StakePoolRate) -> Result<u64> {
-    let lst_amount = add(add(holdings.lst_amount, positions.lending.collateral_lst)?, positions.pool.lst_amount)?;
-    let sol_lamports = add(holdings.reserve_lamports, positions.pool.lamports)?;
+    let lst_amount = add(holdings.lst_amount, positions.lending.collateral_lst)?;
+    let sol_lamports = add(holdings.reserve_lamports, positions.pool.value_lamports)?;
     let gross_lamports = add(sol_lamports, rate.lst_to_lamports_floor(lst_amount)?)?;
     Ok(gross_lamports.saturating_sub(positions.lending.debt_lamports))
 }
@@ -122,10 +118,13 @@ mod tests {
         assert_eq!(total_assets_lamports_floor(&holdings, &lent, &rate).unwrap(), 7 + 1_155 - 800);
         let underwater = Positions::lending(LendingPosition { collateral_lst: 10, debt_lamports: 1_000 });
         assert_eq!(total_assets_lamports_floor(&holdings, &underwater, &rate).unwrap(), 0);
-        // The pool's LST at the stake-pool rate, its SOL at face value, both sides summed before
-        // rounding: 100 + 900 LST -> 1_050, plus 7 + 300 SOL.
-        let pooled = Positions { pool: PoolPosition { lst_amount: 900, lamports: 300 }, ..Default::default() };
-        assert_eq!(total_assets_lamports_floor(&holdings, &pooled, &rate).unwrap(), 7 + 300 + 1_050);
+        // The pool share at its fair value, whatever its two sides hold now: 100 LST -> 105,
+        // plus 7 + 1_200.
+        let pooled = Positions {
+            pool: PoolPosition { lst_amount: 900, lamports: 300, value_lamports: 1_200 },
+            ..Default::default()
+        };
+        assert_eq!(total_assets_lamports_floor(&holdings, &pooled, &rate).unwrap(), 7 + 1_200 + 105);
     }
 
     #[test]

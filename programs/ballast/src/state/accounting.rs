@@ -4,9 +4,12 @@
 use anchor_lang::prelude::*;
 use fixed::types::U64F64;
 
-use crate::math::fees::{locked_profit_remaining_ceil, management_fee_lamports_ceil, performance_fee_lamports_ceil};
+use crate::math::fees::{
+    fee_shares_floor, locked_profit_remaining_ceil, management_fee_lamports_ceil, performance_fee_lamports_ceil,
+    profit_unlock_secs_weighted_ceil,
+};
 use crate::math::safe_math::{add, overflow, sub};
-use crate::math::shares::{assets_per_share_floor, shares_for_deposit_floor};
+use crate::math::shares::assets_per_share_floor;
 use crate::math::valuation::Holdings;
 use crate::state::RiskParams;
 
@@ -21,13 +24,17 @@ pub struct Accounting {
     /// Valuation at the last harvest, moved by every deposit and withdrawal since. Gains not yet
     /// harvested are not in it, so nobody withdraws them before they are booked and locked.
     pub last_total_assets_lamports: u64,
-    /// Profit booked at the last harvest, unlocking linearly from then.
+    /// Profit still locked at `profit_unlock_start_unix`, unlocking linearly from then until
+    /// `profit_unlock_end_unix`.
     pub locked_profit_lamports: u64,
-    pub last_harvest_unix: i64,
+    pub profit_unlock_start_unix: i64,
     pub last_fee_accrual_unix: i64,
     /// Assets per share unit after the last fee charge (`U64F64` bits): no performance fee is
     /// charged until the price is above it again.
     pub high_water_mark_bits: u128,
+    /// When the locked profit is all unlocked. A harvest that books new profit moves it to the
+    /// amount-weighted average of what was left and the full unlock period; a loss leaves it.
+    pub profit_unlock_end_unix: i64,
 }
 
 /// What a harvest booked.
@@ -52,9 +59,10 @@ impl Accounting {
             pool_tokens: 0,
             last_total_assets_lamports: seed_lamports,
             locked_profit_lamports: 0,
-            last_harvest_unix: now_unix,
+            profit_unlock_start_unix: now_unix,
             last_fee_accrual_unix: now_unix,
             high_water_mark_bits: assets_per_share_floor(seed_lamports, total_shares)?.to_bits(),
+            profit_unlock_end_unix: now_unix,
         })
     }
 
@@ -66,26 +74,30 @@ impl Accounting {
         U64F64::from_bits(self.high_water_mark_bits)
     }
 
-    pub fn locked_profit_remaining_lamports(&self, now_unix: i64, profit_unlock_secs: u32) -> Result<u64> {
+    /// Locked profit not yet unlocked at `now_unix`, rounded up.
+    pub fn locked_profit_remaining_lamports(&self, now_unix: i64) -> Result<u64> {
         locked_profit_remaining_ceil(
             self.locked_profit_lamports,
-            elapsed_secs(self.last_harvest_unix, now_unix),
-            profit_unlock_secs as u64,
+            elapsed_secs(self.profit_unlock_start_unix, now_unix),
+            elapsed_secs(self.profit_unlock_start_unix, self.profit_unlock_end_unix),
         )
+    }
+
+    /// Restarts the unlock schedule at `now_unix` from what is still locked less `loss_lamports`,
+    /// keeping its end: the rest unlocks at the same pace as before, only less of it.
+    fn absorb_loss_in_locked_profit(&mut self, loss_lamports: u64, now_unix: i64) -> Result<()> {
+        self.locked_profit_lamports = self.locked_profit_remaining_lamports(now_unix)?.saturating_sub(loss_lamports);
+        self.profit_unlock_start_unix = now_unix;
+        self.profit_unlock_end_unix = self.profit_unlock_end_unix.max(now_unix);
+        Ok(())
     }
 
     /// Assets a withdrawal is priced from, rounded down. A gain counts only once harvested and
     /// unlocked; a loss counts at once, eating locked profit first, exactly as the next harvest
     /// will book it.
-    pub fn free_assets_lamports(
-        &self,
-        live_assets_lamports: u64,
-        now_unix: i64,
-        profit_unlock_secs: u32,
-    ) -> Result<u64> {
+    pub fn free_assets_lamports(&self, live_assets_lamports: u64, now_unix: i64) -> Result<u64> {
         let unbooked_loss_lamports = self.last_total_assets_lamports.saturating_sub(live_assets_lamports);
-        let locked_lamports =
-            self.locked_profit_remaining_lamports(now_unix, profit_unlock_secs)?.saturating_sub(unbooked_loss_lamports);
+        let locked_lamports = self.locked_profit_remaining_lamports(now_unix)?.saturating_sub(unbooked_loss_lamports);
         let booked_lamports = live_assets_lamports.min(self.last_total_assets_lamports);
         Ok(booked_lamports.saturating_sub(locked_lamports))
     }
@@ -143,6 +155,24 @@ impl Accounting {
         Ok(())
     }
 
+    /// An unwind converted collateral to SOL: `lamports_in` reached the reserve (what the sales
+    /// brought beyond the repayment), `reward_lamports` left it for the caller, and
+    /// `realized_loss_lamports` (the sales' shortfall against the stake-pool rate, plus the
+    /// reward) is booked at once, eating locked profit first, so nobody deposits or withdraws
+    /// against a value the vault no longer has.
+    pub fn record_unwind(
+        &mut self,
+        lamports_in: u64,
+        reward_lamports: u64,
+        realized_loss_lamports: u64,
+        now_unix: i64,
+    ) -> Result<()> {
+        self.reserve_lamports = sub(add(self.reserve_lamports, lamports_in)?, reward_lamports)?;
+        self.absorb_loss_in_locked_profit(realized_loss_lamports, now_unix)?;
+        self.last_total_assets_lamports = self.last_total_assets_lamports.saturating_sub(realized_loss_lamports);
+        Ok(())
+    }
+
     /// Books the gain or loss since the last harvest, charges fees as newly minted shares and
     /// locks the net profit. `total_shares` is the supply before the fee shares are minted.
     pub fn harvest(
@@ -152,9 +182,8 @@ impl Accounting {
         now_unix: i64,
         params: &RiskParams,
     ) -> Result<HarvestOutcome> {
-        let remaining_locked = self.locked_profit_remaining_lamports(now_unix, params.profit_unlock_secs)?;
-        let free_before_lamports =
-            self.free_assets_lamports(live_assets_lamports, now_unix, params.profit_unlock_secs)?;
+        let remaining_locked_lamports = self.locked_profit_remaining_lamports(now_unix)?;
+        let remaining_unlock_secs = elapsed_secs(now_unix, self.profit_unlock_end_unix);
         let profit_lamports = live_assets_lamports.saturating_sub(self.last_total_assets_lamports);
         let loss_lamports = self.last_total_assets_lamports.saturating_sub(live_assets_lamports);
 
@@ -173,29 +202,34 @@ impl Accounting {
         let performance_fee_lamports =
             performance_fee_lamports_ceil(gain_above_hwm_lamports, params.performance_fee_bps)?;
         let fee_lamports = add(management_fee_lamports, performance_fee_lamports)?;
-        // The fee stays in the vault as if the recipient had deposited it at the pre-harvest
-        // price: the harvest itself then moves the price of existing shares only by fees not
-        // covered by profit. Rounded down, like any deposit.
-        let fee_shares = if free_before_lamports == 0 {
-            0
-        } else {
-            shares_for_deposit_floor(fee_lamports, total_shares, free_before_lamports)?
-        };
 
-        // A loss eats locked profit first; a gain is locked net of the fees it paid.
-        self.locked_profit_lamports = if profit_lamports > 0 {
-            add(remaining_locked, profit_lamports.saturating_sub(fee_lamports))?
+        // A gain is locked net of the fees it paid and joins the schedule by weight; a loss eats
+        // locked profit first and leaves the schedule's end where it was.
+        if profit_lamports > 0 {
+            let new_locked_lamports = profit_lamports.saturating_sub(fee_lamports);
+            let unlock_secs = profit_unlock_secs_weighted_ceil(
+                remaining_locked_lamports,
+                remaining_unlock_secs,
+                new_locked_lamports,
+                params.profit_unlock_secs as u64,
+            )?;
+            self.locked_profit_lamports = add(remaining_locked_lamports, new_locked_lamports)?;
+            self.profit_unlock_start_unix = now_unix;
+            self.profit_unlock_end_unix = now_unix.checked_add(unlock_secs as i64).ok_or_else(overflow)?;
         } else {
-            remaining_locked.saturating_sub(loss_lamports)
-        };
+            self.absorb_loss_in_locked_profit(loss_lamports, now_unix)?;
+        }
+        self.last_total_assets_lamports = live_assets_lamports;
+        self.last_fee_accrual_unix = now_unix;
+        // The fee stays in the vault; the recipient's new shares are worth exactly the fee (less
+        // rounding) at the price the harvest leaves.
+        let fee_shares =
+            fee_shares_floor(fee_lamports, total_shares, self.free_assets_lamports(live_assets_lamports, now_unix)?)?;
         let new_total_shares = add(total_shares, fee_shares)?;
         let price_now = assets_per_share_floor(live_assets_lamports, new_total_shares)?;
         if price_now > self.high_water_mark() {
             self.high_water_mark_bits = price_now.to_bits();
         }
-        self.last_total_assets_lamports = live_assets_lamports;
-        self.last_harvest_unix = now_unix;
-        self.last_fee_accrual_unix = now_unix;
         Ok(HarvestOutcome {
             profit_lamports,
             loss_lamports,
@@ -260,7 +294,7 @@ mod tests {
             total_assets_lamports_floor(&self.acct.holdings(), &Positions::default(), &self.rate).unwrap()
         }
         fn free(&self) -> u64 {
-            self.acct.free_assets_lamports(self.live(), self.now, self.params.profit_unlock_secs).unwrap()
+            self.acct.free_assets_lamports(self.live(), self.now).unwrap()
         }
         /// free / supply as a comparable pair.
         fn price(&self) -> (u128, u128) {
@@ -270,6 +304,55 @@ mod tests {
 
     fn price_not_lower(before: (u128, u128), after: (u128, u128)) -> bool {
         after.0 * before.1 >= before.0 * after.1
+    }
+
+    fn no_fees() -> RiskParams {
+        RiskParams { management_fee_bps: 0, performance_fee_bps: 0, ..conservative() }
+    }
+
+    #[test]
+    fn a_harvest_with_dust_profit_does_not_hold_back_locked_profit() {
+        let params = no_fees();
+        let mut acct = Accounting::new(SEED, SEED, 0).unwrap();
+        acct.harvest(SEED + 1_000_000_000, SEED, 0, &params).unwrap();
+        let half_way = params.profit_unlock_secs as i64 / 2;
+        assert_eq!(acct.locked_profit_remaining_lamports(half_way).unwrap(), 500_000_000);
+        // Anyone may harvest: one lamport of new profit half way through.
+        acct.harvest(SEED + 1_000_000_001, SEED, half_way, &params).unwrap();
+        let full = params.profit_unlock_secs as i64;
+        // What was locked still unlocks on time (within one second of the weighted end), where
+        // restarting the clock would have left 250,000,000 locked.
+        assert!(acct.locked_profit_remaining_lamports(full).unwrap() < 20_000);
+        assert_eq!(acct.locked_profit_remaining_lamports(full + 2).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_realized_loss_is_booked_at_once_and_eats_locked_profit_first() {
+        let params = no_fees();
+        let mut acct = Accounting::new(SEED, SEED, 0).unwrap();
+        acct.harvest(SEED + 1_000_000, SEED, 0, &params).unwrap();
+        let half_way = params.profit_unlock_secs as i64 / 2;
+        acct.record_unwind(0, 100, 300_000, half_way).unwrap();
+        assert_eq!(acct.reserve_lamports, SEED - 100);
+        assert_eq!(acct.last_total_assets_lamports, SEED + 700_000);
+        // 500,000 was still locked: 200,000 now, unlocking by the same end.
+        assert_eq!(acct.locked_profit_remaining_lamports(half_way).unwrap(), 200_000);
+        assert_eq!(acct.locked_profit_remaining_lamports(params.profit_unlock_secs as i64).unwrap(), 0);
+        // A loss larger than the locked profit leaves none.
+        acct.record_unwind(0, 0, 5_000_000, half_way).unwrap();
+        assert_eq!(acct.locked_profit_remaining_lamports(half_way).unwrap(), 0);
+    }
+
+    #[test]
+    fn fee_shares_are_worth_the_fee() {
+        let params = RiskParams { management_fee_bps: 0, performance_fee_bps: 1_000, ..conservative() };
+        let mut acct = Accounting::new(SEED, SEED, 0).unwrap();
+        let live = SEED + 100_000;
+        let outcome = acct.harvest(live, SEED, 0, &params).unwrap();
+        assert_eq!(outcome.performance_fee_lamports, 10_000);
+        let free = acct.free_assets_lamports(live, 0).unwrap();
+        let fee_value = lamports_for_shares_floor(outcome.fee_shares, SEED + outcome.fee_shares, free).unwrap();
+        assert!(fee_value <= 10_000 && fee_value + 2 >= 10_000, "{fee_value}");
     }
 
     proptest! {
@@ -391,12 +474,12 @@ mod tests {
             acct.harvest(live + live / 10, supply, 0, &params).unwrap();
             let live_after_gain = live + live / 10;
             let lossy_live = live_after_gain - live_after_gain / 10_000 * loss_bps;
-            let free_now = acct.free_assets_lamports(lossy_live, locked_secs, params.profit_unlock_secs).unwrap();
+            let free_now = acct.free_assets_lamports(lossy_live, locked_secs).unwrap();
             prop_assert!(free_now <= lossy_live);
             // and the harvest books it without moving the free price up
             let mut booked = acct;
             let fee_shares = booked.harvest(lossy_live, supply, locked_secs, &params).unwrap().fee_shares;
-            let free_booked = booked.free_assets_lamports(lossy_live, locked_secs, params.profit_unlock_secs).unwrap();
+            let free_booked = booked.free_assets_lamports(lossy_live, locked_secs).unwrap();
             prop_assert!((free_booked as u128) * (supply as u128) <= (free_now as u128) * ((supply + fee_shares) as u128) + supply as u128);
         }
     }

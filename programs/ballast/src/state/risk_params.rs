@@ -21,7 +21,13 @@ pub struct RiskParams {
     pub max_conf_bps: u16,
     /// Largest gap between the market LST/SOL price and the stake-pool rate.
     pub max_depeg_bps: u16,
+    /// Largest shortfall against the stake-pool rate a conversion may have: deposits into and
+    /// withdrawals through the pool, and pool liquidity moves.
     pub max_slippage_bps: u16,
+    /// Largest shortfall against the stake-pool rate an unwind's sale or unstake may have. Kept
+    /// small (at most `MAX_UNWIND_SLIPPAGE_BPS`): it bounds what a caller who sandwiches the
+    /// unwind can take.
+    pub unwind_slippage_bps: u16,
     pub keeper_reward_bps: u16,
     pub max_lending_alloc_bps: u16,
     pub max_pool_alloc_bps: u16,
@@ -65,7 +71,11 @@ impl RiskParams {
                 && (1..=MAX_DEPEG_BPS).contains(&self.max_depeg_bps),
             VaultError::OracleBoundInvalid
         );
-        require!((1..=MAX_SLIPPAGE_BPS).contains(&self.max_slippage_bps), VaultError::SlippageBoundInvalid);
+        require!(
+            (1..=MAX_SLIPPAGE_BPS).contains(&self.max_slippage_bps)
+                && (1..=MAX_UNWIND_SLIPPAGE_BPS).contains(&self.unwind_slippage_bps),
+            VaultError::SlippageBoundInvalid
+        );
 
         let whole = BPS_DENOMINATOR as u16;
         require!(
@@ -77,6 +87,23 @@ impl RiskParams {
         );
         require!((MIN_TIMELOCK_SECS..=MAX_TIMELOCK_SECS).contains(&self.timelock_secs), VaultError::TimelockInvalid);
         require!(self.profit_unlock_secs <= MAX_PROFIT_UNLOCK_SECS, VaultError::ProfitUnlockInvalid);
+        Ok(())
+    }
+}
+
+impl RiskParams {
+    /// The unwind trigger against the lending market's LST reserve: below its liquidation
+    /// threshold (else the market liquidates before anyone may unwind), and at least
+    /// `MIN_TRIGGER_MARGIN_BELOW_BORROW_LIMIT_BPS` below its borrow limit (else the market refuses
+    /// the unwind's first collateral withdrawal exactly when it is needed). Both in percent, as
+    /// the reserve stores them.
+    pub fn check_trigger_for_market(&self, borrow_limit_pct: u8, liquidation_threshold_pct: u8) -> Result<()> {
+        let trigger_bps = self.unwind_trigger_ltv_bps as u32;
+        require!(trigger_bps < liquidation_threshold_pct as u32 * 100, VaultError::TriggerAboveLiquidationThreshold);
+        require!(
+            trigger_bps + MIN_TRIGGER_MARGIN_BELOW_BORROW_LIMIT_BPS as u32 <= borrow_limit_pct as u32 * 100,
+            VaultError::TriggerTooCloseToBorrowLimit
+        );
         Ok(())
     }
 }
@@ -104,6 +131,7 @@ pub mod fixtures {
             max_conf_bps: 200,
             max_depeg_bps: 300,
             max_slippage_bps: 100,
+            unwind_slippage_bps: 20,
             keeper_reward_bps: 10,
             max_lending_alloc_bps: 8_000,
             max_pool_alloc_bps: 2_000,
@@ -133,6 +161,22 @@ mod tests {
     }
 
     #[test]
+    fn the_trigger_sits_below_the_markets_borrow_limit_and_liquidation_threshold() {
+        let p = RiskParams { unwind_trigger_ltv_bps: 8_400, ..conservative() };
+        p.check_trigger_for_market(85, 90).unwrap();
+        // 86% on an 85%/90% market: below the liquidation line, above the borrow limit.
+        let p = RiskParams { unwind_trigger_ltv_bps: 8_600, ..conservative() };
+        assert_eq!(p.check_trigger_for_market(85, 90).unwrap_err(), VaultError::TriggerTooCloseToBorrowLimit.into());
+        let p = RiskParams { unwind_trigger_ltv_bps: 8_401, ..conservative() };
+        assert_eq!(p.check_trigger_for_market(85, 90).unwrap_err(), VaultError::TriggerTooCloseToBorrowLimit.into());
+        let p = RiskParams { unwind_trigger_ltv_bps: 9_000, ..conservative() };
+        assert_eq!(
+            p.check_trigger_for_market(95, 90).unwrap_err(),
+            VaultError::TriggerAboveLiquidationThreshold.into()
+        );
+    }
+
+    #[test]
     fn each_bound_has_its_error() {
         type Case = (fn(&mut RiskParams), VaultError);
         let cases: Vec<Case> = vec![
@@ -150,6 +194,8 @@ mod tests {
             (|p| p.max_conf_bps = 0, VaultError::OracleBoundInvalid),
             (|p| p.max_depeg_bps = MAX_DEPEG_BPS + 1, VaultError::OracleBoundInvalid),
             (|p| p.max_slippage_bps = 0, VaultError::SlippageBoundInvalid),
+            (|p| p.unwind_slippage_bps = 0, VaultError::SlippageBoundInvalid),
+            (|p| p.unwind_slippage_bps = MAX_UNWIND_SLIPPAGE_BPS + 1, VaultError::SlippageBoundInvalid),
             (|p| p.max_pool_alloc_bps = 10_001, VaultError::AllocationCapInvalid),
             (|p| p.min_sol_reserve_bps = 8_001, VaultError::AllocationCapInvalid),
             (|p| p.timelock_secs = MIN_TIMELOCK_SECS - 1, VaultError::TimelockInvalid),

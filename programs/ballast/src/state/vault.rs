@@ -88,11 +88,7 @@ impl Vault {
 
     /// Assets backing the shares now (see `Accounting::free_assets_lamports`).
     pub fn free_assets_lamports(&self, rate: &StakePoolRate, positions: &Positions, now_unix: i64) -> Result<u64> {
-        self.accounting.free_assets_lamports(
-            self.live_assets_lamports(rate, positions)?,
-            now_unix,
-            self.risk_params.profit_unlock_secs,
-        )
+        self.accounting.free_assets_lamports(self.live_assets_lamports(rate, positions)?, now_unix)
     }
 
     pub fn snapshot(
@@ -144,6 +140,9 @@ pub struct PoolBinding {
     /// instructions.
     pub wsol_account: Pubkey,
     pub wsol_account_bump: u8,
+    /// The stable curve's amplification, fixed at the pool's `Initialize`: the fair value of
+    /// the vault's pool tokens is computed on this curve.
+    pub amp: u64,
 }
 
 impl PoolBinding {
