@@ -1,4 +1,4 @@
-//! Authority attacks (`docs/SECURITY.md` checklist items 1, 5, 8 and 26), each performed against the
+//! Authority attacks (`docs/SECURITY.md` checklist items 1, 5, 8, 26 and 32), each performed against the
 //! real program: nobody but the admin, signing, changes risk parameters or roles; nobody spends
 //! someone else's shares; one vault's keys and PDAs cannot touch another vault's accounts; risk
 //! parameters outside the hard bounds or the market's limits are refused when proposed and again
@@ -267,4 +267,39 @@ async fn item_26_out_of_bounds_risk_params_are_refused_at_propose_and_at_execute
     let ix = env.execute_ix(&admin.pubkey());
     env.assert_rejected(&[ix], &[&admin], VaultError::FeeAboveCap, &[]).await;
     assert_eq!(env.vault().await.risk_params, shorter);
+}
+
+/// Item 32: a trigger between the market's borrow limit and its liquidation line (86% on an
+/// 85%/90% market) would let the market refuse every unwind's first collateral withdrawal exactly
+/// when it is needed. Refused at bind, at propose and at execute, and nothing changes.
+#[tokio::test]
+async fn item_32_an_unwind_trigger_at_the_markets_borrow_limit_is_refused_everywhere() {
+    let params = default_params();
+    let too_close = RiskParams { unwind_trigger_ltv_bps: 8_450, max_leverage_bps: 30_000, ..params };
+
+    // At bind: the vault's own trigger against the market it binds.
+    let mut env = VaultClient::start(too_close).await;
+    let (market, obligation) = env.create_lending_market(0, 4).await;
+    let admin = env.v.admin.insecure_clone();
+    let ix = env.bind_lending_ix(&admin.pubkey(), &market, &market.lst.reserve, &market.sol.reserve, &obligation);
+    env.assert_rejected(&[ix], &[&admin], VaultError::TriggerTooCloseToBorrowLimit, &[obligation]).await;
+    assert!(env.vault().await.lending.is_none());
+
+    // At propose, once bound.
+    let mut env = VaultClient::start(params).await;
+    let admin = env.v.admin.insecure_clone();
+    let proposed_early = env.send_as(env.propose_ix(&admin.pubkey(), too_close), &admin).await;
+    assert!(proposed_early.is_ok(), "no market yet: {proposed_early:?}");
+    env.bind_lending(0, 4).await;
+    // At execute: proposed before the market was bound.
+    env.chain.advance_secs(params.timelock_secs as i64).await;
+    let ix = env.execute_ix(&admin.pubkey());
+    env.assert_rejected(&[ix], &[&admin], VaultError::TriggerTooCloseToBorrowLimit, &[]).await;
+    env.send_as(env.cancel_ix(&admin.pubkey()), &admin).await.unwrap();
+    let ix = env.propose_ix(&admin.pubkey(), too_close);
+    env.assert_rejected(&[ix], &[&admin], VaultError::TriggerTooCloseToBorrowLimit, &[]).await;
+    // A point below the limit is fine.
+    let ok = RiskParams { unwind_trigger_ltv_bps: 8_400, ..too_close };
+    env.send_as(env.propose_ix(&admin.pubkey(), ok), &admin).await.unwrap();
+    assert_eq!(env.vault().await.risk_params, params);
 }

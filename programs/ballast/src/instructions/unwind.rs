@@ -101,9 +101,16 @@ pub struct StakePoolExit<'info> {
     pub wsol_account: UncheckedAccount<'info>,
 }
 
+/// The pool exit's checked accounts.
+struct PoolExit<'info> {
+    core: PoolCore<'info>,
+    swap: SwapCpi<'info>,
+    binding: PoolBinding,
+}
+
 /// The exit with its checked accounts.
 enum Exit<'info> {
-    Pool { core: Box<PoolCore<'info>>, swap: SwapCpi<'info>, binding: PoolBinding },
+    Pool(Box<PoolExit<'info>>),
     StakePool(Box<StakePoolExit<'info>>),
 }
 
@@ -127,7 +134,7 @@ impl<'info> Exit<'info> {
                 )?;
                 let swap = core.cpi(vault_info, token_program);
                 let binding = core.validate(vault, &swap)?;
-                Ok(Self::Pool { core: Box::new(core), swap, binding })
+                Ok(Self::Pool(Box::new(PoolExit { core, swap, binding })))
             }
             UnwindExit::StakePool => {
                 let exit = StakePoolExit::try_accounts(
@@ -150,7 +157,7 @@ impl<'info> Exit<'info> {
 
     fn wsol_account(&self) -> AccountInfo<'info> {
         match self {
-            Self::Pool { core, .. } => core.wsol_account.to_account_info(),
+            Self::Pool(pool) => pool.core.wsol_account.to_account_info(),
             Self::StakePool(exit) => exit.wsol_account.to_account_info(),
         }
     }
@@ -306,9 +313,9 @@ pub fn handler<'info>(
         let debt_lamports = accounts.lending.health(&binding, &vault_key)?.debt_lamports;
         let room = sub(max_repay_lamports, totals.repaid_lamports)?;
         let (received, repay) = match &route {
-            Exit::Pool { swap, binding: pool_binding, .. } => {
-                let received = swap.sell_lst_checked(
-                    pool_binding,
+            Exit::Pool(pool) => {
+                let received = pool.swap.sell_lst_checked(
+                    &pool.binding,
                     lst_redeemed,
                     min_lamports_out,
                     &lst_account,
@@ -372,9 +379,9 @@ pub fn handler<'info>(
     );
 
     // What pool sales brought beyond the repayment is wSOL: it goes to the reserve.
-    if let Exit::Pool { binding: pool_binding, .. } = &route {
+    if let Exit::Pool(pool) = &route {
         if token_amount(&wsol_account)? > 0 {
-            wsol.unwrap_all(&vault_seeds, &reserve_seeds, &pool_binding.wsol_seeds(&vault_key))?;
+            wsol.unwrap_all(&vault_seeds, &reserve_seeds, &pool.binding.wsol_seeds(&vault_key))?;
         }
     }
     let reserve_after_lamports =
