@@ -70,12 +70,18 @@ async fn item_29_pool_pushed_around_a_deposit_and_withdrawal_extracts_nothing() 
     }
 
     let attacker_end = worth(&mut env, &trader).await;
+    let holders_price_end = env.share_price().await;
+    println!(
+        "pool-push cycles: attacker {} lamports, holders' free assets per share {:?} -> {:?}",
+        attacker_end as i128 - attacker_start as i128,
+        holders_price_start,
+        holders_price_end
+    );
     assert!(
         attacker_end <= attacker_start,
         "the attacker gained {} lamports over four cycles",
         attacker_end - attacker_start
     );
-    let holders_price_end = env.share_price().await;
     assert!(
         price_not_lower(holders_price_start, holders_price_end),
         "the holders' price fell: {holders_price_start:?} -> {holders_price_end:?}"
