@@ -156,4 +156,6 @@ pub enum VaultError {
     HarvestRequired,
     #[msg("unwind_trigger_ltv_bps must sit at least MIN_TRIGGER_MARGIN_BELOW_BORROW_LIMIT_BPS below the market's borrow limit")]
     TriggerTooCloseToBorrowLimit,
+    #[msg("The lending market's own LTV would be above target_ltv_high_bps")]
+    MarketLtvAboveBand,
 }

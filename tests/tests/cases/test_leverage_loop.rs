@@ -152,6 +152,23 @@ async fn ltv_is_capped_including_after_the_confidence_adjustment() {
 }
 
 #[tokio::test]
+async fn leverage_stays_in_the_band_at_the_markets_own_prices_too() {
+    let mut env = looped_vault(default_params()).await;
+    let allocator = env.v.allocator.pubkey();
+    // The lending market's LST oracle 10% below the vault's own feeds (a feed that lags, or is
+    // sourced elsewhere): its LTV, which its liquidation and the unwind trigger read, is higher
+    // than the vault's conservative one.
+    let l = env.lending.as_mut().unwrap();
+    l.market.lst.usd_price *= 0.9;
+    l.market.sync_oracles(&mut env.chain).await;
+    // 16 LST / 8 SOL -> 20 / 12: 60% at the vault's feeds, 66.7% at the market's.
+    leverage_rejected(&mut env, 4 * SOL, VaultError::MarketLtvAboveBand).await;
+    // 17 / 9: 52.9% and 58.8%, both in the band.
+    env.as_allocator(env.leverage_up_ix(&allocator, SOL)).await.unwrap();
+    assert!(env.market_ltv_bps().await <= 6_500);
+}
+
+#[tokio::test]
 async fn leverage_is_capped() {
     let mut params = default_params();
     params.max_leverage_bps = 20_000;

@@ -12,6 +12,7 @@ use crate::errors::VaultError;
 use crate::events::LendingMoved;
 use crate::math::health::conservative_ltv_bps_ceil;
 use crate::math::safe_math::{add, sub};
+use crate::math::unwind::market_ltv_bps_ceil;
 use crate::math::valuation::LendingPosition;
 use crate::oracle;
 use crate::state::Vault;
@@ -92,6 +93,8 @@ pub fn handler(ctx: Context<LendWithdraw>, ctokens: u64) -> Result<()> {
         Some(price) => {
             let ltv_bps = conservative_ltv_bps_ceil(health.debt_lamports, health.collateral_lst, price)?;
             require!(ltv_bps <= params.target_ltv_high_bps as u64, VaultError::LtvAboveMax);
+            let market_ltv_bps = market_ltv_bps_ceil(health.borrowed_value, health.deposited_value)?;
+            require!(market_ltv_bps <= params.target_ltv_high_bps as u64, VaultError::MarketLtvAboveBand);
             ltv_bps
         }
         None => 0,

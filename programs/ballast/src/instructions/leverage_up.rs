@@ -14,6 +14,7 @@ use crate::errors::VaultError;
 use crate::events::LendingMoved;
 use crate::math::health::{conservative_ltv_bps_ceil, leverage_bps_ceil};
 use crate::math::safe_math::{add, bps_of_floor, sub};
+use crate::math::unwind::market_ltv_bps_ceil;
 use crate::math::valuation::LendingPosition;
 use crate::oracle;
 use crate::state::Vault;
@@ -130,6 +131,12 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
     require!(health.borrowed_value <= health.allowed_borrow_value, VaultError::BorrowLimitExceeded);
     let ltv_bps = conservative_ltv_bps_ceil(health.debt_lamports, health.collateral_lst, collateral_sol_per_lst)?;
     require!(ltv_bps <= params.target_ltv_high_bps as u64, VaultError::LtvAboveMax);
+    // The market's own LTV (its oracles, which may lag or differ from the vault's feeds) is what
+    // its liquidation and the unwind trigger read: it too stays within the band.
+    require!(
+        market_ltv_bps_ceil(health.borrowed_value, health.deposited_value)? <= params.target_ltv_high_bps as u64,
+        VaultError::MarketLtvAboveBand
+    );
     let vault = &accounts.vault;
     let held_lst = add(vault.accounting.lst_amount, health.collateral_lst)?;
     let exposure_lamports: u64 = add(
