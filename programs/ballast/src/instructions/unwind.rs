@@ -230,7 +230,7 @@ pub fn handler<'info>(
     )?;
     let from_reserve = own_lamports.min(needed_lamports).min(health.debt_lamports).min(max_repay_lamports);
     if from_reserve > 0 {
-        repay_exactly(&lending, &wsol, &supply, from_reserve, &vault_seeds, &reserve_seeds)?;
+        repay_exactly(&lending, &wsol, &supply, from_reserve, health.debt_lamports, &vault_seeds, &reserve_seeds)?;
         totals.from_reserve_lamports = from_reserve;
         totals.repaid_lamports = from_reserve;
         // The repayment left the SOL reserve and the obligation stale.
@@ -350,7 +350,7 @@ pub fn handler<'info>(
                     VaultError::BalanceMismatch
                 );
                 let repay = received.min(debt_lamports).min(room);
-                repay_exactly(&lending, &wsol, &supply, repay, &vault_seeds, &reserve_seeds)?;
+                repay_exactly(&lending, &wsol, &supply, repay, debt_lamports, &vault_seeds, &reserve_seeds)?;
                 (received, repay)
             }
         };
@@ -435,6 +435,7 @@ fn repay_exactly<'info>(
     wsol: &WsolAccounts<'_, 'info>,
     supply: &AccountInfo<'info>,
     lamports: u64,
+    debt_lamports: u64,
     vault_seeds: &[&[u8]],
     reserve_seeds: &[&[u8]],
 ) -> Result<()> {
@@ -442,10 +443,7 @@ fn repay_exactly<'info>(
         return Ok(());
     }
     wsol.wrap(lamports, reserve_seeds)?;
-    let before = token_amount(wsol.wsol_account)?;
-    lending.repay_sol(lamports, wsol.wsol_account, supply, vault_seeds)?;
-    require!(sub(before, token_amount(wsol.wsol_account)?)? == lamports, VaultError::BalanceMismatch);
-    Ok(())
+    repay_from_wsol(lending, wsol.wsol_account, supply, lamports, debt_lamports, vault_seeds)
 }
 
 /// Repays `repay` lamports of wSOL already in the account; repaying the whole debt settles the
