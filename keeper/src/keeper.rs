@@ -182,12 +182,12 @@ impl<C: Chain> Keeper<C> {
         let Some(carry) = view.carry(self.config.slots_per_epoch) else { return Ok(None) };
         let params = view.vault.risk_params;
         let (ix, action) = if carry.negative() {
-            let accounting = view.vault.accounting;
-            let min_reserve =
-                accounting.last_total_assets_lamports as u128 * params.min_sol_reserve_bps as u128 / 10_000;
-            let repay = (accounting.reserve_lamports as u128)
-                .saturating_sub(min_reserve)
-                .min(lending.health.debt_lamports as u128) as u64;
+            let spare = view
+                .vault
+                .accounting
+                .spare_reserve_lamports(params.min_sol_reserve_bps)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let repay = spare.min(lending.health.debt_lamports);
             if repay < MIN_ALLOCATOR_STEP_LAMPORTS {
                 return Ok(None);
             }

@@ -231,10 +231,11 @@ impl VaultClient {
     /// The vault's position in the pool, valued as the program values it (at the pool's fair
     /// point for the stake-pool rate).
     pub async fn pool_position(&mut self) -> PoolPosition {
-        let Some(amp) = self.vault().await.pool.map(|p| p.amp) else {
+        let vault = self.vault().await;
+        let Some(amp) = vault.pool.map(|p| p.amp) else {
             return PoolPosition::default();
         };
-        let pool_tokens = self.vault().await.accounting.pool_tokens;
+        let pool_tokens = vault.accounting.pool_tokens;
         let (lst_amount, lamports, pool_token_supply) = self.pool_reserves().await;
         let rate = self.rate().await;
         PoolReserves { lst_amount, lamports, pool_token_supply }.position(pool_tokens, amp, &rate).unwrap()

@@ -93,18 +93,17 @@ pub fn load_reserves(infos: &[AccountInfo], binding: &PoolBinding) -> Result<Poo
 }
 
 impl PoolReserves {
-    /// What burning `pool_tokens` returns, each side rounded down (what `WithdrawAllTokenTypes`
-    /// pays with no withdrawal fee); not valued (see `position`).
-    pub fn share_of(&self, pool_tokens: u64) -> Result<PoolPosition> {
+    /// What burning `pool_tokens` returns, (LST, lamports), each side rounded down (what
+    /// `WithdrawAllTokenTypes` pays with no withdrawal fee).
+    pub fn share_of(&self, pool_tokens: u64) -> Result<(u64, u64)> {
         if pool_tokens == 0 {
-            return Ok(PoolPosition::default());
+            return Ok((0, 0));
         }
         require!(pool_tokens <= self.pool_token_supply, VaultError::PoolAccountInvalid);
-        Ok(PoolPosition {
-            lst_amount: mul_div_floor(pool_tokens, self.lst_amount, self.pool_token_supply)?,
-            lamports: mul_div_floor(pool_tokens, self.lamports, self.pool_token_supply)?,
-            value_lamports: 0,
-        })
+        Ok((
+            mul_div_floor(pool_tokens, self.lst_amount, self.pool_token_supply)?,
+            mul_div_floor(pool_tokens, self.lamports, self.pool_token_supply)?,
+        ))
     }
 
     /// The stable invariant `D` of these reserves, computed by the swap program's own curve code.
@@ -119,13 +118,13 @@ impl PoolReserves {
     /// down) and what they are worth at the pool's fair point for the stake-pool rate (see
     /// `math::pool_fair_value`), which no trade can raise.
     pub fn position(&self, pool_tokens: u64, amp: u64, rate: &StakePoolRate) -> Result<PoolPosition> {
-        let share = self.share_of(pool_tokens)?;
         if pool_tokens == 0 {
-            return Ok(share);
+            return Ok(PoolPosition::default());
         }
+        let (lst_amount, lamports) = self.share_of(pool_tokens)?;
         let value_lamports =
             pool_share_fair_value_lamports_floor(self.invariant(amp)?, pool_tokens, self.pool_token_supply, amp, rate)?;
-        Ok(PoolPosition { value_lamports, ..share })
+        Ok(PoolPosition { lst_amount, lamports, value_lamports })
     }
 
     /// (LST, lamports) that minting `pool_tokens` costs, each rounded up, as the pool computes

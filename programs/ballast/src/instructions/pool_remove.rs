@@ -51,8 +51,8 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, PoolRemove<'info>>, pool_t
     let binding = accounts.pool.validate(vault, &cpi)?;
     let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
     let reserves = accounts.pool.reserves(&binding)?;
-    let share = reserves.share_of(pool_tokens)?;
-    let share_value_lamports = add(share.lamports, rate.lst_to_lamports_floor(share.lst_amount)?)?;
+    let (share_lst, share_lamports) = reserves.share_of(pool_tokens)?;
+    let share_value_lamports = add(share_lamports, rate.lst_to_lamports_floor(share_lst)?)?;
     let min_value_lamports =
         sub(share_value_lamports, bps_of_ceil(share_value_lamports, params.max_slippage_bps as u64)?)?;
 
@@ -65,8 +65,8 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, PoolRemove<'info>>, pool_t
     // the value check below is the one that matters.
     cpi.withdraw_all(
         pool_tokens,
-        sub(share.lst_amount, bps_of_ceil(share.lst_amount, params.max_slippage_bps as u64)?)?,
-        sub(share.lamports, bps_of_ceil(share.lamports, params.max_slippage_bps as u64)?)?,
+        sub(share_lst, bps_of_ceil(share_lst, params.max_slippage_bps as u64)?)?,
+        sub(share_lamports, bps_of_ceil(share_lamports, params.max_slippage_bps as u64)?)?,
         &accounts.pool.pool_token_account.to_account_info(),
         &accounts.lst_account.to_account_info(),
         &wsol_account,

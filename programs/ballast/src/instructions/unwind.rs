@@ -218,8 +218,7 @@ pub fn handler<'info>(
     let mut health = before;
 
     // 1. The vault's own SOL above the reserve's floor, at par.
-    let floor_lamports = bps_of_ceil(vault.accounting.last_total_assets_lamports, params.min_sol_reserve_bps as u64)?;
-    let own_lamports = vault.accounting.reserve_lamports.saturating_sub(floor_lamports);
+    let own_lamports = vault.accounting.spare_reserve_lamports(params.min_sol_reserve_bps)?;
     let sol = &state.sol_reserve.liquidity;
     let needed_lamports = sol_to_repay_for_target_ceil(
         health.borrowed_value,

@@ -77,8 +77,10 @@ pub fn handler<'info>(
     require!(owed_lamports > 0, VaultError::ZeroLamportsOut);
 
     let reserve_lamports = vault.accounting.reserve_lamports;
-    let exit = if owed_lamports <= reserve_lamports {
-        PoolExit::default()
+    // The positions after any sale: it moved the pool the vault is in (nothing else here moves
+    // a position).
+    let (exit, positions) = if owed_lamports <= reserve_lamports {
+        (PoolExit::default(), positions)
     } else {
         let shortfall_lamports = sub(owed_lamports, reserve_lamports)?;
         let pool_before_lamports = positions.pool.value_lamports;
@@ -94,7 +96,7 @@ pub fn handler<'info>(
         let net_cost_lamports = given_lamports.saturating_sub(add(exit.lamports_received, pool_after_lamports)?);
         let unfunded_lamports = shortfall_lamports.saturating_sub(exit.lamports_received);
         exit.cost_lamports = net_cost_lamports.max(unfunded_lamports);
-        exit
+        (exit, after)
     };
     let lamports = sub(owed_lamports, exit.cost_lamports)?;
     require!(lamports > 0, VaultError::ZeroLamportsOut);
@@ -130,12 +132,6 @@ pub fn handler<'info>(
     }
     vault.accounting.record_withdrawal_at(lamports, owed_lamports)?;
     accounts.share_mint.reload()?;
-    // The sale moved the pool: value the vault's pool tokens at its reserves now.
-    let positions = if exit.lst_sold > 0 {
-        positions::load(vault, &vault_key, ctx.remaining_accounts, &rate)?.0
-    } else {
-        positions
-    };
     emit!(Withdrawn {
         vault: vault_key,
         owner: accounts.owner.key(),

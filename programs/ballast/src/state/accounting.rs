@@ -8,7 +8,7 @@ use crate::math::fees::{
     fee_shares_floor, locked_profit_remaining_ceil, management_fee_lamports_ceil, performance_fee_lamports_ceil,
     profit_unlock_secs_weighted_ceil,
 };
-use crate::math::safe_math::{add, overflow, sub};
+use crate::math::safe_math::{add, bps_of_ceil, overflow, sub};
 use crate::math::shares::assets_per_share_floor;
 use crate::math::valuation::Holdings;
 use crate::state::RiskParams;
@@ -100,6 +100,13 @@ impl Accounting {
         let locked_lamports = self.locked_profit_remaining_lamports(now_unix)?.saturating_sub(unbooked_loss_lamports);
         let booked_lamports = live_assets_lamports.min(self.last_total_assets_lamports);
         Ok(booked_lamports.saturating_sub(locked_lamports))
+    }
+
+    /// Reserve SOL above the floor of `min_sol_reserve_bps` of the booked assets (the floor
+    /// rounded up): what may repay debt without touching the reserve withdrawals count on.
+    pub fn spare_reserve_lamports(&self, min_sol_reserve_bps: u16) -> Result<u64> {
+        let floor_lamports = bps_of_ceil(self.last_total_assets_lamports, min_sol_reserve_bps as u64)?;
+        Ok(self.reserve_lamports.saturating_sub(floor_lamports))
     }
 
     pub fn record_deposit(&mut self, lamports: u64) -> Result<()> {
