@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use ballast::instructions::unwind::UnwindExit;
+use ballast::instructions::loop_exit::UnwindExit;
 use solana_sdk::compute_budget::ComputeBudgetInstruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
@@ -24,7 +24,9 @@ pub struct KeeperConfig {
     pub backoff: Duration,
     /// When set, and the keeper's key is a vault's allocator, it also keeps the loop in its
     /// band: leverage up to the band's middle when carry is positive and the LTV is below the
-    /// band, repay debt from idle reserve SOL when carry turns negative.
+    /// band; when carry turns negative, repay debt from idle reserve SOL, and leave the loop
+    /// (`leave_loop` to no debt, converting collateral within the unwind's bound) when the
+    /// reserve cannot.
     pub allocator: Option<PriceUpdates>,
     /// The cluster's epoch length, for the staking yield per year.
     pub slots_per_epoch: u64,
@@ -63,6 +65,9 @@ pub enum Action {
     Leveraged { borrow_lamports: u64 },
     /// As allocator: repaid debt from idle reserve SOL because the loop's carry turned negative.
     Deleveraged { repay_lamports: u64 },
+    /// As allocator: left the loop (repaid its debt from converted collateral) because its carry
+    /// turned negative; the LTV before.
+    LeftLoop { market_ltv_bps: u64, signature: Signature },
     /// As allocator: the step would fail (the simulation's error): nothing was sent.
     AllocatorRefused { error: String },
 }
@@ -83,6 +88,9 @@ impl std::fmt::Display for Action {
             Action::UnwindRefused { error, .. } => write!(f, "unwind would fail, not sent: {error}"),
             Action::Leveraged { borrow_lamports } => write!(f, "levered up: borrowed {:.4} SOL", sol(*borrow_lamports)),
             Action::Deleveraged { repay_lamports } => write!(f, "delevered: repaid {:.4} SOL", sol(*repay_lamports)),
+            Action::LeftLoop { market_ltv_bps, signature } => {
+                write!(f, "left the loop from LTV {:.2}% ({signature})", pct(*market_ltv_bps))
+            }
             Action::AllocatorRefused { error } => write!(f, "allocator step would fail, not sent: {error}"),
         }
     }
@@ -93,6 +101,16 @@ const MIN_ALLOCATOR_STEP_LAMPORTS: u64 = 10_000_000;
 
 fn decimal_f64(value: spl_token_lending::math::Decimal) -> f64 {
     value.to_scaled_val().map(|v| v as f64 / 1e18).unwrap_or(f64::NAN)
+}
+
+/// What simulating an exit found.
+enum ExitSimulation {
+    /// This transaction lands.
+    Lands(Vec<solana_sdk::instruction::Instruction>),
+    /// The position is already at or below the target (someone else acted first).
+    NotNeeded,
+    /// Every exit fails; the last error.
+    Refused { error: String, custom_error: Option<u32> },
 }
 
 pub struct Keeper<C: Chain> {
@@ -134,43 +152,60 @@ impl<C: Chain> Keeper<C> {
             }
             return Ok(actions);
         }
-        // The pool first when the vault has one; the stake pool's own withdrawal when the pool
-        // cannot pay the rate less the unwind's bound (or there is no pool).
-        let exits: &[UnwindExit] = if view.vault.pool.is_some() {
-            &[UnwindExit::Pool, UnwindExit::StakePool]
-        } else {
-            &[UnwindExit::StakePool]
-        };
-        let mut chosen = None;
-        for exit in exits {
-            let ixs = [
+        // An unwind is urgent: the pool first (it holds SOL now, in any amount), the stake
+        // pool's own withdrawal when the pool cannot pay the rate less the unwind's bound.
+        let caller = self.keypair.pubkey();
+        let order = [UnwindExit::Pool, UnwindExit::StakePool];
+        let landed = self
+            .first_exit_that_lands(&view, order, |exit| view.unwind_ix(&caller, self.config.max_repay_lamports, exit))
+            .await?;
+        match landed {
+            ExitSimulation::Lands(ixs) => {
+                let signature = self.send_with_retries(&ixs).await?;
+                actions.push(Action::Unwound { market_ltv_bps: lending.market_ltv_bps, signature });
+            }
+            ExitSimulation::NotNeeded => actions.push(Action::AlreadyUnwound),
+            ExitSimulation::Refused { error, custom_error } => {
+                actions.push(Action::UnwindRefused { error, custom_error })
+            }
+        }
+        Ok(actions)
+    }
+
+    /// Simulates the exit instruction `build` makes through each of `order` the vault has (no
+    /// pool exit without a pool). The first that lands is returned with its compute-budget
+    /// instructions.
+    async fn first_exit_that_lands(
+        &self,
+        view: &VaultView,
+        order: [UnwindExit; 2],
+        build: impl Fn(UnwindExit) -> Result<solana_sdk::instruction::Instruction>,
+    ) -> Result<ExitSimulation> {
+        let exits: Vec<UnwindExit> =
+            order.into_iter().filter(|exit| *exit != UnwindExit::Pool || view.vault.pool.is_some()).collect();
+        let not_needed =
+            [ballast::errors::VaultError::UnwindNotNeeded, ballast::errors::VaultError::LeaveLoopNotNeeded]
+                .map(u32::from);
+        let mut refused = None;
+        for exit in &exits {
+            let ixs = vec![
                 ComputeBudgetInstruction::set_compute_unit_limit(self.config.compute_unit_limit),
                 ComputeBudgetInstruction::set_compute_unit_price(self.config.priority_fee_micro_lamports),
-                view.unwind_ix(&self.keypair.pubkey(), self.config.max_repay_lamports, *exit)?,
+                build(*exit)?,
             ];
             let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
-            if simulation.custom_error == Some(u32::from(ballast::errors::VaultError::UnwindNotNeeded)) {
-                actions.push(Action::AlreadyUnwound);
-                return Ok(actions);
+            if simulation.custom_error.is_some_and(|code| not_needed.contains(&code)) {
+                return Ok(ExitSimulation::NotNeeded);
             }
             match simulation.error {
-                None => {
-                    chosen = Some(ixs);
-                    break;
-                }
+                None => return Ok(ExitSimulation::Lands(ixs)),
                 Some(error) => {
-                    tracing::warn!(%vault, ?exit, %error, logs = %simulation.logs.join("\n"), "unwind would fail");
-                    if *exit == *exits.last().expect("one exit at least") {
-                        actions.push(Action::UnwindRefused { error, custom_error: simulation.custom_error });
-                        return Ok(actions);
-                    }
+                    tracing::warn!(vault = %view.key, ?exit, %error, logs = %simulation.logs.join("\n"), "exit would fail");
+                    refused = Some(ExitSimulation::Refused { error, custom_error: simulation.custom_error });
                 }
             }
         }
-        let ixs = chosen.expect("an exit simulated cleanly");
-        let signature = self.send_with_retries(&ixs).await?;
-        actions.push(Action::Unwound { market_ltv_bps: lending.market_ltv_bps, signature });
-        Ok(actions)
+        Ok(refused.expect("one exit at least"))
     }
 
     /// The allocator's step, when this keeper is the vault's allocator and one is due.
@@ -188,10 +223,29 @@ impl<C: Chain> Keeper<C> {
                 .spare_reserve_lamports(params.min_sol_reserve_bps)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let repay = spare.min(lending.health.debt_lamports);
-            if repay < MIN_ALLOCATOR_STEP_LAMPORTS {
-                return Ok(None);
+            if repay >= MIN_ALLOCATOR_STEP_LAMPORTS || repay == lending.health.debt_lamports {
+                if repay == 0 {
+                    return Ok(None);
+                }
+                (view.deleverage_ix(&self.keypair.pubkey(), repay)?, Action::Deleveraged { repay_lamports: repay })
+            } else {
+                // The reserve cannot repay it: the collateral must. Not urgent, so the stake
+                // pool first (its rate, less its own withdrawal fee, with no curve to cross),
+                // the pool within the unwind's bound when the stake pool's reserve cannot pay.
+                let allocator = self.keypair.pubkey();
+                let order = [UnwindExit::StakePool, UnwindExit::Pool];
+                let landed = self
+                    .first_exit_that_lands(view, order, |exit| view.leave_loop_ix(&allocator, 0, u64::MAX, exit))
+                    .await?;
+                return Ok(match landed {
+                    ExitSimulation::Lands(ixs) => {
+                        let signature = self.send_with_retries(&ixs).await?;
+                        Some(Action::LeftLoop { market_ltv_bps: lending.market_ltv_bps, signature })
+                    }
+                    ExitSimulation::NotNeeded => None,
+                    ExitSimulation::Refused { error, .. } => Some(Action::AllocatorRefused { error }),
+                });
             }
-            (view.deleverage_ix(&self.keypair.pubkey(), repay)?, Action::Deleveraged { repay_lamports: repay })
         } else {
             let Some(market) = lending.prices else { return Ok(None) };
             if lending.market_ltv_bps >= params.target_ltv_low_bps as u64 {

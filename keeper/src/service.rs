@@ -64,6 +64,7 @@ impl Metrics {
                 Action::UnwindRefused { .. } => "unwind_refused",
                 Action::Leveraged { .. } => "leveraged",
                 Action::Deleveraged { .. } => "deleveraged",
+                Action::LeftLoop { .. } => "left_loop",
                 Action::AllocatorRefused { .. } => "allocator_refused",
             };
             self.actions.with_label_values(&[&vault, kind]).inc();

@@ -14,6 +14,7 @@ use spl_token_lending::math::Decimal;
 
 use crate::chain::EmbeddedChain;
 use crate::keeper::{Action, Keeper, KeeperConfig};
+use crate::view::PriceUpdates;
 
 /// A scenario file (TOML): a price path and the vault's parameters for it.
 #[derive(Clone, Debug, Deserialize)]
@@ -29,6 +30,10 @@ pub struct Scenario {
     /// The LST/USD feed shows the price of this many slots ago (a lagging feed).
     #[serde(default)]
     pub lst_feed_lag_slots: u64,
+    /// The stake pool's staking yield, percent a year, paid at every epoch boundary (and once
+    /// before the path, so the yield shows from its start). Default 7, a typical SOL LST's.
+    #[serde(default = "default_staking_apr_pct")]
+    pub staking_apr_pct: f64,
     pub vault: VaultOverrides,
     /// The lending market's LST and SOL reserves (the harness's defaults when absent).
     #[serde(default)]
@@ -39,6 +44,10 @@ pub struct Scenario {
 
 fn default_slot_ms() -> u64 {
     400
+}
+
+fn default_staking_apr_pct() -> f64 {
+    7.0
 }
 
 /// The risk parameters the scenario runs with (the rest are the defaults of the harness).
@@ -178,9 +187,17 @@ pub struct Report {
 /// Runs `scenario` once, with or without the keeper. `on_step` sees each row (progress bars).
 pub async fn run(scenario: &Scenario, with_keeper: bool, mut on_step: impl FnMut(&Row)) -> Result<Report> {
     let mut env = setup(scenario).await;
+    // The keeper is the vault's allocator too, as an operator runs it: besides unwinding, it
+    // keeps the loop in its band and leaves it when carry turns negative.
     let keeper = if with_keeper {
-        let keypair = env.chain.funded_keypair(10 * SOL).await;
-        Some(Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), keypair, KeeperConfig::default()))
+        let keypair = env.v.allocator.insecure_clone();
+        env.chain.airdrop(&keypair.pubkey(), 10 * SOL).await;
+        let l = env.lending();
+        let config = KeeperConfig {
+            allocator: Some(PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update }),
+            ..KeeperConfig::default()
+        };
+        Some(Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), keypair, config))
     } else {
         None
     };
@@ -259,7 +276,7 @@ pub async fn run(scenario: &Scenario, with_keeper: bool, mut on_step: impl FnMut
         on_step(&row);
         report.rows.push(row);
         elapsed += scenario.step_slots;
-        env.warp_slots(scenario.step_slots).await;
+        env.warp_slots_staking(scenario.step_slots, scenario.staking_apr_pct / 100.0).await;
     }
     report.final_equity_lamports = env.valuation().await.0;
     let rate_end = env.pool_rate().await;
@@ -299,6 +316,7 @@ fn describe(action: &Action) -> String {
         Action::UnwindRefused { custom_error, .. } => format!("refused({})", custom_error.unwrap_or(0)),
         Action::Leveraged { .. } => "leveraged".into(),
         Action::Deleveraged { .. } => "deleveraged".into(),
+        Action::LeftLoop { .. } => "left-loop".into(),
         Action::AllocatorRefused { .. } => "allocator-refused".into(),
     }
 }
@@ -310,6 +328,9 @@ pub async fn setup(scenario: &Scenario) -> VaultClient {
     let (alice, shares) = env.depositor(20 * SOL).await;
     env.deposit(&alice, &shares, 10 * SOL, 0).await.expect("deposit");
     env.stake(8 * SOL).await.expect("stake");
+    // An epoch of staking at the scenario's yield, so the loop's carry is known from the start.
+    let reward = env.staking_reward_lamports(scenario.staking_apr_pct / 100.0).await;
+    env.epoch_with_rewards(reward).await;
     let m = scenario.market;
     let lst_config = spl_token_lending::state::ReserveConfig {
         loan_to_value_ratio: m.ltv_pct,

@@ -4,7 +4,7 @@
 use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
 use anyhow::{anyhow, Context, Result};
 use ballast::adapters::token_lending::legacy_pyth_market_price;
-use ballast::instructions::unwind::UnwindExit;
+use ballast::instructions::loop_exit::UnwindExit;
 use ballast::math::health::{lending_health, LendingHealth, ReservePrices};
 use ballast::math::unwind::market_ltv_bps_ceil;
 use ballast::state::{LendingBinding, PoolBinding, Vault};
@@ -72,6 +72,27 @@ impl VaultView {
     /// `unwind` through `exit`, called by `caller`, every account derived from the bindings, the
     /// reserves and the stake pool.
     pub fn unwind_ix(&self, caller: &Pubkey, max_repay_lamports: u64, exit: UnwindExit) -> Result<Instruction> {
+        let (target, exit_accounts) = self.loop_exit_accounts(caller, exit)?;
+        Ok(ballast::client::unwind(target, exit_accounts, max_repay_lamports))
+    }
+
+    /// `leave_loop` through `exit`, signed by `allocator`, down to `target_ltv_bps`.
+    pub fn leave_loop_ix(
+        &self,
+        allocator: &Pubkey,
+        target_ltv_bps: u16,
+        max_repay_lamports: u64,
+        exit: UnwindExit,
+    ) -> Result<Instruction> {
+        let (target, exit_accounts) = self.loop_exit_accounts(allocator, exit)?;
+        Ok(ballast::client::leave_loop(target, exit_accounts, target_ltv_bps, max_repay_lamports))
+    }
+
+    fn loop_exit_accounts(
+        &self,
+        caller: &Pubkey,
+        exit: UnwindExit,
+    ) -> Result<(ballast::client::UnwindTarget, ballast::client::UnwindExitAccounts)> {
         let lending = self.lending.as_ref().ok_or_else(|| anyhow!("vault has no lending market"))?;
         let target = ballast::client::UnwindTarget {
             caller: *caller,
@@ -98,7 +119,7 @@ impl VaultView {
                 lending_wsol_account: lending.binding.wsol_account,
             },
         };
-        Ok(ballast::client::unwind(target, exit_accounts, max_repay_lamports))
+        Ok((target, exit_accounts))
     }
 
     /// `UpdateValidatorListBalance` batches, then `UpdateStakePoolBalance` and the clean-up:
@@ -135,9 +156,9 @@ async fn load_lending<C: Chain>(chain: &C, binding: LendingBinding, slot: u64) -
     Ok(LendingView { binding, obligation, lst_reserve, sol_reserve, prices, health, market_ltv_bps })
 }
 
-fn lending_core(l: &LendingView) -> ballast::accounts::LendingCore {
+fn lending_core(l: &LendingView) -> ballast::client::LendingCore {
     let program = spl_token_lending::id();
-    ballast::accounts::LendingCore {
+    ballast::client::LendingCore {
         lending_program: program,
         lending_market: l.binding.market,
         lending_market_authority: Pubkey::find_program_address(&[l.binding.market.as_ref()], &program).0,

@@ -664,6 +664,16 @@ impl VaultClient {
     }
 
     /// SOL per LST at the pool's current rate.
+    /// One epoch's staking reward on the stake pool's SOL at `staking_apr` (a fraction a year),
+    /// the epoch's length taken from the cluster's schedule at 400 ms a slot.
+    pub async fn staking_reward_lamports(&mut self, staking_apr: f64) -> u64 {
+        let schedule: solana_sdk::epoch_schedule::EpochSchedule =
+            self.chain.ctx.banks_client.get_sysvar().await.unwrap();
+        let epoch_secs = schedule.slots_per_epoch as f64 * 0.4;
+        let total = self.pool.state(&mut self.chain).await.total_lamports as f64;
+        (total * staking_apr * epoch_secs / (365.0 * 86_400.0)) as u64
+    }
+
     pub async fn pool_rate(&mut self) -> f64 {
         let pool = self.pool.state(&mut self.chain).await;
         pool.total_lamports as f64 / pool.pool_token_supply as f64
@@ -706,10 +716,21 @@ impl VaultClient {
     /// Advances `slots` (interest accrues); cranks the stake pool if an epoch passed; prices
     /// are rewritten at the new slot.
     pub async fn warp_slots(&mut self, slots: u64) {
+        self.warp_slots_staking(slots, 0.0).await
+    }
+
+    /// `warp_slots`, the stake pool earning `staking_apr` (a fraction a year) on its SOL at
+    /// each epoch boundary crossed, paid into its reserve before the update.
+    pub async fn warp_slots_staking(&mut self, slots: u64, staking_apr: f64) {
         let clock = self.chain.clock().await;
         self.chain.ctx.warp_to_slot(clock.slot + slots).unwrap();
-        if self.chain.clock().await.epoch != clock.epoch {
+        let epochs = self.chain.clock().await.epoch - clock.epoch;
+        if epochs > 0 {
             self.chain.ctx.warp_forward_force_reward_interval_end().unwrap();
+            let reward = self.staking_reward_lamports(staking_apr).await * epochs;
+            if reward > 0 {
+                self.pool.add_rewards(&mut self.chain, reward).await;
+            }
             self.pool.update(&mut self.chain).await;
         }
         if self.lending.is_some() {
@@ -717,10 +738,10 @@ impl VaultClient {
         }
     }
 
-    pub fn lending_core(&self) -> ballast::accounts::LendingCore {
+    pub fn lending_core(&self) -> ballast::client::LendingCore {
         let l = self.lending();
         let (lst, sol): (&ReserveFixture, &ReserveFixture) = (&l.market.lst, &l.market.sol);
-        ballast::accounts::LendingCore {
+        ballast::client::LendingCore {
             lending_program: spl_token_lending::id(),
             lending_market: l.market.market,
             lending_market_authority: l.market.market_authority,

@@ -3,7 +3,7 @@
 use anchor_lang::{InstructionData, ToAccountMetas};
 use ballast::adapters::token_swap::PoolReserves;
 use ballast::constants::seeds;
-use ballast::instructions::unwind::UnwindExit;
+use ballast::instructions::loop_exit::UnwindExit;
 use ballast::math::valuation::{PoolPosition, StakePoolRate};
 use solana_program::instruction::{AccountMeta, Instruction};
 use solana_program::{pubkey::Pubkey, system_program};
@@ -289,6 +289,27 @@ impl VaultClient {
 
     /// `unwind`, called by `caller`, through `exit`.
     pub fn unwind_ix_via(&self, caller: &Pubkey, max_repay_lamports: u64, exit: UnwindExit) -> Instruction {
+        let (target, exit_accounts) = self.loop_exit_accounts(caller, exit);
+        ballast::client::unwind(target, exit_accounts, max_repay_lamports)
+    }
+
+    /// `leave_loop`, signed by `allocator`, down to `target_ltv_bps` through `exit`.
+    pub fn leave_loop_ix(
+        &self,
+        allocator: &Pubkey,
+        target_ltv_bps: u16,
+        max_repay_lamports: u64,
+        exit: UnwindExit,
+    ) -> Instruction {
+        let (target, exit_accounts) = self.loop_exit_accounts(allocator, exit);
+        ballast::client::leave_loop(target, exit_accounts, target_ltv_bps, max_repay_lamports)
+    }
+
+    fn loop_exit_accounts(
+        &self,
+        caller: &Pubkey,
+        exit: UnwindExit,
+    ) -> (ballast::client::UnwindTarget, ballast::client::UnwindExitAccounts) {
         let target = ballast::client::UnwindTarget {
             caller: *caller,
             vault: self.v.vault,
@@ -307,7 +328,7 @@ impl VaultClient {
                 lending_wsol_account: self.lending().wsol_account,
             },
         };
-        ballast::client::unwind(target, exit_accounts, max_repay_lamports)
+        (target, exit_accounts)
     }
 
     /// The lending market's own LTV now, its reserves refreshed at the oracles' prices (what

@@ -38,7 +38,7 @@ async fn main() {
     let ixs = [
         ComputeBudgetInstruction::set_compute_unit_limit(1_400_000),
         ComputeBudgetInstruction::set_compute_unit_price(10_000),
-        view.unwind_ix(&caller.pubkey(), u64::MAX, ballast::instructions::unwind::UnwindExit::Pool).unwrap(),
+        view.unwind_ix(&caller.pubkey(), u64::MAX, ballast::instructions::loop_exit::UnwindExit::Pool).unwrap(),
     ];
     let tx = Transaction::new_signed_with_payer(&ixs, Some(&caller.pubkey()), &[&caller], Default::default());
     let bytes = bincode::serialize(&tx).unwrap().len();

@@ -186,21 +186,25 @@ pub fn withdraw(
     }
 }
 
+pub use crate::__client_accounts_lending_core::LendingCore;
+pub use crate::__client_accounts_loop_accounts::LoopAccounts;
 /// Client account structs of the composite account sets that no instruction names directly.
 pub use crate::__client_accounts_pool_accounts::PoolCore;
 pub use crate::__client_accounts_stake_pool_exit::StakePoolExit;
+use crate::instructions::loop_exit::UnwindExit;
 
-/// The accounts `unwind` names.
+/// The accounts `unwind` and `leave_loop` name (`caller` is the signer: anyone for `unwind`, the
+/// allocator for `leave_loop`).
 pub struct UnwindTarget {
     pub caller: Pubkey,
     pub vault: Pubkey,
     pub sol_reserve: Pubkey,
     pub lst_account: Pubkey,
     pub stake_pool: Pubkey,
-    pub lending: crate::accounts::LendingCore,
+    pub lending: LendingCore,
 }
 
-/// The accounts of an unwind's exit (see `instructions::unwind::UnwindExit`).
+/// The accounts of an exit (see `instructions::loop_exit::UnwindExit`).
 pub enum UnwindExitAccounts {
     /// Sold through the bound pool.
     Pool(PoolCore),
@@ -215,21 +219,22 @@ pub enum UnwindExitAccounts {
     },
 }
 
-/// `unwind(max_repay_lamports, exit)`: the named accounts, then the exit's.
-pub fn unwind(target: UnwindTarget, exit: UnwindExitAccounts, max_repay_lamports: u64) -> Instruction {
-    use crate::instructions::unwind::UnwindExit;
-    let mut accounts = crate::accounts::Unwind {
-        caller: target.caller,
-        vault: target.vault,
-        sol_reserve: target.sol_reserve,
-        lst_account: target.lst_account,
-        stake_pool: target.stake_pool,
-        lending: target.lending,
-        native_mint: anchor_spl::token::spl_token::native_mint::ID,
-        token_program: anchor_spl::token::ID,
-        system_program: anchor_lang::solana_program::system_program::ID,
-    }
-    .to_account_metas(None);
+/// The signer, the shared accounts, then the exit's; and which exit they are.
+fn loop_exit_metas(target: UnwindTarget, exit: UnwindExitAccounts) -> (Vec<AccountMeta>, UnwindExit) {
+    let mut accounts = vec![AccountMeta::new(target.caller, true)];
+    accounts.extend(
+        LoopAccounts {
+            vault: target.vault,
+            sol_reserve: target.sol_reserve,
+            lst_account: target.lst_account,
+            stake_pool: target.stake_pool,
+            lending: target.lending,
+            native_mint: anchor_spl::token::spl_token::native_mint::ID,
+            token_program: anchor_spl::token::ID,
+            system_program: anchor_lang::solana_program::system_program::ID,
+        }
+        .to_account_metas(None),
+    );
     let exit = match exit {
         UnwindExitAccounts::Pool(core) => {
             accounts.extend(core.to_account_metas(None));
@@ -256,9 +261,31 @@ pub fn unwind(target: UnwindTarget, exit: UnwindExitAccounts, max_repay_lamports
             UnwindExit::StakePool
         }
     };
+    (accounts, exit)
+}
+
+/// `unwind(max_repay_lamports, exit)`: the named accounts, then the exit's.
+pub fn unwind(target: UnwindTarget, exit: UnwindExitAccounts, max_repay_lamports: u64) -> Instruction {
+    let (accounts, exit) = loop_exit_metas(target, exit);
     Instruction {
         program_id: crate::ID,
         accounts,
         data: crate::instruction::Unwind { max_repay_lamports, exit }.data(),
+    }
+}
+
+/// `leave_loop(target_ltv_bps, max_repay_lamports, exit)` signed by the allocator
+/// (`target.caller`): the named accounts, then the exit's.
+pub fn leave_loop(
+    target: UnwindTarget,
+    exit: UnwindExitAccounts,
+    target_ltv_bps: u16,
+    max_repay_lamports: u64,
+) -> Instruction {
+    let (accounts, exit) = loop_exit_metas(target, exit);
+    Instruction {
+        program_id: crate::ID,
+        accounts,
+        data: crate::instruction::LeaveLoop { target_ltv_bps, max_repay_lamports, exit }.data(),
     }
 }

@@ -142,9 +142,9 @@ pub enum VaultError {
     InsufficientHoldings,
     #[msg("The lending market's LTV is at or below unwind_trigger_ltv_bps: nothing to unwind")]
     UnwindNotNeeded,
-    #[msg("Selling collateral through the pool cannot bring the LTV to unwind_target_ltv_bps")]
+    #[msg("Selling collateral through the pool cannot bring the LTV to the target")]
     UnwindTargetUnreachable,
-    #[msg("The unwind would not leave the LTV lower and at or below unwind_target_ltv_bps")]
+    #[msg("The unwind would not leave the LTV lower and at or below its target")]
     UnwindInsufficient,
     #[msg("The lending market's borrow limit blocks any collateral withdrawal: unwind before it is reached")]
     UnwindBlockedByBorrowLimit,
@@ -158,4 +158,8 @@ pub enum VaultError {
     TriggerTooCloseToBorrowLimit,
     #[msg("The lending market's own LTV would be above target_ltv_high_bps")]
     MarketLtvAboveBand,
+    #[msg("The lending market's LTV is already at or below the target: nothing to leave")]
+    LeaveLoopNotNeeded,
+    #[msg("The target LTV must be below 100%")]
+    TargetLtvInvalid,
 }

@@ -175,7 +175,7 @@ pub struct Unwound {
     pub vault: Pubkey,
     pub caller: Pubkey,
     /// How collateral was turned into SOL.
-    pub exit: crate::instructions::unwind::UnwindExit,
+    pub exit: crate::instructions::loop_exit::UnwindExit,
     /// Withdraw-convert-repay rounds (the market caps each withdrawal by its borrow limit).
     pub rounds: u8,
     /// Repaid from the vault's own SOL above the reserve's floor, before any collateral moved.
@@ -188,6 +188,28 @@ pub struct Unwound {
     /// The conversions' shortfall against the stake-pool rate plus the reward, booked at once.
     pub realized_loss_lamports: u64,
     /// The market's LTV (borrowed over deposited value), refreshed, before and after.
+    pub ltv_before_bps: u64,
+    pub ltv_after_bps: u64,
+    pub debt_lamports: u64,
+    pub collateral_lst: u64,
+}
+
+/// The allocator left the loop (`leave_loop`): what it repaid from the reserve and from
+/// collateral converted through `exit`, and the market's LTV before and after.
+#[event]
+#[derive(Debug)]
+pub struct LeftLoop {
+    pub vault: Pubkey,
+    pub exit: crate::instructions::loop_exit::UnwindExit,
+    pub target_ltv_bps: u16,
+    pub rounds: u8,
+    pub from_reserve_lamports: u64,
+    /// LST converted (sold through the pool or unstaked), and the SOL it brought.
+    pub lst_converted: u64,
+    pub lamports_received: u64,
+    pub repaid_lamports: u64,
+    /// The conversions' shortfall against the stake-pool rate, booked at once.
+    pub realized_loss_lamports: u64,
     pub ltv_before_bps: u64,
     pub ltv_after_bps: u64,
     pub debt_lamports: u64,

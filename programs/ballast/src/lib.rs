@@ -123,4 +123,15 @@ pub mod ballast {
     ) -> Result<()> {
         unwind::handler(ctx, max_repay_lamports, exit)
     }
+
+    // Allocator, at any LTV
+
+    pub fn leave_loop<'info>(
+        ctx: Context<'_, '_, 'info, 'info, LeaveLoop<'info>>,
+        target_ltv_bps: u16,
+        max_repay_lamports: u64,
+        exit: UnwindExit,
+    ) -> Result<()> {
+        leave_loop::handler(ctx, target_ltv_bps, max_repay_lamports, exit)
+    }
 }

@@ -1,6 +1,7 @@
 mod test_dao_controls;
 mod test_governance;
 mod test_keeper;
+mod test_leave_loop;
 mod test_lending_health;
 mod test_leverage_loop;
 mod test_lifecycle;

@@ -155,19 +155,32 @@ async fn as_allocator_the_keeper_brings_leverage_back_into_the_band() {
 }
 
 #[tokio::test]
-async fn as_allocator_the_keeper_repays_from_idle_sol_when_carry_turns_negative() {
+async fn as_allocator_the_keeper_leaves_the_loop_when_carry_turns_negative() {
     // SOL borrowing costs 150% a year and the stake pool earns nothing.
     let mut env = VaultClient::start_looped(default_params(), 150, 200).await;
     env.bind_pool(100 * SOL).await;
     let keeper = allocator_keeper(&mut env).await;
     let debt_before = env.lending_health(None).await.debt_lamports;
     let reserve_before = env.vault().await.accounting.reserve_lamports;
+    // First the idle SOL above the reserve's floor, at par.
     let actions = keeper.tick(&env.v.vault).await.unwrap();
     let [Action::Healthy { .. }, Action::Deleveraged { repay_lamports }] = actions[..] else {
         panic!("{actions:?}");
     };
     assert_eq!(env.vault().await.accounting.reserve_lamports, reserve_before - repay_lamports);
     assert!(env.lending_health(None).await.debt_lamports <= debt_before - repay_lamports + 1);
-    // The reserve keeps its minimum: a second pass has nothing left to repay with.
+    // The reserve is at its floor: the next pass leaves the loop through the collateral, and the
+    // holders pay no more than the conversion's shortfall against the rate.
+    let (free_before, supply) = env.share_price().await;
+    let actions = keeper.tick(&env.v.vault).await.unwrap();
+    let [Action::Healthy { .. }, Action::LeftLoop { .. }] = actions[..] else {
+        panic!("{actions:?}");
+    };
+    assert_eq!(env.lending_health(None).await.debt_lamports, 0);
+    let (free_after, supply_after) = env.share_price().await;
+    assert_eq!(supply_after, supply);
+    let bound_lamports = free_before * env.vault().await.risk_params.unwind_slippage_bps as u128 / 10_000;
+    assert!(free_after + bound_lamports >= free_before, "{free_before} -> {free_after}");
+    // Out of the loop: nothing more to do while carry stays negative.
     assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
 }

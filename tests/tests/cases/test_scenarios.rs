@@ -9,7 +9,10 @@ fn scenario(file: &str) -> Scenario {
     Scenario::load(&path).unwrap()
 }
 
-async fn bites(s: Scenario) -> [ballast_keeper::sim::Report; 2] {
+/// Runs `s` with and without the keeper: with it, no liquidation and an unwind on time; without
+/// it, the position crosses the trigger (the path is a real stress) and, where `liquidates`, is
+/// liquidated and ends below the kept vault.
+async fn bites(s: Scenario, liquidates: bool) -> [ballast_keeper::sim::Report; 2] {
     let with = run(&s, true, |_| {}).await.unwrap();
     let without = run(&s, false, |_| {}).await.unwrap();
     assert_eq!(with.liquidations, 0, "{}: worst LTV {} with the keeper", s.name, with.worst_ltv_bps);
@@ -19,8 +22,11 @@ async fn bites(s: Scenario) -> [ballast_keeper::sim::Report; 2] {
     let late = with.trigger_to_unwind_slots.iter().filter(|&&slots| slots > 0).count();
     assert!(late <= with.unwinds as usize / 2, "{:?}", with.trigger_to_unwind_slots);
     assert!(with.trigger_to_unwind_slots.iter().all(|&slots| slots <= s.step_slots));
-    assert!(without.liquidations >= 1, "{}: worst LTV {} without the keeper", s.name, without.worst_ltv_bps);
-    assert!(with.final_equity_lamports > without.final_equity_lamports, "{}", s.name);
+    assert!(without.worst_ltv_bps > s.vault.unwind_trigger_ltv_bps as u64, "{}", s.name);
+    if liquidates {
+        assert!(without.liquidations >= 1, "{}: worst LTV {} without the keeper", s.name, without.worst_ltv_bps);
+        assert!(with.final_equity_lamports > without.final_equity_lamports, "{}", s.name);
+    }
     [with, without]
 }
 
@@ -28,7 +34,7 @@ async fn bites(s: Scenario) -> [ballast_keeper::sim::Report; 2] {
 async fn msol_flash_depeg() {
     // The fall and the bottom.
     let s = scenario("msol-flash-depeg-2023-12.toml").until(10.0);
-    let reports = bites(s.clone()).await;
+    let reports = bites(s.clone(), true).await;
     // The chart (CI installs DejaVu Sans; elsewhere set BALLAST_CHART_FONT).
     let path = std::env::temp_dir().join(format!("ballast-chart-{}.png", std::process::id()));
     assert!(ballast_keeper::report::write_chart(&s, &reports, &path).unwrap(), "no chart font");
@@ -42,7 +48,10 @@ async fn steth_slow_discount() {
     // To just past the worst day, in six-hour steps.
     let mut s = scenario("steth-slow-discount-2022.toml").until(36.0 * 1440.0);
     s.step_slots = 54_000;
-    bites(s).await;
+    // With Lido's 4% staking yield counted, the unkept vault comes within 0.2 points of the
+    // 93% line without crossing it.
+    let [_, without] = bites(s, false).await;
+    assert!(without.worst_ltv_bps >= 9_200, "{}", without.worst_ltv_bps);
 }
 
 #[tokio::test]
@@ -50,10 +59,25 @@ async fn sol_crash_with_a_lagging_lst_feed() {
     // The crash and the rebound, in minute steps.
     let mut s = scenario("sol-crash-lagging-lst-feed-2022-11.toml").until(135.0);
     s.step_slots = 150;
-    bites(s).await;
+    bites(s, true).await;
 }
 
 #[tokio::test]
 async fn negative_carry() {
-    bites(scenario("negative-carry.toml")).await;
+    let s = scenario("negative-carry.toml");
+    let with = run(&s, true, |_| {}).await.unwrap();
+    let without = run(&s, false, |_| {}).await.unwrap();
+    assert!(without.liquidations >= 1, "worst LTV {} without the keeper", without.worst_ltv_bps);
+    // The keeper, as allocator, leaves the loop in the first steps (idle SOL first, then the
+    // collateral through the stake pool): no unwind, no liquidation, and the vault loses at most
+    // the carry of those steps plus the exit's cost, under 1%, where alone it would lose 66%.
+    assert_eq!((with.liquidations, with.unwinds), (0, 0), "worst LTV {}", with.worst_ltv_bps);
+    let left = with.rows.iter().position(|row| row.keeper.contains("left-loop"));
+    assert!(left.is_some_and(|step| step <= 2), "{:?}", with.rows.iter().map(|r| &r.keeper).collect::<Vec<_>>());
+    assert!(
+        with.final_equity_lamports as u128 * 100 >= with.start_equity_lamports as u128 * 99,
+        "{} -> {}",
+        with.start_equity_lamports,
+        with.final_equity_lamports
+    );
 }

@@ -14,6 +14,7 @@
 //!
 //! Cases: `BALLAST_STATEFUL_CASES` (default 200 in CI), steps per case `BALLAST_STATEFUL_STEPS`
 //! (default 50). Failing sequences shrink to a minimal one.
+use ballast::instructions::loop_exit::UnwindExit;
 use ballast::state::Vault;
 use ballast_localnet::chain::TxResult;
 use ballast_localnet::vault::SOL;
@@ -69,6 +70,12 @@ enum Step {
         reward_lamports: u64,
     },
     Unwind,
+    /// The allocator leaves the loop down to `target_per_mille` of the market's LTV, through the
+    /// stake pool or the pool.
+    LeaveLoop {
+        target_per_mille: u64,
+        stake_pool: bool,
+    },
     Outsider {
         attack: u8,
     },
@@ -93,6 +100,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (1u64..200_000).prop_map(|slots| Step::WarpSlots { slots }),
         1 => (0u64..2 * SOL).prop_map(|reward_lamports| Step::Epoch { reward_lamports }),
         2 => Just(Step::Unwind),
+        1 => (0u64..1000, any::<bool>()).prop_map(|(target_per_mille, stake_pool)| Step::LeaveLoop { target_per_mille, stake_pool }),
         1 => (0u8..4).prop_map(|attack| Step::Outsider { attack }),
     ]
 }
@@ -210,6 +218,8 @@ fn allowance(step: &Step, before: &Books, params: &ballast::state::RiskParams) -
         Step::Unwind => {
             bps(before.collateral_lst, params.max_slippage_bps) + bps(before.debt, params.keeper_reward_bps) + 8
         }
+        // Converted within the unwind's bound of the rate, no reward.
+        Step::LeaveLoop { .. } => bps(before.collateral_lst, params.unwind_slippage_bps) + 8,
     }
 }
 
@@ -297,6 +307,12 @@ async fn check(w: &mut World, steps: Vec<Step>) -> Result<(), TestCaseError> {
                 let ix = w.env.unwind_ix(&w.keeper.pubkey(), u64::MAX);
                 let keeper = w.keeper.insecure_clone();
                 Some(w.env.chain.send(&[ix], &[&keeper]).await)
+            }
+            Step::LeaveLoop { target_per_mille, stake_pool } => {
+                let target = (ltv_before.min(10_000) * target_per_mille / 1000) as u16;
+                let exit = if stake_pool { UnwindExit::StakePool } else { UnwindExit::Pool };
+                let ix = w.env.leave_loop_ix(&allocator, target, u64::MAX, exit);
+                Some(w.allocator(ix).await)
             }
             Step::Outsider { attack } => {
                 let o = w.outsider.pubkey();

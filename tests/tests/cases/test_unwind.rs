@@ -4,7 +4,7 @@
 //! second keeper racing the first gets a clean error.
 use ballast::errors::VaultError;
 use ballast::events::Unwound;
-use ballast::instructions::unwind::UnwindExit;
+use ballast::instructions::loop_exit::UnwindExit;
 use ballast_localnet::chain::events;
 use ballast_localnet::vault::SOL;
 use ballast_localnet::VaultClient;
