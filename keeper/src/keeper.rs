@@ -30,6 +30,12 @@ pub struct KeeperConfig {
     pub allocator: Option<PriceUpdates>,
     /// The cluster's epoch length, for the staking yield per year.
     pub slots_per_epoch: u64,
+    /// Harvest (book gains, losses and fees; permissionless) once this many seconds have passed
+    /// since the vault's last harvest; `None`: not on a schedule.
+    pub harvest_interval_secs: Option<u64>,
+    /// Harvest in the pass after an unwind or leaving the loop lands, so the rest of what moved
+    /// (interest, the pool) is booked at once too.
+    pub harvest_after_unwind: bool,
 }
 
 impl Default for KeeperConfig {
@@ -42,6 +48,8 @@ impl Default for KeeperConfig {
             backoff: Duration::from_millis(200),
             allocator: None,
             slots_per_epoch: 432_000,
+            harvest_interval_secs: Some(6 * 3_600),
+            harvest_after_unwind: true,
         }
     }
 }
@@ -70,6 +78,28 @@ pub enum Action {
     LeftLoop { market_ltv_bps: u64, signature: Signature },
     /// As allocator: the step would fail (the simulation's error): nothing was sent.
     AllocatorRefused { error: String },
+    /// Harvested, on the schedule or after an unwind.
+    Harvested { reason: HarvestReason, signature: Signature },
+    /// The harvest would fail (the simulation's error): nothing was sent.
+    HarvestRefused { error: String },
+}
+
+/// Why the keeper harvested.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HarvestReason {
+    /// `harvest_interval_secs` passed since the vault's last harvest.
+    Schedule,
+    /// An unwind or leaving the loop landed in this pass.
+    AfterUnwind,
+}
+
+impl HarvestReason {
+    pub fn label(self) -> &'static str {
+        match self {
+            HarvestReason::Schedule => "schedule",
+            HarvestReason::AfterUnwind => "after_unwind",
+        }
+    }
 }
 
 impl std::fmt::Display for Action {
@@ -92,6 +122,8 @@ impl std::fmt::Display for Action {
                 write!(f, "left the loop from LTV {:.2}% ({signature})", pct(*market_ltv_bps))
             }
             Action::AllocatorRefused { error } => write!(f, "allocator step would fail, not sent: {error}"),
+            Action::Harvested { reason, signature } => write!(f, "harvested ({}) ({signature})", reason.label()),
+            Action::HarvestRefused { error } => write!(f, "harvest would fail, not sent: {error}"),
         }
     }
 }
@@ -126,6 +158,15 @@ impl<C: Chain> Keeper<C> {
 
     /// One pass over `vault`. Returns every action taken, in order.
     pub async fn tick(&self, vault: &Pubkey) -> Result<Vec<Action>> {
+        let mut actions = self.act(vault).await?;
+        if let Some(reason) = self.harvest_due(vault, &actions).await? {
+            actions.push(self.harvest(vault, reason).await?);
+        }
+        Ok(actions)
+    }
+
+    /// The pass's risk work: crank, unwind, or the allocator's step.
+    async fn act(&self, vault: &Pubkey) -> Result<Vec<Action>> {
         let mut actions = Vec::new();
         let mut view = VaultView::load(&self.chain, vault).await?;
         if !view.stake_pool_current() {
@@ -170,6 +211,32 @@ impl<C: Chain> Keeper<C> {
             }
         }
         Ok(actions)
+    }
+
+    /// Whether this pass should harvest: after an unwind or leaving the loop landed, or when the
+    /// schedule says so. Reads the vault again (the pass's actions changed it).
+    async fn harvest_due(&self, vault: &Pubkey, actions: &[Action]) -> Result<Option<HarvestReason>> {
+        let exited = actions.iter().any(|a| matches!(a, Action::Unwound { .. } | Action::LeftLoop { .. }));
+        if exited && self.config.harvest_after_unwind {
+            return Ok(Some(HarvestReason::AfterUnwind));
+        }
+        let Some(interval) = self.config.harvest_interval_secs else { return Ok(None) };
+        let view = VaultView::load(&self.chain, vault).await?;
+        let due = view.secs_since_harvest() >= interval as i64 && view.stake_pool_current();
+        Ok(due.then_some(HarvestReason::Schedule))
+    }
+
+    async fn harvest(&self, vault: &Pubkey, reason: HarvestReason) -> Result<Action> {
+        let view = VaultView::load(&self.chain, vault).await?;
+        let mut ixs = vec![ComputeBudgetInstruction::set_compute_unit_price(self.config.priority_fee_micro_lamports)];
+        ixs.extend(ballast::client::harvest_to_fee_recipient(view.key, &view.vault, self.keypair.pubkey()));
+        let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
+        if let Some(error) = simulation.error {
+            tracing::warn!(%vault, %error, "harvest would fail");
+            return Ok(Action::HarvestRefused { error });
+        }
+        let signature = self.send_with_retries(&ixs).await?;
+        Ok(Action::Harvested { reason, signature })
     }
 
     /// Simulates the exit instruction `build` makes through each of `order` the vault has (no

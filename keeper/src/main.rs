@@ -103,6 +103,13 @@ struct RunArgs {
     /// As the vaults' allocator: the vault's LST/USD Pyth price-update account.
     #[arg(long, env = "BALLAST_LST_USD_UPDATE", requires = "sol_usd_update")]
     lst_usd_update: Option<String>,
+    /// Harvest a vault once this many seconds passed since its last harvest; 0: never on a
+    /// schedule [default: 21600]
+    #[arg(long, env = "BALLAST_HARVEST_INTERVAL_SECS")]
+    harvest_interval_secs: Option<u64>,
+    /// Harvest right after an unwind or leaving the loop [default: true]
+    #[arg(long, env = "BALLAST_HARVEST_AFTER_UNWIND")]
+    harvest_after_unwind: Option<bool>,
 }
 
 impl RunArgs {
@@ -120,6 +127,8 @@ impl RunArgs {
             listen: self.listen.or(file.listen),
             sol_usd_update: self.sol_usd_update.or(file.sol_usd_update),
             lst_usd_update: self.lst_usd_update.or(file.lst_usd_update),
+            harvest_interval_secs: self.harvest_interval_secs.or(file.harvest_interval_secs),
+            harvest_after_unwind: self.harvest_after_unwind.or(file.harvest_after_unwind),
         })
     }
 }
@@ -155,10 +164,17 @@ async fn run(args: RunArgs) -> Result<()> {
         }),
         _ => None,
     };
+    let defaults = KeeperConfig::default();
     let config = KeeperConfig {
         priority_fee_micro_lamports: args.priority_fee_micro_lamports.unwrap_or(10_000),
         allocator,
-        ..KeeperConfig::default()
+        harvest_interval_secs: match args.harvest_interval_secs {
+            Some(0) => None,
+            Some(secs) => Some(secs),
+            None => defaults.harvest_interval_secs,
+        },
+        harvest_after_unwind: args.harvest_after_unwind.unwrap_or(defaults.harvest_after_unwind),
+        ..defaults
     };
     let interval = Duration::from_millis(args.interval_ms.unwrap_or(400));
     let keeper = Keeper::new(RpcChain::new(&rpc_url, Duration::from_secs(10)), keypair, config);

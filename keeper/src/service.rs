@@ -22,6 +22,9 @@ pub struct Metrics {
     pub actions: IntCounterVec,
     pub errors: IntCounterVec,
     pub market_ltv_bps: IntGaugeVec,
+    /// Harvests sent, by reason (`schedule`, `after_unwind`), and when the last one landed.
+    pub harvests: IntCounterVec,
+    pub last_harvest_timestamp_seconds: IntGaugeVec,
     /// When the last pass over all vaults completed.
     pub last_pass: Mutex<Option<Instant>>,
 }
@@ -42,8 +45,27 @@ impl Metrics {
         registry.register(Box::new(passes.clone()))?;
         registry.register(Box::new(actions.clone()))?;
         registry.register(Box::new(errors.clone()))?;
+        let harvests = IntCounterVec::new(
+            Opts::new("ballast_keeper_harvests_total", "Harvests sent, by reason"),
+            &["vault", "reason"],
+        )?;
+        let last_harvest_timestamp_seconds = IntGaugeVec::new(
+            Opts::new("ballast_keeper_last_harvest_timestamp_seconds", "Unix time of the last harvest sent"),
+            &["vault"],
+        )?;
         registry.register(Box::new(market_ltv_bps.clone()))?;
-        Ok(Self { registry, passes, actions, errors, market_ltv_bps, last_pass: Mutex::new(None) })
+        registry.register(Box::new(harvests.clone()))?;
+        registry.register(Box::new(last_harvest_timestamp_seconds.clone()))?;
+        Ok(Self {
+            registry,
+            passes,
+            actions,
+            errors,
+            market_ltv_bps,
+            harvests,
+            last_harvest_timestamp_seconds,
+            last_pass: Mutex::new(None),
+        })
     }
 
     fn record(&self, vault: &Pubkey, actions: &[Action]) {
@@ -66,6 +88,13 @@ impl Metrics {
                 Action::Deleveraged { .. } => "deleveraged",
                 Action::LeftLoop { .. } => "left_loop",
                 Action::AllocatorRefused { .. } => "allocator_refused",
+                Action::Harvested { reason, .. } => {
+                    self.harvests.with_label_values(&[&vault, reason.label()]).inc();
+                    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                    self.last_harvest_timestamp_seconds.with_label_values(&[&vault]).set(now.as_secs() as i64);
+                    "harvested"
+                }
+                Action::HarvestRefused { .. } => "harvest_refused",
             };
             self.actions.with_label_values(&[&vault, kind]).inc();
         }

@@ -318,6 +318,8 @@ fn describe(action: &Action) -> String {
         Action::Deleveraged { .. } => "deleveraged".into(),
         Action::LeftLoop { .. } => "left-loop".into(),
         Action::AllocatorRefused { .. } => "allocator-refused".into(),
+        Action::Harvested { .. } => "harvested".into(),
+        Action::HarvestRefused { .. } => "harvest-refused".into(),
     }
 }
 

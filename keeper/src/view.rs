@@ -38,6 +38,8 @@ pub struct VaultView {
     pub stake_pool: StakePool,
     pub slot: u64,
     pub epoch: u64,
+    /// The cluster's clock when the view was read.
+    pub unix_timestamp: i64,
     pub lending: Option<LendingView>,
 }
 
@@ -54,7 +56,15 @@ impl VaultView {
             None => None,
             Some(binding) => Some(load_lending(chain, binding, clock.slot).await?),
         };
-        Ok(Self { key: *key, vault, stake_pool, slot: clock.slot, epoch: clock.epoch, lending })
+        Ok(Self {
+            key: *key,
+            vault,
+            stake_pool,
+            slot: clock.slot,
+            epoch: clock.epoch,
+            unix_timestamp: clock.unix_timestamp,
+            lending,
+        })
     }
 
     /// The stake pool's rate is from this epoch: vault actions that need it will work.
@@ -272,6 +282,11 @@ impl VaultView {
         }
         .to_account_metas(None);
         Ok(self.allocator_ix(accounts, ballast::instruction::Deleverage { repay_lamports }.data()))
+    }
+
+    /// Seconds since the vault last booked its gains and fees (its last harvest).
+    pub fn secs_since_harvest(&self) -> i64 {
+        self.unix_timestamp.saturating_sub(self.vault.accounting.last_fee_accrual_unix)
     }
 
     /// The loop's carry, per year: the LST's staking yield over the last epoch, and the SOL

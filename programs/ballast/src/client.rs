@@ -188,6 +188,44 @@ pub fn withdraw(
 
 pub use crate::__client_accounts_lending_core::LendingCore;
 pub use crate::__client_accounts_loop_accounts::LoopAccounts;
+/// `harvest()` by anyone (`harvester`), the fee shares minted to `fee_recipient_shares` (a
+/// share-mint token account of the vault's fee recipient; `share_account` gives its associated
+/// one).
+pub fn harvest(
+    vault_key: Pubkey,
+    vault: &crate::state::Vault,
+    harvester: Pubkey,
+    fee_recipient_shares: Pubkey,
+) -> Instruction {
+    let accounts = crate::accounts::Harvest {
+        harvester,
+        vault: vault_key,
+        share_mint: vault.share_mint,
+        stake_pool: vault.stake_pool,
+        fee_recipient_shares,
+        token_program: anchor_spl::token::ID,
+    };
+    let mut metas = accounts.to_account_metas(None);
+    metas.extend(valuation_accounts(vault, false));
+    Instruction { program_id: crate::ID, accounts: metas, data: crate::instruction::Harvest {}.data() }
+}
+
+/// `harvest` by `harvester` with the fee shares minted to the fee recipient's associated share
+/// account, which `harvester` first creates (idempotently) so the harvest never fails for its
+/// want.
+pub fn harvest_to_fee_recipient(vault_key: Pubkey, vault: &crate::state::Vault, harvester: Pubkey) -> Vec<Instruction> {
+    use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
+    vec![
+        create_associated_token_account_idempotent(
+            &harvester,
+            &vault.fee_recipient,
+            &vault.share_mint,
+            &anchor_spl::token::ID,
+        ),
+        harvest(vault_key, vault, harvester, share_account(vault, &vault.fee_recipient)),
+    ]
+}
+
 /// Client account structs of the composite account sets that no instruction names directly.
 pub use crate::__client_accounts_pool_accounts::PoolCore;
 pub use crate::__client_accounts_stake_pool_exit::StakePoolExit;

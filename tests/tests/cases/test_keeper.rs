@@ -3,7 +3,7 @@
 //! slot the market crosses the trigger; it cranks a stale stake pool first; a second keeper, or
 //! the same one restarted, finds nothing left to do.
 use ballast_keeper::chain::EmbeddedChain;
-use ballast_keeper::keeper::{Action, Keeper, KeeperConfig};
+use ballast_keeper::keeper::{Action, HarvestReason, Keeper, KeeperConfig};
 use ballast_keeper::view::VaultView;
 use ballast_localnet::vault::{default_params, SOL};
 use ballast_localnet::VaultClient;
@@ -34,10 +34,20 @@ async fn the_keeper_unwinds_in_the_slot_the_trigger_is_crossed() {
     env.mark_lst_down(0.64).await;
     let crossed_at = env.chain.clock().await.slot;
     let actions = keeper.tick(&env.v.vault).await.unwrap();
-    assert!(matches!(actions[..], [Action::Unwound { market_ltv_bps, .. }] if market_ltv_bps > 7_500), "{actions:?}");
+    assert!(
+        matches!(
+            actions[..],
+            [Action::Unwound { market_ltv_bps, .. }, Action::Harvested { reason: HarvestReason::AfterUnwind, .. }]
+                if market_ltv_bps > 7_500
+        ),
+        "{actions:?}"
+    );
     let landed_at = env.chain.clock().await.slot;
     assert_eq!(landed_at - crossed_at, 0, "slots from the trigger crossing to the unwind");
     assert!(env.market_ltv_bps().await <= 6_000);
+    // The harvest after it booked the rest at once.
+    let clock = env.chain.clock().await;
+    assert_eq!(env.vault().await.accounting.last_fee_accrual_unix, clock.unix_timestamp);
 
     // Another keeper, or this one after a restart, finds a healthy vault.
     let other = Keeper::new(keeper.chain.clone(), Keypair::new(), KeeperConfig::default());
@@ -56,7 +66,7 @@ async fn after_an_epoch_boundary_the_keeper_cranks_the_stake_pool_first() {
     let view = VaultView::load(&keeper.chain, &env.v.vault).await.unwrap();
     assert!(!view.stake_pool_current());
     let actions = keeper.tick(&env.v.vault).await.unwrap();
-    assert!(matches!(actions[..], [Action::Cranked, Action::Unwound { .. }]), "{actions:?}");
+    assert!(matches!(actions[..], [Action::Cranked, Action::Unwound { .. }, Action::Harvested { .. }]), "{actions:?}");
     assert!(env.market_ltv_bps().await <= 6_000);
 }
 
@@ -117,6 +127,10 @@ async fn the_service_passes_until_stopped_and_reports_metrics_and_health() {
     assert!(metrics
         .render()
         .contains(&format!("ballast_keeper_actions_total{{action=\"unwound\",vault=\"{vault}\"}} 1")));
+    // And one harvest right after it.
+    assert!(metrics
+        .render()
+        .contains(&format!("ballast_keeper_harvests_total{{reason=\"after_unwind\",vault=\"{vault}\"}} 1")));
 }
 
 /// The vault's allocator running the keeper (and paying its fees), with the vault's
@@ -173,7 +187,9 @@ async fn as_allocator_the_keeper_leaves_the_loop_when_carry_turns_negative() {
     // holders pay no more than the conversion's shortfall against the rate.
     let (free_before, supply) = env.share_price().await;
     let actions = keeper.tick(&env.v.vault).await.unwrap();
-    let [Action::Healthy { .. }, Action::LeftLoop { .. }] = actions[..] else {
+    let [Action::Healthy { .. }, Action::LeftLoop { .. }, Action::Harvested { reason: HarvestReason::AfterUnwind, .. }] =
+        actions[..]
+    else {
         panic!("{actions:?}");
     };
     assert_eq!(env.lending_health(None).await.debt_lamports, 0);
@@ -183,4 +199,40 @@ async fn as_allocator_the_keeper_leaves_the_loop_when_carry_turns_negative() {
     assert!(free_after + bound_lamports >= free_before, "{free_before} -> {free_after}");
     // Out of the loop: nothing more to do while carry stays negative.
     assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
+}
+
+#[tokio::test]
+async fn the_keeper_harvests_on_its_schedule_into_the_fee_recipients_account() {
+    let mut env = VaultClient::start_looped_in_pool().await;
+    let keeper = keeper(&mut env).await;
+    assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
+    // Staking pays 1 SOL (profit to book, a performance fee to charge), and the schedule's six
+    // hours pass.
+    env.epoch_with_rewards(SOL).await;
+    env.chain.advance_secs(6 * 3_600).await;
+    env.sync_prices().await;
+    let fee_shares = ballast::client::share_account(&env.vault().await, &env.v.fee_recipient.pubkey());
+    assert!(env.chain.ctx.banks_client.get_account(fee_shares).await.unwrap().is_none());
+    let (free_before, supply_before) = env.share_price().await;
+    let actions = keeper.tick(&env.v.vault).await.unwrap();
+    assert!(
+        matches!(actions[..], [Action::Healthy { .. }, Action::Harvested { reason: HarvestReason::Schedule, .. }]),
+        "{actions:?}"
+    );
+    // The fee shares reached the fee recipient's associated account, which the keeper created,
+    // worth exactly the fee; the rest of the profit is locked, so the share price did not jump.
+    let minted = env.chain.token_balance(&fee_shares).await;
+    assert!(minted > 0);
+    let (free_after, supply_after) = env.share_price().await;
+    assert_eq!(supply_after, supply_before + minted as u128);
+    assert!(free_after * supply_before <= (free_before + 2) * supply_after, "{free_before} -> {free_after}");
+    // Not due again until the next interval.
+    assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
+
+    // Off the schedule: never.
+    env.chain.advance_secs(7 * 3_600).await;
+    env.sync_prices().await;
+    let config = KeeperConfig { harvest_interval_secs: None, ..KeeperConfig::default() };
+    let unscheduled = Keeper::new(keeper.chain.clone(), keeper.keypair.insecure_clone(), config);
+    assert!(matches!(unscheduled.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
 }
