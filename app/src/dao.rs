@@ -134,15 +134,15 @@ pub async fn execute(app: &App, vault_key: &Pubkey) -> ApiResult<Value> {
     }))
 }
 
-/// `cancel_risk_params`, when a change is pending.
+/// `cancel_proposal(RiskParams)`, when a change is pending.
 pub async fn cancel(app: &App, vault_key: &Pubkey) -> ApiResult<Value> {
     let (summary, view) = VaultSummary::load(&app.chain, vault_key).await?;
     if summary.pending_risk_params.is_none() {
         return Err(ApiError::bad_request("no change is pending"));
     }
-    let ix = ballast::client::cancel_risk_params(*vault_key, view.vault.admin);
+    let ix = ballast::client::cancel_proposal(*vault_key, view.vault.admin, ballast::state::ProposalKind::RiskParams);
     Ok(json!({
-        "transactions": [ admin_transaction(app, "cancel_risk_params", ix, &view.vault.admin, 0).await? ],
+        "transactions": [ admin_transaction(app, "cancel_proposal", ix, &view.vault.admin, 0).await? ],
         "note": "drops the pending change; the parameters in force stay",
     }))
 }

@@ -162,8 +162,17 @@ impl History {
         for _ in decode::<RiskParamsExecuted>(logs).into_iter().filter(|e| e.vault == *vault) {
             push("params executed", "new risk parameters in force".into(), None);
         }
-        for _ in decode::<RiskParamsCancelled>(logs).into_iter().filter(|e| e.vault == *vault) {
-            push("params cancelled", "pending change dropped".into(), None);
+        for e in decode::<ProposalCancelled>(logs).into_iter().filter(|e| e.vault == *vault) {
+            push("proposal cancelled", format!("pending {:?} change dropped", e.kind), None);
+        }
+        for e in decode::<LendingProposed>(logs).into_iter().filter(|e| e.vault == *vault) {
+            push("market proposed", format!("{} bindable after unix {}", e.pending.market, e.pending.eta_unix), None);
+        }
+        for e in decode::<PoolProposed>(logs).into_iter().filter(|e| e.vault == *vault) {
+            push("pool proposed", format!("{} bindable after unix {}", e.pending.swap, e.pending.eta_unix), None);
+        }
+        for e in decode::<RolesProposed>(logs).into_iter().filter(|e| e.vault == *vault) {
+            push("roles proposed", format!("effective after unix {}", e.pending.eta_unix), None);
         }
         for e in decode::<PauseSet>(logs).into_iter().filter(|e| e.vault == *vault) {
             push(if e.paused { "paused" } else { "unpaused" }, format!("by {}", e.by), None);

@@ -276,7 +276,7 @@ fn main() -> Result<()> {
             println!(
                 "\nETA: the new parameters can apply {} s after transaction 0 executes; transaction 1 runs no \
                  sooner than {} s after the vote succeeds. Until then depositors see the pending change on chain \
-                 and the DAO can cancel it with cancel_risk_params.",
+                 and the DAO can cancel it with cancel_proposal.",
                 proposal.timelock_secs, proposal.transactions[1].hold_up_secs
             );
         }

@@ -8,8 +8,9 @@ use solana_sdk::account::AccountSharedData;
 
 use crate::chain::Chain;
 
-/// The owner the lending market expects of its Pyth accounts (chosen at `InitLendingMarket`).
-pub const LEGACY_ORACLE_PROGRAM: Pubkey = Pubkey::new_from_array([0x5e; 32]);
+/// The owner the lending market expects of its Pyth accounts (chosen at `InitLendingMarket`):
+/// the Pyth oracle program the vault pins.
+pub const LEGACY_ORACLE_PROGRAM: Pubkey = ballast::adapters::token_lending::PINNED_ORACLE_PROGRAMS[0];
 pub const LEGACY_PRICE_LEN: usize = 3312;
 pub const LEGACY_PRODUCT_LEN: usize = 512;
 /// Legacy prices are written with this exponent.

@@ -395,17 +395,45 @@ impl VaultClient {
     }
 
     pub fn cancel_ix(&self, admin: &Pubkey) -> Instruction {
-        ballast::client::cancel_risk_params(self.v.vault, *admin)
+        self.cancel_proposal_ix(admin, ballast::state::ProposalKind::RiskParams)
     }
 
-    pub fn set_roles_ix(
+    pub fn cancel_proposal_ix(&self, admin: &Pubkey, kind: ballast::state::ProposalKind) -> Instruction {
+        ballast::client::cancel_proposal(self.v.vault, *admin, kind)
+    }
+
+    pub fn propose_roles_ix(
         &self,
         admin: &Pubkey,
         guardian: Pubkey,
         allocator: Pubkey,
         fee_recipient: Pubkey,
     ) -> Instruction {
-        ballast::client::set_roles(self.v.vault, *admin, guardian, allocator, fee_recipient)
+        ballast::client::propose_roles(self.v.vault, *admin, guardian, allocator, fee_recipient)
+    }
+
+    pub fn set_roles_ix(&self, admin: &Pubkey) -> Instruction {
+        ballast::client::set_roles(self.v.vault, *admin)
+    }
+
+    pub fn propose_lending_ix(
+        &self,
+        admin: &Pubkey,
+        market: &LendingFixture,
+        lst_reserve: &Pubkey,
+        sol_reserve: &Pubkey,
+    ) -> Instruction {
+        ballast::client::propose_lending(self.v.vault, *admin, market.market, *lst_reserve, *sol_reserve)
+    }
+
+    /// The vault's timelock passes (unix time only; the market's and the vault's prices are
+    /// rewritten at the new time).
+    pub async fn pass_timelock(&mut self) {
+        let secs = self.vault().await.risk_params.timelock_secs as i64;
+        self.chain.advance_secs(secs).await;
+        if self.lending.is_some() {
+            self.sync_prices().await;
+        }
     }
 
     pub fn transfer_admin_ix(&self, admin: &Pubkey, new_admin: Pubkey) -> Instruction {
@@ -477,6 +505,9 @@ impl VaultClient {
     ) {
         let (market, obligation) = self.create_lending_market_with(lst_config, sol_config).await;
         let admin = self.v.admin.insecure_clone();
+        let propose = self.propose_lending_ix(&admin.pubkey(), &market, &market.lst.reserve, &market.sol.reserve);
+        self.chain.send_ok(&[propose], &[&admin]).await;
+        self.pass_timelock().await;
         let ix = self.bind_lending_ix(&admin.pubkey(), &market, &market.lst.reserve, &market.sol.reserve, &obligation);
         self.chain.send_ok(&[ix], &[&admin]).await;
         self.lending = Some(LendingSetup {

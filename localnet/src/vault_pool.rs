@@ -76,6 +76,9 @@ impl VaultClient {
         )
         .await;
         let admin = self.v.admin.insecure_clone();
+        let propose = ballast::client::propose_pool(self.v.vault, admin.pubkey(), pool.swap);
+        self.chain.send_ok(&[propose], &[&admin]).await;
+        self.pass_timelock().await;
         let ix = self.bind_pool_ix(&admin.pubkey(), &pool.swap, &pool.pool_mint);
         self.chain.send_ok(&[ix], &[&admin]).await;
         self.swap = Some(PoolSetup {

@@ -40,11 +40,12 @@ pub fn execute_risk_params(target: &AdminTarget) -> Instruction {
     }
 }
 
-pub fn cancel_risk_params(vault: Pubkey, admin: Pubkey) -> Instruction {
+/// `cancel_proposal(kind)`: drops the pending proposal of that kind.
+pub fn cancel_proposal(vault: Pubkey, admin: Pubkey, kind: crate::state::ProposalKind) -> Instruction {
     Instruction {
         program_id: crate::ID,
-        accounts: crate::accounts::CancelRiskParams { admin, vault }.to_account_metas(None),
-        data: crate::instruction::CancelRiskParams {}.data(),
+        accounts: crate::accounts::CancelProposal { admin, vault }.to_account_metas(None),
+        data: crate::instruction::CancelProposal { kind }.data(),
     }
 }
 
@@ -72,7 +73,9 @@ pub fn accept_admin(vault: Pubkey, pending_admin: Pubkey) -> Instruction {
     }
 }
 
-pub fn set_roles(
+/// `propose_roles(guardian, allocator, fee_recipient)`; `set_roles` applies them after the
+/// timelock.
+pub fn propose_roles(
     vault: Pubkey,
     admin: Pubkey,
     guardian: Pubkey,
@@ -81,8 +84,42 @@ pub fn set_roles(
 ) -> Instruction {
     Instruction {
         program_id: crate::ID,
+        accounts: crate::accounts::ProposeRoles { admin, vault }.to_account_metas(None),
+        data: crate::instruction::ProposeRoles { guardian, allocator, fee_recipient }.data(),
+    }
+}
+
+pub fn set_roles(vault: Pubkey, admin: Pubkey) -> Instruction {
+    Instruction {
+        program_id: crate::ID,
         accounts: crate::accounts::SetRoles { admin, vault }.to_account_metas(None),
-        data: crate::instruction::SetRoles { guardian, allocator, fee_recipient }.data(),
+        data: crate::instruction::SetRoles {}.data(),
+    }
+}
+
+/// `propose_lending`: the market and its LST and SOL reserves `bind_lending` may bind after the
+/// timelock.
+pub fn propose_lending(
+    vault: Pubkey,
+    admin: Pubkey,
+    lending_market: Pubkey,
+    lst_reserve: Pubkey,
+    sol_reserve: Pubkey,
+) -> Instruction {
+    Instruction {
+        program_id: crate::ID,
+        accounts: crate::accounts::ProposeLending { admin, vault, lending_market, lst_reserve, sol_reserve }
+            .to_account_metas(None),
+        data: crate::instruction::ProposeLending {}.data(),
+    }
+}
+
+/// `propose_pool`: the swap `bind_pool` may bind after the timelock.
+pub fn propose_pool(vault: Pubkey, admin: Pubkey, swap: Pubkey) -> Instruction {
+    Instruction {
+        program_id: crate::ID,
+        accounts: crate::accounts::ProposePool { admin, vault, swap }.to_account_metas(None),
+        data: crate::instruction::ProposePool {}.data(),
     }
 }
 

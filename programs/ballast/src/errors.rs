@@ -162,4 +162,16 @@ pub enum VaultError {
     LeaveLoopNotNeeded,
     #[msg("The target LTV must be below 100%")]
     TargetLtvInvalid,
+    #[msg("A proposal of this kind is pending: execute or cancel it first")]
+    ChangePending,
+    #[msg("No proposal of this kind is pending")]
+    NoPendingProposal,
+    #[msg("The accounts differ from the pending proposal's")]
+    ProposalMismatch,
+    #[msg("The proposal was not executed within PROPOSAL_GRACE_SECS of its ETA: it is void")]
+    ProposalExpired,
+    #[msg("The lending market's oracle program is not the pinned Pyth program")]
+    LendingOracleProgramNotPinned,
+    #[msg("The lending market's owner changed since it was bound: no risk is added until the DAO binds anew")]
+    LendingMarketOwnerChanged,
 }

@@ -90,8 +90,9 @@ pub struct RiskParamsExecuted {
 
 #[event]
 #[derive(Debug)]
-pub struct RiskParamsCancelled {
+pub struct ProposalCancelled {
     pub vault: Pubkey,
+    pub kind: crate::state::ProposalKind,
 }
 
 #[event]
@@ -214,4 +215,25 @@ pub struct LeftLoop {
     pub ltv_after_bps: u64,
     pub debt_lamports: u64,
     pub collateral_lst: u64,
+}
+
+#[event]
+#[derive(Debug)]
+pub struct LendingProposed {
+    pub vault: Pubkey,
+    pub pending: crate::state::PendingLending,
+}
+
+#[event]
+#[derive(Debug)]
+pub struct PoolProposed {
+    pub vault: Pubkey,
+    pub pending: crate::state::PendingPool,
+}
+
+#[event]
+#[derive(Debug)]
+pub struct RolesProposed {
+    pub vault: Pubkey,
+    pub pending: crate::state::PendingRoles,
 }

@@ -37,12 +37,21 @@ pub mod ballast {
         dao_execute_risk_params::handler(ctx)
     }
 
-    pub fn cancel_risk_params(ctx: Context<CancelRiskParams>) -> Result<()> {
-        dao_cancel_risk_params::handler(ctx)
+    pub fn cancel_proposal(ctx: Context<CancelProposal>, kind: state::ProposalKind) -> Result<()> {
+        dao_cancel_proposal::handler(ctx, kind)
     }
 
-    pub fn set_roles(ctx: Context<SetRoles>, guardian: Pubkey, allocator: Pubkey, fee_recipient: Pubkey) -> Result<()> {
-        dao_set_roles::handler(ctx, guardian, allocator, fee_recipient)
+    pub fn propose_roles(
+        ctx: Context<ProposeRoles>,
+        guardian: Pubkey,
+        allocator: Pubkey,
+        fee_recipient: Pubkey,
+    ) -> Result<()> {
+        dao_propose_roles::handler(ctx, guardian, allocator, fee_recipient)
+    }
+
+    pub fn set_roles(ctx: Context<SetRoles>) -> Result<()> {
+        dao_set_roles::handler(ctx)
     }
 
     pub fn transfer_admin(ctx: Context<TransferAdmin>, new_admin: Pubkey) -> Result<()> {
@@ -80,6 +89,10 @@ pub mod ballast {
     }
 
     // Lending loop
+    pub fn propose_lending(ctx: Context<ProposeLending>) -> Result<()> {
+        lending_propose::handler(ctx)
+    }
+
     pub fn bind_lending(ctx: Context<BindLending>) -> Result<()> {
         lending_bind::handler(ctx)
     }
@@ -101,6 +114,10 @@ pub mod ballast {
     }
 
     // Pool
+
+    pub fn propose_pool(ctx: Context<ProposePool>) -> Result<()> {
+        pool_propose::handler(ctx)
+    }
 
     pub fn bind_pool(ctx: Context<BindPool>) -> Result<()> {
         pool_bind::handler(ctx)

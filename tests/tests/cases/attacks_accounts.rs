@@ -59,8 +59,8 @@ async fn item_02_accounts_forged_under_another_program_are_refused() {
     let (market, obligation) = env.create_lending_market(0, 4).await;
     let forged_market = forged_copy(&mut env.chain, &market.market, &mallory_program).await;
     let admin = env.v.admin.insecure_clone();
-    let bind = env.bind_lending_ix(&admin.pubkey(), &market, &market.lst.reserve, &market.sol.reserve, &obligation);
-    let ix = substitute(bind, market.market, forged_market);
+    let propose = env.propose_lending_ix(&admin.pubkey(), &market, &market.lst.reserve, &market.sol.reserve);
+    let ix = substitute(propose, market.market, forged_market);
     env.assert_rejected(&[ix], &[&admin], VaultError::LendingAccountInvalid, &[forged_market, obligation]).await;
 
     // A swap pool (a real stable LST/SOL pool's bytes) for the vault to bind.
@@ -72,7 +72,7 @@ async fn item_02_accounts_forged_under_another_program_are_refused() {
         SwapPoolFixture::create(&mut env.chain, &provider, &provider_lst, lst_mint, lst_amount, lst_amount, POOL_AMP)
             .await;
     let forged_swap = forged_copy(&mut env.chain, &swap_pool.swap, &mallory_program).await;
-    let ix = env.bind_pool_ix(&admin.pubkey(), &forged_swap, &swap_pool.pool_mint);
+    let ix = ballast::client::propose_pool(env.v.vault, admin.pubkey(), forged_swap);
     env.assert_rejected(&[ix], &[&admin], VaultError::PoolAccountInvalid, &[forged_swap]).await;
 
     let vault = env.vault().await;

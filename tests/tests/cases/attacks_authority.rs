@@ -1,4 +1,4 @@
-//! Authority attacks (`docs/SECURITY.md` checklist items 1, 5, 8, 26 and 32), each performed against the
+//! Authority attacks (`docs/SECURITY.md` checklist items 1, 5, 8, 26, 32 and 33), each performed against the
 //! real program: nobody but the admin, signing, changes risk parameters or roles; nobody spends
 //! someone else's shares; one vault's keys and PDAs cannot touch another vault's accounts; risk
 //! parameters outside the hard bounds or the market's limits are refused when proposed and again
@@ -41,7 +41,9 @@ async fn item_01_risk_params_and_roles_change_only_with_the_admins_signature() {
     unsigned.accounts[0].is_signer = false;
     env.assert_rejected(&[unsigned], &[], AnchorError::AccountNotSigner, &[admin.pubkey(), mallory.pubkey()]).await;
     // Making herself the allocator, or the admin.
-    let ix = env.set_roles_ix(&mallory.pubkey(), mallory.pubkey(), mallory.pubkey(), mallory.pubkey());
+    let ix = env.propose_roles_ix(&mallory.pubkey(), mallory.pubkey(), mallory.pubkey(), mallory.pubkey());
+    env.assert_rejected(&[ix], &[&mallory], VaultError::NotAdmin, &watch).await;
+    let ix = env.set_roles_ix(&mallory.pubkey());
     env.assert_rejected(&[ix], &[&mallory], VaultError::NotAdmin, &watch).await;
     let ix = env.transfer_admin_ix(&mallory.pubkey(), mallory.pubkey());
     env.assert_rejected(&[ix], &[&mallory], VaultError::NotAdmin, &watch).await;
@@ -161,6 +163,13 @@ async fn item_08_one_vaults_authority_cannot_reach_another_vaults_accounts() {
     // collateral. The lending program refuses to initialise an obligation twice (its
     // LendingError::AlreadyInitialized), and the vault's new accounts are undone with it.
     let (b_market, b_obligation) = (env.lending().market.market, env.lending().obligation);
+    // A's admin proposes B's market for A, and waits the timelock.
+    let propose = {
+        let market = &env.lending().market;
+        env.propose_lending_ix(&a_admin.pubkey(), market, &market.lst.reserve, &market.sol.reserve)
+    };
+    env.send_as(substitute(propose, b_key, a_key), &a_admin).await.unwrap();
+    env.pass_timelock().await;
     let bind = {
         let market = &env.lending().market;
         env.bind_lending_ix(&a_admin.pubkey(), market, &market.lst.reserve, &market.sol.reserve, &b_obligation)
@@ -277,11 +286,12 @@ async fn item_32_an_unwind_trigger_at_the_markets_borrow_limit_is_refused_everyw
     let params = default_params();
     let too_close = RiskParams { unwind_trigger_ltv_bps: 8_450, max_leverage_bps: 30_000, ..params };
 
-    // At bind: the vault's own trigger against the market it binds.
+    // At the market's proposal (and at its binding, which checks the same again): the vault's
+    // own trigger against the market.
     let mut env = VaultClient::start(too_close).await;
     let (market, obligation) = env.create_lending_market(0, 4).await;
     let admin = env.v.admin.insecure_clone();
-    let ix = env.bind_lending_ix(&admin.pubkey(), &market, &market.lst.reserve, &market.sol.reserve, &obligation);
+    let ix = env.propose_lending_ix(&admin.pubkey(), &market, &market.lst.reserve, &market.sol.reserve);
     env.assert_rejected(&[ix], &[&admin], VaultError::TriggerTooCloseToBorrowLimit, &[obligation]).await;
     assert!(env.vault().await.lending.is_none());
 
@@ -302,4 +312,108 @@ async fn item_32_an_unwind_trigger_at_the_markets_borrow_limit_is_refused_everyw
     let ok = RiskParams { unwind_trigger_ltv_bps: 8_400, ..too_close };
     env.send_as(env.propose_ix(&admin.pubkey(), ok), &admin).await.unwrap();
     assert_eq!(env.vault().await.risk_params, params);
+}
+
+/// Item 33: the admin (or whoever holds its key) cannot bind a market or a pool, or name a new
+/// allocator, at once: each waits the timelock, in which depositors see it and may leave, and
+/// binds exactly what was proposed. A market whose oracle program its creator controls is
+/// refused outright, and a market whose owner changes after binding gets no more of the vault's
+/// risk (while the unwind still works).
+#[tokio::test]
+async fn item_33_bindings_and_roles_wait_the_timelock_and_the_market_is_pinned() {
+    use ballast::state::ProposalKind;
+    use solana_program::program_pack::Pack;
+    use spl_token_lending::state::LendingMarket;
+
+    let mut env = VaultClient::start(default_params()).await;
+    let (alice, alice_shares) = env.depositor(20 * SOL).await;
+    env.deposit(&alice, &alice_shares, 10 * SOL, 0).await.unwrap();
+    let admin = env.v.admin.insecure_clone();
+    let mallory = env.chain.funded_keypair(SOL).await;
+    let (market, obligation) = env.create_lending_market(0, 4).await;
+    let (lst, sol) = (market.lst.reserve, market.sol.reserve);
+    let watch = [env.v.vault, obligation, alice_shares];
+
+    // The same market, its oracle program one the creator controls.
+    let evil_market = solana_sdk::pubkey::Pubkey::new_unique();
+    let mut state = LendingMarket::unpack(&env.chain.data(&market.market).await).unwrap();
+    state.oracle_program_id = mallory.pubkey();
+    let mut bytes = vec![0; LendingMarket::LEN];
+    LendingMarket::pack(state, &mut bytes).unwrap();
+    env.chain.write_account(&evil_market, &spl_token_lending::id(), bytes).await;
+    let ix = substitute(env.propose_lending_ix(&admin.pubkey(), &market, &lst, &sol), market.market, evil_market);
+    env.assert_rejected(&[ix], &[&admin], VaultError::LendingOracleProgramNotPinned, &watch).await;
+
+    // No binding without a proposal; none before its timelock; only what was proposed.
+    let bind = env.bind_lending_ix(&admin.pubkey(), &market, &lst, &sol, &obligation);
+    env.assert_rejected(&[bind.clone()], &[&admin], VaultError::NoPendingProposal, &watch).await;
+    env.send_as(env.propose_lending_ix(&admin.pubkey(), &market, &lst, &sol), &admin).await.unwrap();
+    env.assert_rejected(&[bind.clone()], &[&admin], VaultError::TimelockNotExpired, &watch).await;
+    let roles = env.propose_roles_ix(&admin.pubkey(), mallory.pubkey(), mallory.pubkey(), mallory.pubkey());
+    env.send_as(roles, &admin).await.unwrap();
+    env.assert_rejected(&[env.set_roles_ix(&admin.pubkey())], &[&admin], VaultError::TimelockNotExpired, &watch).await;
+    assert_ne!(env.vault().await.allocator, mallory.pubkey());
+    // Cancelled within the timelock: it never applies.
+    env.send_as(env.cancel_proposal_ix(&admin.pubkey(), ProposalKind::Roles), &admin).await.unwrap();
+    env.pass_timelock().await;
+    env.assert_rejected(&[env.set_roles_ix(&admin.pubkey())], &[&admin], VaultError::NoPendingProposal, &watch).await;
+    // Another market's reserves in place of the proposed ones.
+    let (other, other_obligation) = env.create_lending_market(0, 4).await;
+    let swapped =
+        env.bind_lending_ix(&admin.pubkey(), &other, &other.lst.reserve, &other.sol.reserve, &other_obligation);
+    env.assert_rejected(&[swapped], &[&admin], VaultError::ProposalMismatch, &watch).await;
+    env.chain.send(&[bind], &[&admin]).await.unwrap();
+    let vault = env.vault().await;
+    assert_eq!(vault.lending.map(|l| (l.market, l.market_owner)), Some((market.market, market.owner.pubkey())));
+    assert_eq!(vault.pending_lending, None);
+
+    // The same for the pool: nothing binds before its timelock.
+    let provider = env.chain.funded_keypair(30 * SOL).await;
+    let provider_lst = env.lst_for(&provider, 10 * SOL).await;
+    let lst_amount = env.chain.token_balance(&provider_lst).await;
+    let (swap_pool, _) = ballast_localnet::swap::SwapPoolFixture::create(
+        &mut env.chain,
+        &provider,
+        &provider_lst,
+        env.pool.pool_mint,
+        lst_amount,
+        lst_amount,
+        ballast_localnet::vault_pool::POOL_AMP,
+    )
+    .await;
+    let bind_pool = env.bind_pool_ix(&admin.pubkey(), &swap_pool.swap, &swap_pool.pool_mint);
+    env.assert_rejected(&[bind_pool.clone()], &[&admin], VaultError::NoPendingProposal, &watch).await;
+    env.send_as(ballast::client::propose_pool(env.v.vault, admin.pubkey(), swap_pool.swap), &admin).await.unwrap();
+    env.assert_rejected(&[bind_pool.clone()], &[&admin], VaultError::TimelockNotExpired, &watch).await;
+    env.pass_timelock().await;
+    env.chain.send(&[bind_pool], &[&admin]).await.unwrap();
+    assert_eq!(env.vault().await.pool.map(|p| p.swap), Some(swap_pool.swap));
+}
+
+/// Item 33, the market's owner: once it changes hands, the vault adds no risk there (supply,
+/// leverage), and still leaves it (unwind) when it must.
+#[tokio::test]
+async fn item_33_a_market_that_changes_owner_gets_no_more_risk_but_unwinds() {
+    let mut env = VaultClient::start_looped_in_pool().await;
+    let allocator = env.v.allocator.insecure_clone();
+    let new_owner = solana_sdk::pubkey::Pubkey::new_unique();
+    let (market, owner) = (env.lending().market.market, env.lending().market.owner.insecure_clone());
+    let ix = spl_token_lending::instruction::set_lending_market_owner(
+        spl_token_lending::id(),
+        market,
+        owner.pubkey(),
+        new_owner,
+    );
+    env.chain.send(&[ix], &[&owner]).await.unwrap();
+    env.stake(SOL).await.unwrap();
+    let lst = env.vault().await.accounting.lst_amount;
+    assert!(lst > 0);
+    let watch = [env.v.vault, env.lending().obligation];
+    for ix in [env.lend_supply_ix(&allocator.pubkey(), lst / 2), env.leverage_up_ix(&allocator.pubkey(), SOL / 2)] {
+        env.assert_rejected(&[ix], &[&allocator], VaultError::LendingMarketOwnerChanged, &watch).await;
+    }
+    env.mark_lst_down(0.64).await;
+    let caller = env.chain.funded_keypair(SOL).await;
+    env.chain.send(&[env.unwind_ix(&caller.pubkey(), u64::MAX)], &[&caller]).await.unwrap();
+    assert!(env.market_ltv_bps().await <= 6_000);
 }

@@ -439,7 +439,7 @@ async fn item_28_after_an_epoch_boundary_the_rate_fails_clearly_until_the_keeper
     let keypair = env.chain.funded_keypair(SOL).await;
     let keeper = Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), keypair, KeeperConfig::default());
     let actions = keeper.tick(&env.v.vault).await.expect("keeper pass");
-    assert!(matches!(actions[..], [Action::Cranked, Action::Unwound { .. }]), "{actions:?}");
+    assert!(matches!(actions[..], [Action::Cranked, Action::Unwound { .. }, Action::Harvested { .. }]), "{actions:?}");
     assert!(env.market_ltv_bps().await <= 6_000);
     withdraw_all_exactly(&mut env, &bob, &bob_shares, "after the crank").await;
 }

@@ -79,7 +79,7 @@ async fn cancelled_change_never_applies() {
     env.send_as(env.cancel_ix(&admin.pubkey()), &admin).await.unwrap();
     env.chain.advance_secs(params.timelock_secs as i64).await;
     rejected(env.execute_ix(&admin.pubkey()), &mut env, &admin, VaultError::NoPendingRiskParams).await;
-    rejected(env.cancel_ix(&admin.pubkey()), &mut env, &admin, VaultError::NoPendingRiskParams).await;
+    rejected(env.cancel_ix(&admin.pubkey()), &mut env, &admin, VaultError::NoPendingProposal).await;
     assert_eq!(env.vault().await.risk_params, params);
 }
 
@@ -89,10 +89,16 @@ async fn roles_and_admin_transfer() {
     let admin = env.v.admin.insecure_clone();
     let stranger = env.chain.funded_keypair(SOL).await;
     let (g, a, f) = (Keypair::new().pubkey(), Keypair::new().pubkey(), Keypair::new().pubkey());
-    rejected(env.set_roles_ix(&stranger.pubkey(), g, a, f), &mut env, &stranger, VaultError::NotAdmin).await;
-    env.send_as(env.set_roles_ix(&admin.pubkey(), g, a, f), &admin).await.unwrap();
+    rejected(env.propose_roles_ix(&stranger.pubkey(), g, a, f), &mut env, &stranger, VaultError::NotAdmin).await;
+    env.send_as(env.propose_roles_ix(&admin.pubkey(), g, a, f), &admin).await.unwrap();
+    // The roles wait the timelock like a parameter change.
+    rejected(env.set_roles_ix(&admin.pubkey()), &mut env, &admin, VaultError::TimelockNotExpired).await;
+    env.pass_timelock().await;
+    rejected(env.set_roles_ix(&stranger.pubkey()), &mut env, &stranger, VaultError::NotAdmin).await;
+    env.send_as(env.set_roles_ix(&admin.pubkey()), &admin).await.unwrap();
     let vault = env.vault().await;
     assert_eq!((vault.guardian, vault.allocator, vault.fee_recipient), (g, a, f));
+    assert_eq!(vault.pending_roles, None);
 
     // Two-step transfer: only the named key can accept; the old admin loses its powers.
     let dao = env.chain.funded_keypair(SOL).await;
@@ -103,7 +109,55 @@ async fn roles_and_admin_transfer() {
     env.send_as(env.accept_admin_ix(&dao.pubkey()), &dao).await.unwrap();
     let vault = env.vault().await;
     assert_eq!(vault.admin, dao.pubkey());
-    rejected(env.set_roles_ix(&admin.pubkey(), g, a, f), &mut env, &admin, VaultError::NotAdmin).await;
+    rejected(env.propose_roles_ix(&admin.pubkey(), g, a, f), &mut env, &admin, VaultError::NotAdmin).await;
+}
+
+#[tokio::test]
+async fn proposals_expire_and_cancelled_ones_never_apply() {
+    use ballast::state::{ProposalKind, PROPOSAL_GRACE_SECS};
+    let mut env = VaultClient::start(default_params()).await;
+    let admin = env.v.admin.insecure_clone();
+    let before = env.vault().await;
+    let (g, a, f) = (Keypair::new().pubkey(), Keypair::new().pubkey(), Keypair::new().pubkey());
+
+    // Cancelled: never applies, even after the timelock.
+    env.send_as(env.propose_roles_ix(&admin.pubkey(), g, a, f), &admin).await.unwrap();
+    rejected(env.propose_roles_ix(&admin.pubkey(), g, a, f), &mut env, &admin, VaultError::ChangePending).await;
+    env.send_as(env.cancel_proposal_ix(&admin.pubkey(), ProposalKind::Roles), &admin).await.unwrap();
+    env.pass_timelock().await;
+    rejected(env.set_roles_ix(&admin.pubkey()), &mut env, &admin, VaultError::NoPendingProposal).await;
+    rejected(
+        env.cancel_proposal_ix(&admin.pubkey(), ProposalKind::Roles),
+        &mut env,
+        &admin,
+        VaultError::NoPendingProposal,
+    )
+    .await;
+
+    // Not executed within the grace period after its ETA: void, and a new proposal may replace it.
+    env.send_as(env.propose_roles_ix(&admin.pubkey(), g, a, f), &admin).await.unwrap();
+    env.pass_timelock().await;
+    env.chain.advance_secs(PROPOSAL_GRACE_SECS + 1).await;
+    rejected(env.set_roles_ix(&admin.pubkey()), &mut env, &admin, VaultError::ProposalExpired).await;
+    let params = ballast::state::RiskParams { max_slippage_bps: 40, ..default_params() };
+    env.send_as(env.propose_ix(&admin.pubkey(), params), &admin).await.unwrap();
+    env.pass_timelock().await;
+    env.chain.advance_secs(PROPOSAL_GRACE_SECS + 1).await;
+    rejected(env.execute_ix(&admin.pubkey()), &mut env, &admin, VaultError::ProposalExpired).await;
+    let vault = env.vault().await;
+    assert_eq!(
+        (vault.guardian, vault.allocator, vault.fee_recipient),
+        (before.guardian, before.allocator, before.fee_recipient)
+    );
+    assert_eq!(vault.risk_params, before.risk_params);
+    // Replacing the expired ones.
+    env.send_as(env.propose_roles_ix(&admin.pubkey(), g, a, f), &admin).await.unwrap();
+    env.send_as(env.propose_ix(&admin.pubkey(), params), &admin).await.unwrap();
+    env.pass_timelock().await;
+    env.send_as(env.set_roles_ix(&admin.pubkey()), &admin).await.unwrap();
+    env.send_as(env.execute_ix(&admin.pubkey()), &admin).await.unwrap();
+    let vault = env.vault().await;
+    assert_eq!((vault.allocator, vault.risk_params.max_slippage_bps), (a, 40));
 }
 
 #[tokio::test]

@@ -204,3 +204,59 @@ async fn the_guardian_pauses_at_once_and_only_the_dao_unpauses() {
     dao.execute(&mut env.chain, &proposal, 0, &unpause).await.unwrap();
     assert!(!env.vault().await.paused);
 }
+
+#[tokio::test]
+async fn roles_and_a_pool_change_through_the_realm_only_after_the_vault_timelock_and_a_cancel_sticks() {
+    let (mut env, dao) = dao_owned_vault().await;
+    let governance = dao.governance;
+    let new_allocator = solana_sdk::pubkey::Pubkey::new_unique();
+    let vault = env.vault().await;
+    let propose_roles = env.propose_roles_ix(&governance, vault.guardian, new_allocator, vault.fee_recipient);
+    let set_roles = env.set_roles_ix(&governance);
+    let proposal = passed(
+        &mut env,
+        &dao,
+        "New allocator",
+        vec![(propose_roles.clone(), MIN_HOLD_UP_SECS), (set_roles.clone(), MIN_HOLD_UP_SECS)],
+    )
+    .await;
+    env.chain.advance_secs(MIN_HOLD_UP_SECS as i64 + 1).await;
+    dao.execute(&mut env.chain, &proposal, 0, &propose_roles).await.unwrap();
+    // The realm may run the second transaction now; the vault holds it back, changing nothing.
+    let before = env.snapshot(&[]).await;
+    assert_error(dao.execute(&mut env.chain, &proposal, 1, &set_roles).await, VaultError::TimelockNotExpired);
+    before.assert_same(&env.snapshot(&[]).await);
+    env.pass_timelock().await;
+    dao.execute(&mut env.chain, &proposal, 1, &set_roles).await.unwrap();
+    assert_eq!(env.vault().await.allocator, new_allocator);
+
+    // A pool proposed and then cancelled by a second vote never binds.
+    let provider = env.chain.funded_keypair(30 * SOL).await;
+    let provider_lst = env.lst_for(&provider, 10 * SOL).await;
+    let lst_amount = env.chain.token_balance(&provider_lst).await;
+    let (swap_pool, _) = ballast_localnet::swap::SwapPoolFixture::create(
+        &mut env.chain,
+        &provider,
+        &provider_lst,
+        env.pool.pool_mint,
+        lst_amount,
+        lst_amount,
+        ballast_localnet::vault_pool::POOL_AMP,
+    )
+    .await;
+    let propose_pool = ballast::client::propose_pool(env.v.vault, governance, swap_pool.swap);
+    let proposal = passed(&mut env, &dao, "Bind a pool", vec![(propose_pool.clone(), MIN_HOLD_UP_SECS)]).await;
+    env.chain.advance_secs(MIN_HOLD_UP_SECS as i64 + 1).await;
+    dao.execute(&mut env.chain, &proposal, 0, &propose_pool).await.unwrap();
+    assert!(env.vault().await.pending_pool.is_some());
+    let cancel = env.cancel_proposal_ix(&governance, ballast::state::ProposalKind::Pool);
+    let proposal = passed(&mut env, &dao, "Do not bind it", vec![(cancel.clone(), MIN_HOLD_UP_SECS)]).await;
+    env.chain.advance_secs(MIN_HOLD_UP_SECS as i64 + 1).await;
+    dao.execute(&mut env.chain, &proposal, 0, &cancel).await.unwrap();
+    env.pass_timelock().await;
+    let bind = env.bind_pool_ix(&governance, &swap_pool.swap, &swap_pool.pool_mint);
+    let proposal = passed(&mut env, &dao, "Bind it anyway", vec![(bind.clone(), MIN_HOLD_UP_SECS)]).await;
+    env.chain.advance_secs(MIN_HOLD_UP_SECS as i64 + 1).await;
+    assert_error(dao.execute(&mut env.chain, &proposal, 0, &bind).await, VaultError::NoPendingProposal);
+    assert!(env.vault().await.pool.is_none());
+}

@@ -9,9 +9,16 @@ use ballast_localnet::vault::{default_params, SOL};
 use ballast_localnet::VaultClient;
 use solana_sdk::signature::{Keypair, Signer};
 
+/// A keeper that harvests only after an unwind (the harness's bindings waited their timelocks,
+/// so a scheduled harvest would be due in every test); `the_keeper_harvests_on_its_schedule`
+/// covers the schedule.
 async fn keeper(env: &mut VaultClient) -> Keeper<EmbeddedChain> {
     let keypair = env.chain.funded_keypair(SOL).await;
-    Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), keypair, KeeperConfig::default())
+    Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), keypair, unscheduled())
+}
+
+fn unscheduled() -> KeeperConfig {
+    KeeperConfig { harvest_interval_secs: None, ..KeeperConfig::default() }
 }
 
 #[tokio::test]
@@ -50,7 +57,7 @@ async fn the_keeper_unwinds_in_the_slot_the_trigger_is_crossed() {
     assert_eq!(env.vault().await.accounting.last_fee_accrual_unix, clock.unix_timestamp);
 
     // Another keeper, or this one after a restart, finds a healthy vault.
-    let other = Keeper::new(keeper.chain.clone(), Keypair::new(), KeeperConfig::default());
+    let other = Keeper::new(keeper.chain.clone(), Keypair::new(), unscheduled());
     assert!(matches!(other.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
     assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
 }
@@ -141,7 +148,7 @@ async fn allocator_keeper(env: &mut VaultClient) -> Keeper<EmbeddedChain> {
     let l = env.lending();
     let config = KeeperConfig {
         allocator: Some(ballast_keeper::view::PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update }),
-        ..KeeperConfig::default()
+        ..unscheduled()
     };
     Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), env.v.allocator.insecure_clone(), config)
 }
@@ -204,7 +211,9 @@ async fn as_allocator_the_keeper_leaves_the_loop_when_carry_turns_negative() {
 #[tokio::test]
 async fn the_keeper_harvests_on_its_schedule_into_the_fee_recipients_account() {
     let mut env = VaultClient::start_looped_in_pool().await;
-    let keeper = keeper(&mut env).await;
+    env.harvest().await.unwrap();
+    let keypair = env.chain.funded_keypair(SOL).await;
+    let keeper = Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), keypair, KeeperConfig::default());
     assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
     // Staking pays 1 SOL (profit to book, a performance fee to charge), and the schedule's six
     // hours pass.
@@ -232,7 +241,6 @@ async fn the_keeper_harvests_on_its_schedule_into_the_fee_recipients_account() {
     // Off the schedule: never.
     env.chain.advance_secs(7 * 3_600).await;
     env.sync_prices().await;
-    let config = KeeperConfig { harvest_interval_secs: None, ..KeeperConfig::default() };
-    let unscheduled = Keeper::new(keeper.chain.clone(), keeper.keypair.insecure_clone(), config);
+    let unscheduled = Keeper::new(keeper.chain.clone(), keeper.keypair.insecure_clone(), unscheduled());
     assert!(matches!(unscheduled.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
 }

@@ -281,17 +281,14 @@ async fn binding_a_lending_market_is_the_admins_and_checked() {
     let stranger = env.chain.funded_keypair(SOL).await;
 
     let cases = [
-        (env.bind_lending_ix(&stranger.pubkey(), &market, &lst, &sol, &obligation), &stranger, VaultError::NotAdmin),
+        (env.propose_lending_ix(&stranger.pubkey(), &market, &lst, &sol), &stranger, VaultError::NotAdmin),
+        (env.propose_lending_ix(&admin.pubkey(), &market, &sol, &lst), &admin, VaultError::LendingReserveMintMismatch),
         (
-            env.bind_lending_ix(&admin.pubkey(), &market, &sol, &lst, &obligation),
-            &admin,
-            VaultError::LendingReserveMintMismatch,
-        ),
-        (
-            env.bind_lending_ix(&admin.pubkey(), &market, &lst, &sol, &obligation),
+            env.propose_lending_ix(&admin.pubkey(), &market, &lst, &sol),
             &admin,
             VaultError::TriggerAboveLiquidationThreshold,
         ),
+        (env.bind_lending_ix(&admin.pubkey(), &market, &lst, &sol, &obligation), &admin, VaultError::NoPendingProposal),
     ];
     for (ix, signer, error) in cases {
         let before = env.snapshot(&[obligation]).await;

@@ -318,7 +318,7 @@ async fn check(w: &mut World, steps: Vec<Step>) -> Result<(), TestCaseError> {
                 let o = w.outsider.pubkey();
                 let ix = match attack {
                     0 => w.env.propose_ix(&o, ballast::state::RiskParams { keeper_reward_bps: 100, ..params }),
-                    1 => w.env.set_roles_ix(&o, o, o, o),
+                    1 => w.env.propose_roles_ix(&o, o, o, o),
                     2 => w.env.transfer_admin_ix(&o, o),
                     _ => w.env.execute_ix(&o),
                 };

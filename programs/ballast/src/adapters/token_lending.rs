@@ -4,7 +4,7 @@
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::{instruction::Instruction, program::invoke_signed, program_pack::Pack};
 use spl_token_lending::instruction as lending_ix;
-use spl_token_lending::state::{Obligation, Reserve};
+use spl_token_lending::state::{LendingMarket, Obligation, Reserve};
 
 use crate::errors::VaultError;
 use crate::math::health::{lending_health, LendingHealth};
@@ -32,6 +32,49 @@ pub fn load_reserve(info: &AccountInfo, expected: &Pubkey, market: &Pubkey) -> R
     let reserve = Reserve::unpack(&info.try_borrow_data()?).map_err(|_| error!(VaultError::LendingAccountInvalid))?;
     require_keys_eq!(reserve.lending_market, *market, VaultError::LendingAccountMismatch);
     Ok(reserve)
+}
+
+/// The Pyth oracle programs (mainnet's, then devnet's) a bound market must read its prices
+/// from. A market whose oracle program its creator controls could print any price, so any
+/// other is refused at proposal and at binding.
+pub const PINNED_ORACLE_PROGRAMS: [Pubkey; 2] =
+    [pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi9epH"), pubkey!("gSbePebfvPy7tRqimPoVecS2UsBvYv46ynrzWocc92s")];
+
+pub fn load_market(info: &AccountInfo) -> Result<LendingMarket> {
+    require_lending_owned(info)?;
+    LendingMarket::unpack(&info.try_borrow_data()?).map_err(|_| error!(VaultError::LendingAccountInvalid))
+}
+
+/// What `propose_lending` and `bind_lending` both check of a market and its two reserves: the
+/// market reads a pinned oracle program; the reserves are in it and lend the vault's LST and
+/// SOL; the vault's trigger sits below the LST reserve's borrow limit with its margin. Returns
+/// the market's owner and the LST reserve.
+pub fn check_bindable(
+    vault: &Vault,
+    market: &AccountInfo,
+    lst_reserve: &AccountInfo,
+    sol_reserve: &AccountInfo,
+) -> Result<(Pubkey, Reserve)> {
+    let state = load_market(market)?;
+    require!(PINNED_ORACLE_PROGRAMS.contains(&state.oracle_program_id), VaultError::LendingOracleProgramNotPinned);
+    let lst = load_reserve(lst_reserve, lst_reserve.key, market.key)?;
+    let sol = load_reserve(sol_reserve, sol_reserve.key, market.key)?;
+    require_keys_eq!(lst.liquidity.mint_pubkey, vault.lst_mint, VaultError::LendingReserveMintMismatch);
+    require_keys_eq!(
+        sol.liquidity.mint_pubkey,
+        anchor_spl::token::spl_token::native_mint::ID,
+        VaultError::LendingReserveMintMismatch
+    );
+    check_trigger_for_market(&vault.risk_params, &lst)?;
+    Ok((state.owner, lst))
+}
+
+/// The bound market is still owned by whom it was at binding: its owner may change what its
+/// reserves accept, so no risk is added under a new one until the DAO binds anew.
+pub fn require_market_owner(market: &AccountInfo, binding: &LendingBinding) -> Result<()> {
+    require_keys_eq!(*market.key, binding.market, VaultError::LendingAccountMismatch);
+    require_keys_eq!(load_market(market)?.owner, binding.market_owner, VaultError::LendingMarketOwnerChanged);
+    Ok(())
 }
 
 /// The vault's obligation: bound address, lending-owned, owned by the vault, in the bound

@@ -1,4 +1,4 @@
-//! Applies a proposed change once its ETA has passed, checking the bounds again (the hard caps
+//! Applies a proposed change once its ETA has passed (and until `PROPOSAL_GRACE_SECS` after), checking the bounds again (the hard caps
 //! may be stricter in a later program version than when the change was proposed). A change of
 //! fees applies only right after a harvest (the same transaction or second): what accrued until
 //! now is charged at the old rates. Locked profit keeps the unlock schedule it was booked with.
@@ -7,7 +7,7 @@ use anchor_lang::prelude::*;
 use crate::adapters::token_lending;
 use crate::errors::VaultError;
 use crate::events::RiskParamsExecuted;
-use crate::state::Vault;
+use crate::state::{require_executable, Vault};
 
 #[derive(Accounts)]
 pub struct ExecuteRiskParams<'info> {
@@ -22,7 +22,7 @@ pub fn handler(ctx: Context<ExecuteRiskParams>) -> Result<()> {
     let vault = &mut ctx.accounts.vault;
     let pending = vault.pending_risk_params.ok_or(VaultError::NoPendingRiskParams)?;
     let now_unix = Clock::get()?.unix_timestamp;
-    require!(now_unix >= pending.eta_unix, VaultError::TimelockNotExpired);
+    require_executable(pending.eta_unix, now_unix)?;
     pending.params.validate()?;
     let (old, new) = (&vault.risk_params, &pending.params);
     let fees_change =

@@ -5,7 +5,7 @@ use anchor_lang::prelude::*;
 use crate::adapters::token_lending;
 use crate::errors::VaultError;
 use crate::events::RiskParamsProposed;
-use crate::state::{PendingRiskParams, RiskParams, Vault};
+use crate::state::{eta_from_now, require_slot_free, PendingRiskParams, RiskParams, Vault};
 
 #[derive(Accounts)]
 pub struct ProposeRiskParams<'info> {
@@ -18,13 +18,12 @@ pub struct ProposeRiskParams<'info> {
 /// trigger must stay below its liquidation threshold).
 pub fn handler(ctx: Context<ProposeRiskParams>, params: RiskParams) -> Result<()> {
     let vault = &mut ctx.accounts.vault;
-    require!(vault.pending_risk_params.is_none(), VaultError::RiskParamsChangePending);
+    let now_unix = Clock::get()?.unix_timestamp;
+    require_slot_free(vault.pending_risk_params.map(|p| p.eta_unix), now_unix)
+        .map_err(|_| error!(VaultError::RiskParamsChangePending))?;
     params.validate()?;
     token_lending::check_params_for_market(vault, &params, ctx.remaining_accounts)?;
-    let eta_unix = Clock::get()?
-        .unix_timestamp
-        .checked_add(vault.risk_params.timelock_secs as i64)
-        .ok_or(VaultError::MathOverflow)?;
+    let eta_unix = eta_from_now(now_unix, vault.risk_params.timelock_secs)?;
     vault.pending_risk_params = Some(PendingRiskParams { params, eta_unix });
     emit!(RiskParamsProposed { vault: vault.key(), params, eta_unix });
     Ok(())

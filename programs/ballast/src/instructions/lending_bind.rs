@@ -1,6 +1,7 @@
-//! The admin binds the vault, once, to a lending market: the reserve lending its LST (where the
-//! collateral goes) and the reserve lending SOL (where it borrows). The vault PDA becomes the
-//! owner of a fresh obligation, and gets its own cToken and wSOL accounts.
+//! The admin binds the vault, once, to the lending market proposed with `propose_lending`, after
+//! the timelock and before the proposal expires: the reserve lending its LST (where the
+//! collateral goes) and the reserve lending SOL (where it borrows), checked again now. The vault
+//! PDA becomes the owner of a fresh obligation, and gets its own cToken and wSOL accounts.
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token};
 
@@ -8,7 +9,7 @@ use crate::adapters::token_lending::{self, TokenLendingProgram};
 use crate::adapters::wsol::{create_vault_token_accounts, NewVaultTokenAccount};
 use crate::constants::seeds;
 use crate::errors::VaultError;
-use crate::state::{LendingBinding, Vault};
+use crate::state::{require_executable, LendingBinding, Vault};
 
 #[derive(Accounts)]
 pub struct BindLending<'info> {
@@ -47,17 +48,26 @@ pub struct BindLending<'info> {
 pub fn handler(ctx: Context<BindLending>) -> Result<()> {
     let accounts = ctx.accounts;
     require!(accounts.vault.lending.is_none(), VaultError::LendingAlreadyBound);
+    let pending = accounts.vault.pending_lending.ok_or(VaultError::NoPendingProposal)?;
+    require!(
+        pending.market == accounts.lending_market.key()
+            && pending.lst_reserve == accounts.lst_reserve.key()
+            && pending.sol_reserve == accounts.sol_reserve.key(),
+        VaultError::ProposalMismatch
+    );
+    require_executable(pending.eta_unix, Clock::get()?.unix_timestamp)?;
     let market = accounts.lending_market.key();
-    let lst = token_lending::load_reserve(&accounts.lst_reserve, &accounts.lst_reserve.key(), &market)?;
-    let sol = token_lending::load_reserve(&accounts.sol_reserve, &accounts.sol_reserve.key(), &market)?;
-    require_keys_eq!(lst.liquidity.mint_pubkey, accounts.vault.lst_mint, VaultError::LendingReserveMintMismatch);
-    require_keys_eq!(sol.liquidity.mint_pubkey, accounts.native_mint.key(), VaultError::LendingReserveMintMismatch);
+    let (market_owner, lst) = token_lending::check_bindable(
+        &accounts.vault,
+        &accounts.lending_market,
+        &accounts.lst_reserve,
+        &accounts.sol_reserve,
+    )?;
     require_keys_eq!(
         lst.collateral.mint_pubkey,
         accounts.collateral_mint.key(),
         VaultError::LendingReserveMintMismatch
     );
-    token_lending::check_trigger_for_market(&accounts.vault.risk_params, &lst)?;
 
     create_vault_token_accounts(
         &accounts.payer.to_account_info(),
@@ -94,6 +104,7 @@ pub fn handler(ctx: Context<BindLending>) -> Result<()> {
 
     let binding = LendingBinding {
         market,
+        market_owner,
         lst_reserve: accounts.lst_reserve.key(),
         sol_reserve: accounts.sol_reserve.key(),
         obligation: accounts.obligation.key(),
@@ -101,6 +112,7 @@ pub fn handler(ctx: Context<BindLending>) -> Result<()> {
         wsol_account: accounts.wsol_account.key(),
     };
     accounts.vault.lending = Some(binding);
+    accounts.vault.pending_lending = None;
     emit!(crate::events::LendingBound { vault: accounts.vault.key(), binding });
     Ok(())
 }

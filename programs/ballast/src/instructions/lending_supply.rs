@@ -36,6 +36,8 @@ pub fn handler(ctx: Context<LendSupply>, lst_amount: u64) -> Result<()> {
     require!(lst_amount > 0, VaultError::ZeroAmount);
     require!(lst_amount <= vault.accounting.lst_amount, VaultError::InsufficientReserve);
     let binding = accounts.lending.validate(vault, &vault_key)?;
+    // Adds risk: only under the market owner the DAO bound.
+    crate::adapters::token_lending::require_market_owner(&accounts.lending.core.lending_market, &binding)?;
     let now_unix = Clock::get()?.unix_timestamp;
     let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
 

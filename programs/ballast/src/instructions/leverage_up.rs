@@ -64,6 +64,8 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
     vault.require_not_paused()?;
     require!(borrow_lamports > 0, VaultError::ZeroAmount);
     let binding = accounts.lending.validate(vault, &vault_key)?;
+    // Adds risk: only under the market owner the DAO bound.
+    crate::adapters::token_lending::require_market_owner(&accounts.lending.core.lending_market, &binding)?;
     let params = vault.risk_params;
     let now_unix = Clock::get()?.unix_timestamp;
 

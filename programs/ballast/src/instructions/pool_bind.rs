@@ -1,6 +1,6 @@
-//! The admin binds the vault, once, to an LST/SOL stable pool (spl-token-swap): the pool it
-//! provides liquidity to and sells LST through when a withdrawal needs more SOL than the reserve
-//! holds. The vault gets its own pool-token and wSOL accounts.
+//! The admin binds the vault, once, to the LST/SOL stable pool (spl-token-swap) proposed with
+//! `propose_pool`, after the timelock and before the proposal expires: the pool it provides
+//! liquidity to and sells LST through when a withdrawal needs more SOL than the reserve holds. The vault gets its own pool-token and wSOL accounts.
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token};
 
@@ -8,7 +8,7 @@ use crate::adapters::token_swap::{self, TokenSwapProgram};
 use crate::adapters::wsol::{create_vault_token_accounts, NewVaultTokenAccount};
 use crate::constants::seeds;
 use crate::errors::VaultError;
-use crate::state::{PoolBinding, Vault};
+use crate::state::{require_executable, PoolBinding, Vault};
 
 #[derive(Accounts)]
 pub struct BindPool<'info> {
@@ -38,6 +38,9 @@ pub fn handler(ctx: Context<BindPool>) -> Result<()> {
     let accounts = ctx.accounts;
     require!(accounts.vault.pool.is_none(), VaultError::PoolAlreadyBound);
     let swap = accounts.swap.key();
+    let pending = accounts.vault.pending_pool.ok_or(VaultError::NoPendingProposal)?;
+    require_keys_eq!(pending.swap, swap, VaultError::ProposalMismatch);
+    require_executable(pending.eta_unix, Clock::get()?.unix_timestamp)?;
     let state = token_swap::load_swap(&accounts.swap, &swap)?;
     token_swap::check_bindable(state.as_ref(), &accounts.vault.lst_mint)?;
     require_keys_eq!(*state.pool_mint(), accounts.pool_mint.key(), VaultError::PoolAccountMismatch);
@@ -75,6 +78,7 @@ pub fn handler(ctx: Context<BindPool>) -> Result<()> {
         amp: token_swap::stable_amp(state.as_ref()),
     };
     accounts.vault.pool = Some(binding);
+    accounts.vault.pending_pool = None;
     emit!(crate::events::PoolBound { vault: accounts.vault.key(), binding });
     Ok(())
 }

@@ -119,6 +119,9 @@ pub fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) -> Resu
         lst_usd_feed_id: args.lst_usd_feed_id,
         risk_params: args.risk_params,
         pending_risk_params: None,
+        pending_lending: None,
+        pending_pool: None,
+        pending_roles: None,
         lending: None,
         pool: None,
         // Dead shares are minted 1:1 with the seed, so one share unit starts at one lamport.

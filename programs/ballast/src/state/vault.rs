@@ -5,7 +5,7 @@ use crate::errors::VaultError;
 use crate::events::VaultSnapshot;
 use crate::math::shares::share_price_lamports_floor;
 use crate::math::valuation::{total_assets_lamports_floor, Positions, StakePoolRate};
-use crate::state::{Accounting, PendingRiskParams, RiskParams};
+use crate::state::{Accounting, PendingLending, PendingPool, PendingRiskParams, PendingRoles, RiskParams};
 
 #[account]
 #[derive(InitSpace, Debug)]
@@ -40,6 +40,10 @@ pub struct Vault {
     pub pool: Option<PoolBinding>,
     pub risk_params: RiskParams,
     pub pending_risk_params: Option<PendingRiskParams>,
+    /// Timelocked proposals for `bind_lending`, `bind_pool` and `set_roles`.
+    pub pending_lending: Option<PendingLending>,
+    pub pending_pool: Option<PendingPool>,
+    pub pending_roles: Option<PendingRoles>,
     pub accounting: Accounting,
     pub paused: bool,
 
@@ -111,6 +115,8 @@ impl Vault {
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LendingBinding {
     pub market: Pubkey,
+    /// The market's owner at binding: risk-adding steps stop if it changes.
+    pub market_owner: Pubkey,
     /// Reserve lending the vault's LST: where the collateral goes.
     pub lst_reserve: Pubkey,
     /// Reserve lending SOL: where the vault borrows.
