@@ -227,7 +227,7 @@ async fn dao_transactions_are_signed_by_the_admin_and_apply_after_the_timelock()
     // The events made the history.
     let (_, history) = run.get(&format!("/api/vault/{vault}/history")).await;
     let kinds: Vec<&str> = history["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    for kind in ["params proposed", "params executed", "params cancelled", "harvest"] {
+    for kind in ["params proposed", "params executed", "proposal cancelled", "harvest"] {
         assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
     }
 }

@@ -346,9 +346,9 @@ async fn item_33_bindings_and_roles_wait_the_timelock_and_the_market_is_pinned()
 
     // No binding without a proposal; none before its timelock; only what was proposed.
     let bind = env.bind_lending_ix(&admin.pubkey(), &market, &lst, &sol, &obligation);
-    env.assert_rejected(&[bind.clone()], &[&admin], VaultError::NoPendingProposal, &watch).await;
+    env.assert_rejected(std::slice::from_ref(&bind), &[&admin], VaultError::NoPendingProposal, &watch).await;
     env.send_as(env.propose_lending_ix(&admin.pubkey(), &market, &lst, &sol), &admin).await.unwrap();
-    env.assert_rejected(&[bind.clone()], &[&admin], VaultError::TimelockNotExpired, &watch).await;
+    env.assert_rejected(std::slice::from_ref(&bind), &[&admin], VaultError::TimelockNotExpired, &watch).await;
     let roles = env.propose_roles_ix(&admin.pubkey(), mallory.pubkey(), mallory.pubkey(), mallory.pubkey());
     env.send_as(roles, &admin).await.unwrap();
     env.assert_rejected(&[env.set_roles_ix(&admin.pubkey())], &[&admin], VaultError::TimelockNotExpired, &watch).await;
@@ -382,9 +382,9 @@ async fn item_33_bindings_and_roles_wait_the_timelock_and_the_market_is_pinned()
     )
     .await;
     let bind_pool = env.bind_pool_ix(&admin.pubkey(), &swap_pool.swap, &swap_pool.pool_mint);
-    env.assert_rejected(&[bind_pool.clone()], &[&admin], VaultError::NoPendingProposal, &watch).await;
+    env.assert_rejected(std::slice::from_ref(&bind_pool), &[&admin], VaultError::NoPendingProposal, &watch).await;
     env.send_as(ballast::client::propose_pool(env.v.vault, admin.pubkey(), swap_pool.swap), &admin).await.unwrap();
-    env.assert_rejected(&[bind_pool.clone()], &[&admin], VaultError::TimelockNotExpired, &watch).await;
+    env.assert_rejected(std::slice::from_ref(&bind_pool), &[&admin], VaultError::TimelockNotExpired, &watch).await;
     env.pass_timelock().await;
     env.chain.send(&[bind_pool], &[&admin]).await.unwrap();
     assert_eq!(env.vault().await.pool.map(|p| p.swap), Some(swap_pool.swap));
