@@ -6,7 +6,7 @@ use ballast::client::AdminTarget;
 use ballast::constants::*;
 use ballast::state::RiskParams;
 use ballast_keeper::chain::Chain;
-use ballast_keeper::dao::{check_bounds, ProposalTransaction};
+use ballast_keeper::dao::{check_bounds, MarketLimits, ProposalTransaction};
 use base64::Engine;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -99,8 +99,8 @@ pub async fn propose(app: &App, vault_key: &Pubkey, body: &[u8]) -> ApiResult<Va
     let params: RiskParams = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("risk parameters not understood: {e}")))?;
     let (summary, view) = VaultSummary::load(&app.chain, vault_key).await?;
-    let threshold = view.lending.as_ref().map(|l| l.lst_reserve.config.liquidation_threshold);
-    check_bounds(&params, threshold).map_err(|e| ApiError::bad_request(format!("the vault would refuse this: {e}")))?;
+    let market = view.lending.as_ref().map(|l| MarketLimits::of(&l.lst_reserve));
+    check_bounds(&params, market).map_err(|e| ApiError::bad_request(format!("the vault would refuse this: {e}")))?;
     let target = target(vault_key, &view.vault);
     let timelock = summary.risk_params.timelock_secs;
     let propose = ballast::client::propose_risk_params(&target, params);

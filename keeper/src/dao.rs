@@ -1,5 +1,5 @@
-//! A vault's admin instructions, and the SPL Governance proposal a DAO passes to change the
-//! vault's risk parameters.
+//! A vault's admin instructions, and the SPL Governance proposals a DAO passes to change the
+//! vault's risk parameters or its roles.
 //!
 //! The admin of a DAO-owned vault is a governance PDA: it signs only inside the governance
 //! program's `ExecuteTransaction`. A parameter change is therefore one proposal with two
@@ -7,7 +7,8 @@
 //! `execute_risk_params`, whose hold-up adds the vault's current timelock so it cannot run before
 //! the vault's ETA. Depositors see the pending change on chain for the whole timelock.
 use anchor_lang::solana_program::instruction::Instruction;
-use ballast::client::{execute_risk_params, propose_risk_params, AdminTarget};
+use anchor_lang::solana_program::pubkey::Pubkey;
+use ballast::client::{execute_risk_params, propose_risk_params, propose_roles, set_roles, AdminTarget};
 use ballast::state::RiskParams;
 use base64::Engine;
 
@@ -45,60 +46,107 @@ impl std::fmt::Display for BoundsError {
 
 impl std::error::Error for BoundsError {}
 
-/// The vault's own bounds (`RiskParams::validate`) and, when the market is known, the unwind
-/// trigger against its liquidation threshold (in percent, as the lending reserve stores it).
-pub fn check_bounds(params: &RiskParams, liquidation_threshold_pct: Option<u8>) -> Result<(), BoundsError> {
-    params.validate().map_err(|error| match error {
+/// The lending market's limits the unwind trigger is checked against, in percent as the LST
+/// reserve stores them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketLimits {
+    /// The reserve's loan-to-value ratio: collateral cannot be withdrawn above it.
+    pub borrow_limit_pct: u8,
+    pub liquidation_threshold_pct: u8,
+}
+
+impl MarketLimits {
+    /// The bound market's limits, read from its LST reserve.
+    pub fn of(lst_reserve: &spl_token_lending::state::Reserve) -> Self {
+        Self {
+            borrow_limit_pct: lst_reserve.config.loan_to_value_ratio,
+            liquidation_threshold_pct: lst_reserve.config.liquidation_threshold,
+        }
+    }
+}
+
+fn bounds_error(error: anchor_lang::error::Error) -> BoundsError {
+    match error {
         anchor_lang::error::Error::AnchorError(e) => BoundsError { name: e.error_name, message: e.error_msg },
         other => BoundsError { name: "Error".into(), message: other.to_string() },
-    })?;
-    if let Some(threshold_pct) = liquidation_threshold_pct {
-        if params.unwind_trigger_ltv_bps as u32 >= threshold_pct as u32 * 100 {
-            let e = ballast::errors::VaultError::TriggerAboveLiquidationThreshold;
-            return Err(BoundsError { name: e.name(), message: e.to_string() });
-        }
+    }
+}
+
+/// The vault's own bounds (`RiskParams::validate`) and, when the market is known, the program's
+/// own check of the unwind trigger against its borrow limit and liquidation threshold.
+pub fn check_bounds(params: &RiskParams, market: Option<MarketLimits>) -> Result<(), BoundsError> {
+    params.validate().map_err(bounds_error)?;
+    if let Some(m) = market {
+        params.check_trigger_for_market(m.borrow_limit_pct, m.liquidation_threshold_pct).map_err(bounds_error)?;
     }
     Ok(())
 }
 
-/// The proposal that changes `target`'s risk parameters to `params`, after the local bounds
-/// check.
+/// A timelocked change as one governance proposal: the vault's `propose_*` after the
+/// governance's minimum hold-up, and the step that applies it with the vault's timelock added.
 #[derive(Clone, Debug)]
-pub struct ParamsProposal {
+pub struct TimelockedProposal {
     pub transactions: Vec<ProposalTransaction>,
-    /// The vault's timelock now: the new parameters apply this long after transaction 0 runs.
+    /// The vault's timelock now: the change may apply this long after transaction 0 runs.
     pub timelock_secs: u32,
 }
 
+fn timelocked(
+    propose: (&'static str, Instruction),
+    apply: (&'static str, Instruction),
+    current_timelock_secs: u32,
+    min_hold_up_secs: u32,
+) -> TimelockedProposal {
+    TimelockedProposal {
+        transactions: vec![
+            ProposalTransaction { label: propose.0, hold_up_secs: min_hold_up_secs, instruction: propose.1 },
+            ProposalTransaction {
+                label: apply.0,
+                hold_up_secs: min_hold_up_secs.saturating_add(current_timelock_secs),
+                instruction: apply.1,
+            },
+        ],
+        timelock_secs: current_timelock_secs,
+    }
+}
+
+/// The proposal that changes `target`'s risk parameters to `params`, after the local bounds
+/// check.
 pub fn risk_params_proposal(
     target: &AdminTarget,
     params: RiskParams,
     current_timelock_secs: u32,
     min_hold_up_secs: u32,
-    liquidation_threshold_pct: Option<u8>,
-) -> Result<ParamsProposal, BoundsError> {
-    check_bounds(&params, liquidation_threshold_pct)?;
-    Ok(ParamsProposal {
-        transactions: vec![
-            ProposalTransaction {
-                label: "propose_risk_params",
-                hold_up_secs: min_hold_up_secs,
-                instruction: propose_risk_params(target, params),
-            },
-            ProposalTransaction {
-                label: "execute_risk_params",
-                hold_up_secs: min_hold_up_secs.saturating_add(current_timelock_secs),
-                instruction: execute_risk_params(target),
-            },
-        ],
-        timelock_secs: current_timelock_secs,
-    })
+    market: Option<MarketLimits>,
+) -> Result<TimelockedProposal, BoundsError> {
+    check_bounds(&params, market)?;
+    Ok(timelocked(
+        ("propose_risk_params", propose_risk_params(target, params)),
+        ("execute_risk_params", execute_risk_params(target)),
+        current_timelock_secs,
+        min_hold_up_secs,
+    ))
+}
+
+/// The proposal that names the vault's guardian, allocator and fee recipient.
+pub fn roles_proposal(
+    target: &AdminTarget,
+    roles: [Pubkey; 3],
+    current_timelock_secs: u32,
+    min_hold_up_secs: u32,
+) -> TimelockedProposal {
+    let [guardian, allocator, fee_recipient] = roles;
+    timelocked(
+        ("propose_roles", propose_roles(target.vault, target.admin, guardian, allocator, fee_recipient)),
+        ("set_roles", set_roles(target.vault, target.admin)),
+        current_timelock_secs,
+        min_hold_up_secs,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use anchor_lang::solana_program::pubkey::Pubkey;
 
     /// The example file shipped for operators.
     fn params() -> RiskParams {
@@ -127,7 +175,17 @@ mod tests {
 
         let over = RiskParams { withdrawal_fee_bps: 101, ..params() };
         assert_eq!(risk_params_proposal(&target, over, 172_800, 0, None).unwrap_err().name, "FeeAboveCap");
-        assert_eq!(check_bounds(&params(), Some(75)).unwrap_err().name, "TriggerAboveLiquidationThreshold");
-        check_bounds(&params(), Some(76)).unwrap();
+        let market = |borrow_limit_pct, liquidation_threshold_pct| {
+            Some(MarketLimits { borrow_limit_pct, liquidation_threshold_pct })
+        };
+        assert_eq!(check_bounds(&params(), market(80, 75)).unwrap_err().name, "TriggerAboveLiquidationThreshold");
+        // Above the borrow limit less its margin (the example's trigger is 75%).
+        assert_eq!(check_bounds(&params(), market(75, 80)).unwrap_err().name, "TriggerTooCloseToBorrowLimit");
+        check_bounds(&params(), market(76, 80)).unwrap();
+
+        let roles = [Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique()];
+        let proposal = roles_proposal(&target, roles, 172_800, 86_400);
+        assert_eq!(proposal.transactions[0].label, "propose_roles");
+        assert_eq!(proposal.transactions[1].hold_up_secs, 86_400 + 172_800);
     }
 }

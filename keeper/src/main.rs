@@ -3,7 +3,7 @@ use anchor_lang::solana_program::pubkey::Pubkey;
 use anyhow::{Context, Result};
 use ballast::client::AdminTarget;
 use ballast::state::RiskParams;
-use ballast_keeper::dao::risk_params_proposal;
+use ballast_keeper::dao::{risk_params_proposal, roles_proposal, MarketLimits, TimelockedProposal};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -61,9 +61,34 @@ enum DaoCommand {
         /// unwind trigger against it).
         #[arg(long)]
         lst_reserve: Option<Pubkey>,
-        /// That reserve's liquidation threshold in percent, to run the same check here.
-        #[arg(long, requires = "lst_reserve")]
+        /// That reserve's borrow limit (loan-to-value ratio) in percent, to run the same check
+        /// here (with --liquidation-threshold-pct).
+        #[arg(long, requires_all = ["lst_reserve", "liquidation_threshold_pct"])]
+        borrow_limit_pct: Option<u8>,
+        /// That reserve's liquidation threshold in percent.
+        #[arg(long, requires_all = ["lst_reserve", "borrow_limit_pct"])]
         liquidation_threshold_pct: Option<u8>,
+    },
+    /// Prints the SPL Governance proposal (two transactions, base64) that names a vault's
+    /// guardian, allocator and fee recipient after the vault's timelock.
+    ProposeRoles {
+        #[arg(long)]
+        vault: Pubkey,
+        /// The vault's admin: the DAO's governance account.
+        #[arg(long)]
+        governance: Pubkey,
+        #[arg(long)]
+        guardian: Pubkey,
+        #[arg(long)]
+        allocator: Pubkey,
+        #[arg(long)]
+        fee_recipient: Pubkey,
+        /// The vault's current `timelock_secs`.
+        #[arg(long)]
+        current_timelock_secs: u32,
+        /// The governance's `min_transaction_hold_up_time`.
+        #[arg(long, default_value_t = 0)]
+        min_hold_up_secs: u32,
     },
 }
 
@@ -245,41 +270,69 @@ fn main() -> Result<()> {
             current_timelock_secs,
             min_hold_up_secs,
             lst_reserve,
+            borrow_limit_pct,
             liquidation_threshold_pct,
         }) => {
             let text = std::fs::read_to_string(&params).with_context(|| format!("reading {}", params.display()))?;
             let new_params: RiskParams =
                 serde_json::from_str(&text).with_context(|| format!("parsing {}", params.display()))?;
             let target = AdminTarget { vault, admin: governance, lst_reserve };
-            let proposal = risk_params_proposal(
-                &target,
-                new_params,
-                current_timelock_secs,
-                min_hold_up_secs,
-                liquidation_threshold_pct,
-            )
-            .context("the vault would refuse these parameters")?;
+            let market =
+                borrow_limit_pct.zip(liquidation_threshold_pct).map(|(borrow_limit_pct, liquidation_threshold_pct)| {
+                    MarketLimits { borrow_limit_pct, liquidation_threshold_pct }
+                });
+            let proposal = risk_params_proposal(&target, new_params, current_timelock_secs, min_hold_up_secs, market)
+                .context("the vault would refuse these parameters")?;
             println!("bounds: ok (checked locally with the program's own RiskParams::validate)");
-            if lst_reserve.is_some() && liquidation_threshold_pct.is_none() {
+            if lst_reserve.is_some() && market.is_none() {
                 println!(
-                    "note: pass --liquidation-threshold-pct to check the unwind trigger against the market here too"
+                    "note: pass --borrow-limit-pct and --liquidation-threshold-pct to check the unwind trigger \
+                     against the market here too"
                 );
             }
-            println!(
-                "proposal for governance {governance}, vault {vault}: one option, {} transactions",
-                proposal.transactions.len()
-            );
-            for (index, tx) in proposal.transactions.iter().enumerate() {
-                println!("\ntransaction {index}: {} (hold-up {} s after the vote succeeds)", tx.label, tx.hold_up_secs);
-                println!("{}", tx.base64());
+            let fees_change = new_params.management_fee_bps != 0 || new_params.performance_fee_bps != 0;
+            if fees_change {
+                println!(
+                    "note: if the fees differ from those in force, transaction 1 must run in the same second as a \
+                     harvest (anyone may send one just before it), or the vault refuses it with HarvestRequired"
+                );
             }
-            println!(
-                "\nETA: the new parameters can apply {} s after transaction 0 executes; transaction 1 runs no \
-                 sooner than {} s after the vote succeeds. Until then depositors see the pending change on chain \
-                 and the DAO can cancel it with cancel_proposal.",
-                proposal.timelock_secs, proposal.transactions[1].hold_up_secs
-            );
+            print_proposal(&governance, &vault, &proposal, "the new parameters");
+        }
+        Command::Dao(DaoCommand::ProposeRoles {
+            vault,
+            governance,
+            guardian,
+            allocator,
+            fee_recipient,
+            current_timelock_secs,
+            min_hold_up_secs,
+        }) => {
+            let target = AdminTarget { vault, admin: governance, lst_reserve: None };
+            let roles = [guardian, allocator, fee_recipient];
+            let proposal = roles_proposal(&target, roles, current_timelock_secs, min_hold_up_secs);
+            print_proposal(&governance, &vault, &proposal, "the new roles");
         }
     }
     Ok(())
+}
+
+/// The proposal's transactions as a governance UI takes them, and when the change applies.
+fn print_proposal(governance: &Pubkey, vault: &Pubkey, proposal: &TimelockedProposal, what: &str) {
+    println!(
+        "proposal for governance {governance}, vault {vault}: one option, {} transactions",
+        proposal.transactions.len()
+    );
+    for (index, tx) in proposal.transactions.iter().enumerate() {
+        println!("\ntransaction {index}: {} (hold-up {} s after the vote succeeds)", tx.label, tx.hold_up_secs);
+        println!("{}", tx.base64());
+    }
+    println!(
+        "\nETA: {what} can apply {} s after transaction 0 executes; transaction 1 runs no sooner than {} s after \
+         the vote succeeds, and no later than {} s after its ETA (then the vault treats the proposal as void). \
+         Until then depositors see the pending change on chain and the DAO can cancel it with cancel_proposal.",
+        proposal.timelock_secs,
+        proposal.transactions[1].hold_up_secs,
+        ballast::state::PROPOSAL_GRACE_SECS
+    );
 }

@@ -3,7 +3,7 @@
 //! once; nothing a vote passes can cross the vault's hard bounds.
 use ballast::errors::VaultError;
 use ballast::state::RiskParams;
-use ballast_keeper::dao::{check_bounds, risk_params_proposal};
+use ballast_keeper::dao::{check_bounds, risk_params_proposal, MarketLimits};
 use ballast_localnet::chain::assert_error;
 use ballast_localnet::governance::{Dao, ProposalTx, MIN_HOLD_UP_SECS, VOTING_BASE_SECS};
 use ballast_localnet::vault::{default_params, SOL};
@@ -49,6 +49,9 @@ async fn passed(
     assert_eq!(dao.proposal_state(&mut env.chain, &proposal).await, ProposalState::Succeeded);
     proposal
 }
+
+/// The harness market's LST reserve: borrow limit 85%, liquidation at 90%.
+const MARKET: MarketLimits = MarketLimits { borrow_limit_pct: 85, liquidation_threshold_pct: 90 };
 
 fn new_params() -> RiskParams {
     RiskParams { max_leverage_bps: 25_000, max_slippage_bps: 40, ..default_params() }
@@ -97,7 +100,7 @@ async fn the_printed_proposal_is_what_the_governance_executes() {
     let (mut env, dao) = dao_owned_vault().await;
     let target = env.admin_target(&dao.governance);
     let timelock = default_params().timelock_secs;
-    let printed = risk_params_proposal(&target, new_params(), timelock, MIN_HOLD_UP_SECS, Some(90)).unwrap();
+    let printed = risk_params_proposal(&target, new_params(), timelock, MIN_HOLD_UP_SECS, Some(MARKET)).unwrap();
     // What a member pastes into a governance UI: the base64 strings, decoded back.
     let txs: Vec<(Instruction, u32)> = printed
         .transactions
@@ -125,7 +128,7 @@ async fn the_printed_proposal_is_what_the_governance_executes() {
     let greedy = RiskParams { performance_fee_bps: 9_000, ..new_params() };
     assert_eq!(check_bounds(&greedy, None).unwrap_err().name, "FeeAboveCap");
     let late = RiskParams { unwind_trigger_ltv_bps: 9_200, max_leverage_bps: 30_000, ..new_params() };
-    assert_eq!(check_bounds(&late, Some(90)).unwrap_err().name, "TriggerAboveLiquidationThreshold");
+    assert_eq!(check_bounds(&late, Some(MARKET)).unwrap_err().name, "TriggerAboveLiquidationThreshold");
 }
 
 #[tokio::test]
