@@ -57,6 +57,18 @@ impl VaultClient {
         }
     }
 
+    /// A stable LST/SOL pool (not bound) seeded by a fresh provider with the LST that
+    /// `lst_lamports` buy from the stake pool, and as many lamports as LST.
+    pub async fn unbound_pool(&mut self, lst_lamports: u64) -> SwapPoolFixture {
+        let provider = self.chain.funded_keypair(lst_lamports * 3).await;
+        let provider_lst = self.lst_for(&provider, lst_lamports).await;
+        let lst_amount = self.chain.token_balance(&provider_lst).await;
+        let lst_mint = self.pool.pool_mint;
+        SwapPoolFixture::create(&mut self.chain, &provider, &provider_lst, lst_mint, lst_amount, lst_amount, POOL_AMP)
+            .await
+            .0
+    }
+
     /// A stable pool seeded with `lst_lamports` worth of LST and as many lamports, at the
     /// stake-pool rate, bound to the vault.
     pub async fn bind_pool(&mut self, lst_lamports: u64) {

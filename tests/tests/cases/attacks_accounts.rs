@@ -8,9 +8,8 @@ use anchor_lang::error::ErrorCode as AnchorError;
 use ballast::constants::seeds;
 use ballast::errors::VaultError;
 use ballast::state::RiskParams;
-use ballast_localnet::swap::SwapPoolFixture;
 use ballast_localnet::vault::{default_params, vault_pda, VaultFixture, SOL};
-use ballast_localnet::vault_pool::{price_not_lower, POOL_AMP};
+use ballast_localnet::vault_pool::price_not_lower;
 use ballast_localnet::VaultClient;
 use solana_program::program_pack::Pack;
 use solana_program::pubkey::Pubkey;
@@ -64,13 +63,7 @@ async fn item_02_accounts_forged_under_another_program_are_refused() {
     env.assert_rejected(&[ix], &[&admin], VaultError::LendingAccountInvalid, &[forged_market, obligation]).await;
 
     // A swap pool (a real stable LST/SOL pool's bytes) for the vault to bind.
-    let provider = env.chain.funded_keypair(30 * SOL).await;
-    let provider_lst = env.lst_for(&provider, 10 * SOL).await;
-    let lst_amount = env.chain.token_balance(&provider_lst).await;
-    let lst_mint = env.pool.pool_mint;
-    let (swap_pool, _) =
-        SwapPoolFixture::create(&mut env.chain, &provider, &provider_lst, lst_mint, lst_amount, lst_amount, POOL_AMP)
-            .await;
+    let swap_pool = env.unbound_pool(10 * SOL).await;
     let forged_swap = forged_copy(&mut env.chain, &swap_pool.swap, &mallory_program).await;
     let ix = ballast::client::propose_pool(env.v.vault, admin.pubkey(), forged_swap);
     env.assert_rejected(&[ix], &[&admin], VaultError::PoolAccountInvalid, &[forged_swap]).await;

@@ -368,19 +368,7 @@ async fn item_33_bindings_and_roles_wait_the_timelock_and_the_market_is_pinned()
     assert_eq!(vault.pending_lending, None);
 
     // The same for the pool: nothing binds before its timelock.
-    let provider = env.chain.funded_keypair(30 * SOL).await;
-    let provider_lst = env.lst_for(&provider, 10 * SOL).await;
-    let lst_amount = env.chain.token_balance(&provider_lst).await;
-    let (swap_pool, _) = ballast_localnet::swap::SwapPoolFixture::create(
-        &mut env.chain,
-        &provider,
-        &provider_lst,
-        env.pool.pool_mint,
-        lst_amount,
-        lst_amount,
-        ballast_localnet::vault_pool::POOL_AMP,
-    )
-    .await;
+    let swap_pool = env.unbound_pool(10 * SOL).await;
     let bind_pool = env.bind_pool_ix(&admin.pubkey(), &swap_pool.swap, &swap_pool.pool_mint);
     env.assert_rejected(std::slice::from_ref(&bind_pool), &[&admin], VaultError::NoPendingProposal, &watch).await;
     env.send_as(ballast::client::propose_pool(env.v.vault, admin.pubkey(), swap_pool.swap), &admin).await.unwrap();

@@ -234,19 +234,7 @@ async fn roles_and_a_pool_change_through_the_realm_only_after_the_vault_timelock
     assert_eq!(env.vault().await.allocator, new_allocator);
 
     // A pool proposed and then cancelled by a second vote never binds.
-    let provider = env.chain.funded_keypair(30 * SOL).await;
-    let provider_lst = env.lst_for(&provider, 10 * SOL).await;
-    let lst_amount = env.chain.token_balance(&provider_lst).await;
-    let (swap_pool, _) = ballast_localnet::swap::SwapPoolFixture::create(
-        &mut env.chain,
-        &provider,
-        &provider_lst,
-        env.pool.pool_mint,
-        lst_amount,
-        lst_amount,
-        ballast_localnet::vault_pool::POOL_AMP,
-    )
-    .await;
+    let swap_pool = env.unbound_pool(10 * SOL).await;
     let propose_pool = ballast::client::propose_pool(env.v.vault, governance, swap_pool.swap);
     let proposal = passed(&mut env, &dao, "Bind a pool", vec![(propose_pool.clone(), MIN_HOLD_UP_SECS)]).await;
     env.chain.advance_secs(MIN_HOLD_UP_SECS as i64 + 1).await;
