@@ -115,7 +115,10 @@ impl VaultView {
         let exit_accounts = match exit {
             UnwindExit::Pool => {
                 let pool = self.vault.pool.ok_or_else(|| anyhow!("vault has no pool to sell through"))?;
-                ballast::client::UnwindExitAccounts::Pool(pool_core(&pool))
+                ballast::client::UnwindExitAccounts::Pool {
+                    core: pool_core(&pool),
+                    pool_token_account: pool.pool_token_account,
+                }
             }
             UnwindExit::StakePool => ballast::client::UnwindExitAccounts::StakePool {
                 withdraw_authority: spl_stake_pool::find_withdraw_authority_program_address(

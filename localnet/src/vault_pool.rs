@@ -334,7 +334,10 @@ impl VaultClient {
             lending: self.lending_core(),
         };
         let exit_accounts = match exit {
-            UnwindExit::Pool => ballast::client::UnwindExitAccounts::Pool(self.pool_core()),
+            UnwindExit::Pool => ballast::client::UnwindExitAccounts::Pool {
+                core: self.pool_core(),
+                pool_token_account: self.pool_setup().pool_token_account,
+            },
             UnwindExit::StakePool => ballast::client::UnwindExitAccounts::StakePool {
                 withdraw_authority: self.pool.withdraw_authority,
                 reserve_stake: self.pool.reserve_stake,

@@ -264,7 +264,7 @@ pub fn harvest_to_fee_recipient(vault_key: Pubkey, vault: &crate::state::Vault, 
 }
 
 /// Client account structs of the composite account sets that no instruction names directly.
-pub use crate::__client_accounts_pool_accounts::PoolCore;
+pub use crate::__client_accounts_pool_accounts::{PoolAccounts, PoolCore};
 pub use crate::__client_accounts_stake_pool_exit::StakePoolExit;
 use crate::instructions::loop_exit::UnwindExit;
 
@@ -281,8 +281,9 @@ pub struct UnwindTarget {
 
 /// The accounts of an exit (see `instructions::loop_exit::UnwindExit`).
 pub enum UnwindExitAccounts {
-    /// Sold through the bound pool.
-    Pool(PoolCore),
+    /// Sold through the bound pool; the vault's pool-token account, for the share of the pool's
+    /// SOL that repays first.
+    Pool { core: PoolCore, pool_token_account: Pubkey },
     /// Unstaked through the stake pool: its withdraw authority, reserve stake and manager fee
     /// account, the LST mint, and the vault's lending wSOL account.
     StakePool {
@@ -311,8 +312,8 @@ fn loop_exit_metas(target: UnwindTarget, exit: UnwindExitAccounts) -> (Vec<Accou
         .to_account_metas(None),
     );
     let exit = match exit {
-        UnwindExitAccounts::Pool(core) => {
-            accounts.extend(core.to_account_metas(None));
+        UnwindExitAccounts::Pool { core, pool_token_account } => {
+            accounts.extend(PoolAccounts { core, pool_token_account }.to_account_metas(None));
             UnwindExit::Pool
         }
         UnwindExitAccounts::StakePool {

@@ -181,6 +181,8 @@ pub struct Unwound {
     pub rounds: u8,
     /// Repaid from the vault's own SOL above the reserve's floor, before any collateral moved.
     pub from_reserve_lamports: u64,
+    /// Repaid from the vault's share of the pool's SOL (pool exit), before any collateral moved.
+    pub from_pool_lamports: u64,
     /// LST converted (sold through the pool or unstaked), and the SOL it brought.
     pub lst_sold: u64,
     pub lamports_received: u64,
@@ -205,6 +207,7 @@ pub struct LeftLoop {
     pub target_ltv_bps: u16,
     pub rounds: u8,
     pub from_reserve_lamports: u64,
+    pub from_pool_lamports: u64,
     /// LST converted (sold through the pool or unstaked), and the SOL it brought.
     pub lst_converted: u64,
     pub lamports_received: u64,

@@ -272,3 +272,46 @@ async fn after_an_epoch_boundary_the_pool_exit_uses_the_last_rate_until_the_pool
     let event = unwind_via(&mut env, UnwindExit::Pool).await;
     assert!(event.ltv_after_bps <= 6_000, "{event:?}");
 }
+
+#[tokio::test]
+async fn through_the_pool_the_vaults_share_of_pool_sol_repays_before_anything_is_sold() {
+    let mut env = VaultClient::start_looped_in_pool().await;
+    let (bob, bob_shares) = env.depositor(6 * SOL).await;
+    env.deposit(&bob, &bob_shares, 2 * SOL, 0).await.unwrap();
+    env.stake(SOL).await.unwrap();
+    // Liquidity with 1 SOL on the pool's SOL side; the reserve keeps about 0.8 SOL above its
+    // floor: together less than the unwind needs.
+    let allocator = env.v.allocator.pubkey();
+    let tokens = env.pool_tokens_for(SOL).await;
+    env.as_allocator(env.pool_add_ix(&allocator, tokens)).await.unwrap();
+    env.mark_lst_down(0.64).await;
+    assert!(env.market_ltv_bps().await > 7_500);
+    let before = env.vault().await;
+    let (_, pool_sol, supply) = env.pool_reserves().await;
+    let share_sol = (before.accounting.pool_tokens as u128 * pool_sol as u128 / supply as u128) as u64;
+    let (free_before, shares_before) = env.share_price().await;
+
+    let event = unwind_via(&mut env, UnwindExit::Pool).await;
+    println!("{event:?}");
+    // The reserve above its floor first, then the pool's SOL, at par; collateral only for the rest.
+    assert!(event.from_reserve_lamports > 0 && event.from_pool_lamports > 0, "{event:?}");
+    assert!(event.from_pool_lamports <= share_sol, "{event:?}, share {share_sol}");
+    assert!(event.ltv_after_bps <= 6_000, "{event:?}");
+    let after = env.vault().await;
+    assert!(after.accounting.pool_tokens < before.accounting.pool_tokens);
+    // The LST that came out of the pool with the SOL is the vault's, booked.
+    assert!(after.accounting.lst_amount > before.accounting.lst_amount);
+    let lst_account = env.v.lst_account;
+    assert_eq!(env.chain.token_balance(&lst_account).await, after.accounting.lst_amount);
+    let pool_token_account = env.pool_setup().pool_token_account;
+    assert_eq!(env.chain.token_balance(&pool_token_account).await, after.accounting.pool_tokens);
+    // All of the pool's SOL went before a little collateral was sold.
+    assert_eq!(event.from_pool_lamports, share_sol);
+    assert!(event.lst_sold > 0 && event.lst_sold < SOL / 10, "{event:?}");
+    // The holders pay the sale's shortfall and the reward, booked at once, and nothing for the
+    // pool's SOL (a proportional withdrawal takes the pool's reserves at no less than the
+    // share's fair value).
+    let (free_after, shares_after) = env.share_price().await;
+    assert_eq!(shares_after, shares_before);
+    assert!(free_after + event.realized_loss_lamports as u128 + 2 >= free_before, "{free_before} -> {free_after}");
+}

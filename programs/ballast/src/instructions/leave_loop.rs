@@ -44,6 +44,7 @@ pub fn handler<'info>(
         target_ltv_bps,
         rounds: outcome.rounds,
         from_reserve_lamports: outcome.from_reserve_lamports,
+        from_pool_lamports: outcome.from_pool_lamports,
         lst_converted: outcome.lst_converted,
         lamports_received: outcome.lamports_received,
         repaid_lamports: outcome.repaid_lamports,

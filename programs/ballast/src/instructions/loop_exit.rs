@@ -1,7 +1,8 @@
 //! Leaving the loop: the engine `unwind` (anyone, above the trigger) and `leave_loop` (the
 //! allocator, at any LTV) share. The cheapest safe source pays first:
 //! 1. the vault's own SOL: the reserve above its floor (`min_sol_reserve_bps` of the booked
-//!    assets) repays debt at par;
+//!    assets) repays debt at par; with the pool exit, then the vault's share of the pool's SOL
+//!    (pool tokens burned for both sides in proportion, the LST kept), at par too;
 //! 2. then collateral: withdrawn, redeemed for LST and turned into SOL through the exit the
 //!    caller names, either sold through the bound pool or unstaked through the stake pool's
 //!    `WithdrawSol` at its own rate. Either must pay at least the stake-pool rate less
@@ -23,7 +24,7 @@ use crate::adapters::stake_pool::{self, StakePoolProgram, WithdrawSol};
 use crate::adapters::token_swap::SwapCpi;
 use crate::adapters::wsol::{token_amount, WsolAccounts};
 use crate::errors::VaultError;
-use crate::math::safe_math::{add, bps_of_ceil, bps_of_floor, lending_math, sub};
+use crate::math::safe_math::{add, bps_of_ceil, bps_of_floor, lending_math, mul_div_ceil, sub};
 use crate::math::unwind::{lst_to_sell_ceil, market_ltv_bps_ceil, sol_to_repay_for_target_ceil, UnwindPlanInputs};
 use crate::math::valuation::StakePoolRate;
 use crate::state::{PoolBinding, Vault};
@@ -99,7 +100,7 @@ pub struct StakePoolExit<'info> {
 
 /// The pool exit's checked accounts.
 struct PoolExit<'info> {
-    core: PoolCore<'info>,
+    accounts: PoolAccounts<'info>,
     swap: SwapCpi<'info>,
     binding: PoolBinding,
 }
@@ -121,16 +122,16 @@ impl<'info> Exit<'info> {
         let mut accounts = remaining;
         match exit {
             UnwindExit::Pool => {
-                let core = PoolCore::try_accounts(
+                let pool = PoolAccounts::try_accounts(
                     &crate::ID,
                     &mut accounts,
                     &[],
                     &mut Default::default(),
                     &mut Default::default(),
                 )?;
-                let swap = core.cpi(vault_info, token_program);
-                let binding = core.validate(vault, &swap)?;
-                Ok(Self::Pool(Box::new(PoolExit { core, swap, binding })))
+                let swap = pool.cpi(vault_info, token_program);
+                let binding = pool.validate(vault, &swap)?;
+                Ok(Self::Pool(Box::new(PoolExit { accounts: pool, swap, binding })))
             }
             UnwindExit::StakePool => {
                 let exit = StakePoolExit::try_accounts(
@@ -153,7 +154,7 @@ impl<'info> Exit<'info> {
 
     fn wsol_account(&self) -> AccountInfo<'info> {
         match self {
-            Self::Pool(pool) => pool.core.wsol_account.to_account_info(),
+            Self::Pool(pool) => pool.accounts.wsol_account.to_account_info(),
             Self::StakePool(exit) => exit.wsol_account.to_account_info(),
         }
     }
@@ -163,6 +164,11 @@ impl<'info> Exit<'info> {
 struct Totals {
     rounds: u8,
     from_reserve_lamports: u64,
+    /// Repaid from the vault's share of the pool's SOL (pool tokens burned for both sides in
+    /// proportion: the LST stays with the vault).
+    from_pool_lamports: u64,
+    pool_tokens_burned: u64,
+    lst_from_pool: u64,
     lst_converted: u64,
     lamports_received: u64,
     repaid_lamports: u64,
@@ -188,6 +194,7 @@ pub struct LoopExitRequest {
 pub struct LoopExitOutcome {
     pub rounds: u8,
     pub from_reserve_lamports: u64,
+    pub from_pool_lamports: u64,
     pub lst_converted: u64,
     pub lamports_received: u64,
     pub repaid_lamports: u64,
@@ -268,6 +275,58 @@ pub fn run<'info>(
         lending.refresh_obligation()?;
         state = accounts.lending.state(&binding, &vault_key)?;
         health = state.health()?;
+    }
+
+    // 1b. With the pool exit, the vault's share of the pool's SOL, at par: pool tokens burned for
+    //     both sides in proportion (what the pool's own rounding gives; the bound pool charges no
+    //     withdrawal fee), the LST kept, the SOL repaid. A proportional withdrawal takes the
+    //     reserves as they stand, which at the stake-pool rate are worth at least the share's fair
+    //     value, so a pool pushed before the call costs the vault nothing here.
+    if let Exit::Pool(pool) = &route {
+        let needed_lamports = sol_to_repay_for_target_ceil(
+            health.borrowed_value,
+            health.deposited_value,
+            state.sol_reserve.liquidity.market_price,
+            state.sol_reserve.liquidity.mint_decimals,
+            target_ltv_bps,
+        )?
+        .min(health.debt_lamports)
+        .min(sub(max_repay_lamports, totals.repaid_lamports)?);
+        let vault_pool_tokens = vault.accounting.pool_tokens;
+        let reserves = pool.accounts.reserves(&pool.binding)?;
+        let (_, share_lamports) = reserves.share_of(vault_pool_tokens)?;
+        if needed_lamports > 0 && share_lamports > 0 {
+            let burn = if needed_lamports >= share_lamports {
+                vault_pool_tokens
+            } else {
+                mul_div_ceil(vault_pool_tokens, needed_lamports, share_lamports)?.min(vault_pool_tokens)
+            };
+            let (min_lst, min_lamports) = reserves.share_of(burn)?;
+            let pool_token_account = pool.accounts.pool_token_account.to_account_info();
+            let (lst_before, wsol_before) = (token_amount(&lst_account)?, token_amount(&wsol_account)?);
+            pool.swap.withdraw_all(
+                burn,
+                min_lst,
+                min_lamports,
+                &pool_token_account,
+                &lst_account,
+                &wsol_account,
+                &vault_seeds,
+            )?;
+            let lst_out = sub(token_amount(&lst_account)?, lst_before)?;
+            let lamports_out = sub(token_amount(&wsol_account)?, wsol_before)?;
+            let repay = lamports_out.min(health.debt_lamports).min(sub(max_repay_lamports, totals.repaid_lamports)?);
+            repay_from_wsol(&lending, &wsol_account, &supply, repay, health.debt_lamports, &vault_seeds)?;
+            totals.pool_tokens_burned = burn;
+            totals.lst_from_pool = lst_out;
+            totals.from_pool_lamports = repay;
+            totals.repaid_lamports = add(totals.repaid_lamports, repay)?;
+            totals.kept_lamports = add(totals.kept_lamports, sub(lamports_out, repay)?)?;
+            lending.refresh_sol_reserve()?;
+            lending.refresh_obligation()?;
+            state = accounts.lending.state(&binding, &vault_key)?;
+            health = state.health()?;
+        }
     }
 
     // 2. Collateral, converted through the exit.
@@ -432,6 +491,10 @@ pub fn run<'info>(
     let realized_loss_lamports =
         add(converted_value_lamports.saturating_sub(totals.lamports_received), reward_lamports)?;
     let now_unix = Clock::get()?.unix_timestamp;
+    if totals.pool_tokens_burned > 0 {
+        // Its SOL is counted with what the conversions kept (below).
+        accounts.vault.accounting.record_pool_remove(totals.pool_tokens_burned, totals.lst_from_pool, 0)?;
+    }
     accounts.vault.accounting.record_unwind(
         totals.kept_lamports,
         add(totals.from_reserve_lamports, reward_lamports)?,
@@ -442,6 +505,7 @@ pub fn run<'info>(
     Ok(LoopExitOutcome {
         rounds: totals.rounds,
         from_reserve_lamports: totals.from_reserve_lamports,
+        from_pool_lamports: totals.from_pool_lamports,
         lst_converted: totals.lst_converted,
         lamports_received: totals.lamports_received,
         repaid_lamports: totals.repaid_lamports,

@@ -40,6 +40,7 @@ pub fn handler<'info>(
         exit,
         rounds: outcome.rounds,
         from_reserve_lamports: outcome.from_reserve_lamports,
+        from_pool_lamports: outcome.from_pool_lamports,
         lst_sold: outcome.lst_converted,
         lamports_received: outcome.lamports_received,
         repaid_lamports: outcome.repaid_lamports,
