@@ -34,9 +34,10 @@ pub fn lst_reserve_config() -> ReserveConfig {
 pub fn sol_reserve_config(min_borrow_rate: u8, optimal_borrow_rate: u8) -> ReserveConfig {
     ReserveConfig {
         optimal_utilization_rate: 80,
-        loan_to_value_ratio: 0,
+        // SOL is collateral for other borrowers (the vault only borrows it).
+        loan_to_value_ratio: 50,
         liquidation_bonus: 5,
-        liquidation_threshold: 5,
+        liquidation_threshold: 55,
         min_borrow_rate,
         optimal_borrow_rate,
         max_borrow_rate: optimal_borrow_rate.max(100),
@@ -44,6 +45,7 @@ pub fn sol_reserve_config(min_borrow_rate: u8, optimal_borrow_rate: u8) -> Reser
     }
 }
 
+#[derive(Clone)]
 pub struct ReserveFixture {
     pub reserve: Pubkey,
     pub liquidity_mint: Pubkey,

@@ -939,6 +939,85 @@ impl VaultClient {
     /// A third party's `LiquidateObligation` of `repay_lamports` of the vault's debt, after
     /// refreshing both reserves and the obligation, as any liquidator bot sends it. The
     /// liquidator gets fresh wSOL and cToken accounts.
+    /// Another borrower deposits SOL as collateral in the market and borrows the LST reserve's
+    /// liquidity down to `leave_lst`, as a utilization spike would (the vault's collateral
+    /// cannot be redeemed beyond what is left).
+    pub async fn borrow_out_lst(&mut self, leave_lst: u64) {
+        use solana_program::program_pack::Pack;
+        use spl_token_lending::instruction as lending_ix;
+        let program = spl_token_lending::id();
+        let (market, lst, sol) = {
+            let l = &self.lending().market;
+            (l.market, l.lst.clone(), l.sol.clone())
+        };
+        let available = LendingFixture::reserve(&mut self.chain, &lst.reserve).await.liquidity.available_amount;
+        let borrow = available.saturating_sub(leave_lst);
+        // SOL collateral at 50% LTV for LST worth about its rate in SOL, with room to spare.
+        let collateral_lamports = (borrow as f64 * self.pool_rate().await * 2.5) as u64;
+        let borrower = self.chain.funded_keypair(collateral_lamports + 10 * SOL).await;
+        let wsol = self.chain.wsol_account(&borrower.pubkey(), collateral_lamports).await;
+        let ctokens = self.chain.token_account(&sol.collateral_mint, &borrower.pubkey()).await;
+        let lst_out = self.chain.token_account(&lst.liquidity_mint, &borrower.pubkey()).await;
+        let obligation = Keypair::new();
+        let rent = self.chain.ctx.banks_client.get_rent().await.unwrap();
+        let len = spl_token_lending::state::Obligation::LEN;
+        let payer = self.chain.payer();
+        let owner = borrower.pubkey();
+        let setup = [
+            system_instruction::create_account(
+                &payer.pubkey(),
+                &obligation.pubkey(),
+                rent.minimum_balance(len),
+                len as u64,
+                &program,
+            ),
+            lending_ix::init_obligation(program, obligation.pubkey(), market, owner),
+            lending_ix::refresh_reserve(program, sol.reserve, sol.oracle_price),
+            lending_ix::deposit_reserve_liquidity(
+                program,
+                collateral_lamports,
+                wsol,
+                ctokens,
+                sol.reserve,
+                sol.liquidity_supply,
+                sol.collateral_mint,
+                market,
+                owner,
+            ),
+        ];
+        self.chain.send_ok(&setup, &[&obligation, &borrower]).await;
+        let collateral = self.chain.token_balance(&ctokens).await;
+        let mut ixs = vec![
+            lending_ix::refresh_reserve(program, sol.reserve, sol.oracle_price),
+            lending_ix::deposit_obligation_collateral(
+                program,
+                collateral,
+                ctokens,
+                sol.collateral_supply,
+                sol.reserve,
+                obligation.pubkey(),
+                market,
+                owner,
+                owner,
+            ),
+        ];
+        ixs.extend(self.lending().market.refresh_reserves_ixs());
+        ixs.push(lending_ix::refresh_obligation(program, obligation.pubkey(), vec![sol.reserve]));
+        ixs.push(lending_ix::borrow_obligation_liquidity(
+            program,
+            borrow,
+            lst.liquidity_supply,
+            lst_out,
+            lst.reserve,
+            lst.fee_receiver,
+            obligation.pubkey(),
+            market,
+            owner,
+            None,
+        ));
+        self.chain.send_ok(&ixs, &[&borrower]).await;
+    }
+
     pub async fn liquidate(&mut self, liquidator: &Keypair, repay_lamports: u64) -> TxResult {
         use spl_token_lending::instruction as lending_ix;
         let wsol = self.chain.wsol_account(&liquidator.pubkey(), repay_lamports + SOL).await;

@@ -174,4 +174,6 @@ pub enum VaultError {
     LendingOracleProgramNotPinned,
     #[msg("The lending market's owner changed since it was bound: no risk is added until the DAO binds anew")]
     LendingMarketOwnerChanged,
+    #[msg("The LST reserve's liquidity is borrowed out and the vault has no SOL of its own to repay with")]
+    UnwindLstReserveIlliquid,
 }

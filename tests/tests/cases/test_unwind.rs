@@ -315,3 +315,50 @@ async fn through_the_pool_the_vaults_share_of_pool_sol_repays_before_anything_is
     assert_eq!(shares_after, shares_before);
     assert!(free_after + event.realized_loss_lamports as u128 + 2 >= free_before, "{free_before} -> {free_after}");
 }
+
+#[tokio::test]
+async fn with_the_lst_reserve_borrowed_out_the_vaults_own_sol_repays_and_the_progress_stands() {
+    let mut env = VaultClient::start_looped_in_pool().await;
+    env.mark_lst_down(0.64).await;
+    // Another borrower takes all the LST the reserve could pay out.
+    env.borrow_out_lst(0).await;
+    let lst_reserve = env.lending().market.lst.reserve;
+    let reserve = ballast_localnet::lending::LendingFixture::reserve(&mut env.chain, &lst_reserve).await;
+    assert_eq!(reserve.liquidity.available_amount, 0);
+    let ltv_before = env.market_ltv_bps().await;
+    let collateral_before = env.lending_health(None).await.collateral_lst;
+
+    // The reserve above its floor repays; no collateral can be redeemed, and the progress stands.
+    let event = unwind_via(&mut env, UnwindExit::Pool).await;
+    println!("{event:?}");
+    assert!(event.from_reserve_lamports > 0 && event.lst_sold == 0 && event.rounds == 0, "{event:?}");
+    assert!(event.ltv_after_bps < ltv_before && event.ltv_after_bps > 6_000, "{event:?}");
+    assert_eq!(env.lending_health(None).await.collateral_lst, collateral_before);
+    assert_eq!(env.market_ltv_bps().await, event.ltv_after_bps);
+
+    // The LST falls further, past the trigger again; nothing of the vault's own is left: the next
+    // call names why, and changes nothing.
+    env.mark_lst_down(0.9).await;
+    assert!(env.market_ltv_bps().await > 7_500);
+    let caller = keeper(&mut env).await;
+    let ix = env.unwind_ix_via(&caller.pubkey(), u64::MAX, UnwindExit::StakePool);
+    let watch = [env.v.vault, env.v.sol_reserve, env.lending().obligation];
+    env.assert_rejected(&[ix], &[&caller], VaultError::UnwindLstReserveIlliquid, &watch).await;
+}
+
+#[tokio::test]
+async fn with_little_lst_liquidity_left_the_unwind_redeems_what_is_there() {
+    let mut env = VaultClient::start_looped_in_pool().await;
+    env.mark_lst_down(0.64).await;
+    env.borrow_out_lst(SOL / 4).await;
+    let ltv_before = env.market_ltv_bps().await;
+    let event = unwind_via(&mut env, UnwindExit::StakePool).await;
+    println!("{event:?}");
+    // One round, no more LST than the reserve had, and lower than before.
+    assert_eq!(event.rounds, 1, "{event:?}");
+    assert!(event.lst_sold > 0 && event.lst_sold <= SOL / 4, "{event:?}");
+    assert!(event.ltv_after_bps < ltv_before, "{event:?}");
+    let lst_reserve = env.lending().market.lst.reserve;
+    let reserve = ballast_localnet::lending::LendingFixture::reserve(&mut env.chain, &lst_reserve).await;
+    assert!(reserve.liquidity.available_amount < SOL / 100, "{}", reserve.liquidity.available_amount);
+}

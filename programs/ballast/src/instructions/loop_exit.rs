@@ -11,7 +11,9 @@
 //!    pool before the call and buys back after keeps at most that bound on what was sold.
 //!
 //! Rounds go on (the market caps each withdrawal by its borrow limit) until the market's LTV is
-//! at or below the target, or as far as `MAX_UNWIND_ROUNDS` reach; never worse. The realized
+//! at or below the target, or as far as `MAX_UNWIND_ROUNDS` reach, or until the LST reserve has
+//! no liquidity left to redeem collateral with (borrowed out: the vault's own SOL still repays);
+//! never worse. The realized
 //! cost (the conversion's shortfall against the rate, and any reward) is booked at once. It reads
 //! no vault oracle and works while paused; until the stake pool is updated after an epoch
 //! boundary, the pool exit uses the previous epoch's rate as its floor (rewards only raise it).
@@ -169,6 +171,9 @@ struct Totals {
     from_pool_lamports: u64,
     pool_tokens_burned: u64,
     lst_from_pool: u64,
+    /// The LST reserve could not redeem all the collateral a round needed (its liquidity is
+    /// borrowed out): the rounds stopped there.
+    lst_reserve_illiquid: bool,
     lst_converted: u64,
     lamports_received: u64,
     repaid_lamports: u64,
@@ -352,14 +357,25 @@ pub fn run<'info>(
             lending.refresh_obligation()?;
         }
 
+        // The LST reserve pays out only the liquidity its borrowers left: with less than the
+        // round needs, this round redeems what is there and is the last; with none, the rounds
+        // stop and what the vault's own SOL repaid stands.
+        let available_lst = lst_reserve.liquidity.available_amount;
+        if available_lst == 0 {
+            totals.lst_reserve_illiquid = true;
+            break;
+        }
+        let capped = lst_needed > available_lst;
+
         // The market lets at most (allowed - borrowed) / LTV of collateral value go at a time;
         // `u64::MAX` asks it for exactly that much.
         require!(health.allowed_borrow_value > health.borrowed_value, VaultError::UnwindBlockedByBorrowLimit);
         let deposited_ctokens = state.obligation.deposits.first().map(|d| d.deposited_amount).unwrap_or(0);
         let exchange = lending_math(lst_reserve.collateral_exchange_rate())?;
-        let ctokens_needed = lending_math(
-            exchange.decimal_liquidity_to_collateral(Decimal::from(lst_needed)).and_then(|c| c.try_ceil_u64()),
-        )?;
+        let wanted = exchange.decimal_liquidity_to_collateral(Decimal::from(lst_needed.min(available_lst)));
+        // Rounded down when capped, so the redemption stays within the liquidity.
+        let ctokens_needed =
+            lending_math(wanted.and_then(|c| if capped { c.try_floor_u64() } else { c.try_ceil_u64() }))?;
         let max_value = lending_math(
             health
                 .allowed_borrow_value
@@ -369,8 +385,25 @@ pub fn run<'info>(
         let needed_value = lending_math(
             health.deposited_value.try_mul(ctokens_needed).and_then(|v| v.try_div(deposited_ctokens.max(1))),
         )?;
-        let ctokens =
-            if ctokens_needed >= deposited_ctokens || needed_value > max_value { u64::MAX } else { ctokens_needed };
+        let ctokens = match (capped, ctokens_needed >= deposited_ctokens || needed_value > max_value) {
+            (false, true) => u64::MAX,
+            (false, false) => ctokens_needed,
+            // Within both the liquidity and the borrow limit, each rounded down.
+            (true, _) => {
+                let max_ctokens = lending_math(
+                    max_value
+                        .try_mul(deposited_ctokens)
+                        .and_then(|v| v.try_div(health.deposited_value))
+                        .and_then(|v| v.try_floor_u64()),
+                )?;
+                ctokens_needed.min(max_ctokens).min(deposited_ctokens)
+            }
+        };
+        if ctokens == 0 {
+            totals.lst_reserve_illiquid = true;
+            break;
+        }
+        totals.lst_reserve_illiquid |= capped;
 
         let ctokens_before = token_amount(&collateral_account)?;
         lending.withdraw_obligation_collateral(
@@ -452,18 +485,27 @@ pub fn run<'info>(
         // The program's own health math values the position as a refresh would, without one.
         state = accounts.lending.state(&binding, &vault_key)?;
         health = state.health()?;
-        if market_ltv_bps_ceil(health.borrowed_value, health.deposited_value)? <= target_ltv_bps as u64 {
+        if totals.lst_reserve_illiquid
+            || market_ltv_bps_ceil(health.borrowed_value, health.deposited_value)? <= target_ltv_bps as u64
+        {
             break;
         }
     }
 
     let ltv_after_bps = market_ltv_bps_ceil(health.borrowed_value, health.deposited_value)?;
-    // Lower, and at the target, unless every round was used at the market's limit: then the
-    // progress stands and the next call continues.
+    // Lower, and at the target, unless every round was used at the market's limit or the LST
+    // reserve ran out of liquidity: then the progress stands and the next call continues.
     let rounds_exhausted = totals.rounds == MAX_UNWIND_ROUNDS && totals.repaid_lamports < max_repay_lamports;
+    if totals.lst_reserve_illiquid && ltv_after_bps >= ltv_before_bps {
+        // Nothing of the vault's own to repay with, and no collateral can be redeemed.
+        return Err(VaultError::UnwindLstReserveIlliquid.into());
+    }
     require!(
         ltv_after_bps < ltv_before_bps
-            && (ltv_after_bps <= target_ltv_bps as u64 || health.debt_lamports == 0 || rounds_exhausted),
+            && (ltv_after_bps <= target_ltv_bps as u64
+                || health.debt_lamports == 0
+                || rounds_exhausted
+                || totals.lst_reserve_illiquid),
         VaultError::UnwindInsufficient
     );
 
