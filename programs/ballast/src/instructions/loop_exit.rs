@@ -13,9 +13,8 @@
 //! Rounds go on (the market caps each withdrawal by its borrow limit) until the market's LTV is
 //! at or below the target, or as far as `MAX_UNWIND_ROUNDS` reach, or until the LST reserve has
 //! no liquidity left to redeem collateral with (borrowed out: the vault's own SOL still repays);
-//! never worse. The realized
-//! cost (the conversion's shortfall against the rate, and any reward) is booked at once. It reads
-//! no vault oracle and works while paused; until the stake pool is updated after an epoch
+//! never worse. The realized cost (the conversion's shortfall against the rate, and any reward)
+//! is booked at once. It reads no vault oracle and works while paused; until the stake pool is updated after an epoch
 //! boundary, the pool exit uses the previous epoch's rate as its floor (rewards only raise it).
 use anchor_lang::prelude::*;
 use anchor_lang::system_program;
@@ -41,10 +40,12 @@ use super::pool_accounts::*;
 /// trigger still holds) continues.
 pub const MAX_UNWIND_ROUNDS: u8 = 3;
 
-/// How an unwind turns collateral into SOL. The caller chooses; both are held to the same bound.
+/// How `unwind` or `leave_loop` turns collateral into SOL. The caller chooses; both are held to
+/// the same bound.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnwindExit {
-    /// Sold through the bound LST/SOL pool. Remaining accounts: `PoolCore`'s, in its order.
+    /// Sold through the bound LST/SOL pool, after the vault's share of the pool's SOL repaid.
+    /// Remaining accounts: `PoolAccounts`' (`PoolCore`'s, then the vault's pool-token account).
     Pool,
     /// Unstaked through the stake pool's `WithdrawSol`. Remaining accounts: `StakePoolExit`'s,
     /// in its order.
