@@ -144,6 +144,31 @@ pub fn roles_proposal(
     )
 }
 
+/// The proposal that binds the vault to a stable LST/SOL pool after the vault's timelock; the
+/// vault's two new token accounts are paid by the governance's native treasury (the governance
+/// program signs for it when it executes), which must hold their rent.
+pub fn pool_proposal(
+    target: &AdminTarget,
+    swap: Pubkey,
+    pool_mint: Pubkey,
+    current_timelock_secs: u32,
+    min_hold_up_secs: u32,
+) -> TimelockedProposal {
+    let treasury =
+        spl_governance::state::native_treasury::get_native_treasury_address(&governance_program(), &target.admin);
+    timelocked(
+        ("propose_pool", ballast::client::propose_pool(target.vault, target.admin, swap)),
+        ("bind_pool", ballast::client::bind_pool(target.vault, target.admin, treasury, swap, pool_mint)),
+        current_timelock_secs,
+        min_hold_up_secs,
+    )
+}
+
+/// The SPL Governance program the DAO's realm runs on (its mainnet address).
+pub fn governance_program() -> Pubkey {
+    solana_sdk::pubkey!("GovER5Lthms3bLBqWub97yVrMmEogzX7xNjdXpPPCVZw")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +207,15 @@ mod tests {
         // Above the borrow limit less its margin (the example's trigger is 75%).
         assert_eq!(check_bounds(&params(), market(75, 80)).unwrap_err().name, "TriggerTooCloseToBorrowLimit");
         check_bounds(&params(), market(76, 80)).unwrap();
+
+        let pool = pool_proposal(&target, Pubkey::new_unique(), Pubkey::new_unique(), 172_800, 86_400);
+        assert_eq!(pool.transactions[1].label, "bind_pool");
+        // The governance's native treasury pays, and the governance signs as admin.
+        let bind = &pool.transactions[1].instruction;
+        let treasury =
+            spl_governance::state::native_treasury::get_native_treasury_address(&governance_program(), &target.admin);
+        assert!(bind.accounts[0].is_signer && bind.accounts[0].pubkey == target.admin);
+        assert!(bind.accounts[1].is_signer && bind.accounts[1].pubkey == treasury);
 
         let roles = [Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique()];
         let proposal = roles_proposal(&target, roles, 172_800, 86_400);

@@ -3,7 +3,7 @@ use anchor_lang::solana_program::pubkey::Pubkey;
 use anyhow::{Context, Result};
 use ballast::client::AdminTarget;
 use ballast::state::RiskParams;
-use ballast_keeper::dao::{risk_params_proposal, roles_proposal, MarketLimits, TimelockedProposal};
+use ballast_keeper::dao::{pool_proposal, risk_params_proposal, roles_proposal, MarketLimits, TimelockedProposal};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -68,6 +68,27 @@ enum DaoCommand {
         /// That reserve's liquidation threshold in percent.
         #[arg(long, requires_all = ["lst_reserve", "borrow_limit_pct"])]
         liquidation_threshold_pct: Option<u8>,
+    },
+    /// Prints the SPL Governance proposal (two transactions, base64) that binds a vault to a
+    /// stable LST/SOL pool after the vault's timelock (the governance's native treasury pays the
+    /// vault's two new token accounts).
+    ProposePool {
+        #[arg(long)]
+        vault: Pubkey,
+        /// The vault's admin: the DAO's governance account.
+        #[arg(long)]
+        governance: Pubkey,
+        /// The spl-token-swap pool, and its pool-token mint.
+        #[arg(long)]
+        swap: Pubkey,
+        #[arg(long)]
+        pool_mint: Pubkey,
+        /// The vault's current `timelock_secs`.
+        #[arg(long)]
+        current_timelock_secs: u32,
+        /// The governance's `min_transaction_hold_up_time`.
+        #[arg(long, default_value_t = 0)]
+        min_hold_up_secs: u32,
     },
     /// Prints the SPL Governance proposal (two transactions, base64) that names a vault's
     /// guardian, allocator and fee recipient after the vault's timelock.
@@ -298,6 +319,18 @@ fn main() -> Result<()> {
                 );
             }
             print_proposal(&governance, &vault, &proposal, "the new parameters");
+        }
+        Command::Dao(DaoCommand::ProposePool {
+            vault,
+            governance,
+            swap,
+            pool_mint,
+            current_timelock_secs,
+            min_hold_up_secs,
+        }) => {
+            let target = AdminTarget { vault, admin: governance, lst_reserve: None };
+            let proposal = pool_proposal(&target, swap, pool_mint, current_timelock_secs, min_hold_up_secs);
+            print_proposal(&governance, &vault, &proposal, "the pool");
         }
         Command::Dao(DaoCommand::ProposeRoles {
             vault,

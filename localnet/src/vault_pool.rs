@@ -101,24 +101,7 @@ impl VaultClient {
     }
 
     pub fn bind_pool_ix(&self, admin: &Pubkey, swap: &Pubkey, pool_mint: &Pubkey) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::BindPool {
-                admin: *admin,
-                payer: self.chain.ctx.payer.pubkey(),
-                vault: self.v.vault,
-                swap_program: spl_token_swap::id(),
-                swap: *swap,
-                pool_mint: *pool_mint,
-                pool_token_account: vault_pda(seeds::POOL_TOKEN_ACCOUNT, &self.v.vault),
-                native_mint: spl_token::native_mint::id(),
-                wsol_account: vault_pda(seeds::POOL_WSOL_ACCOUNT, &self.v.vault),
-                token_program: spl_token::id(),
-                system_program: system_program::id(),
-            }
-            .to_account_metas(None),
-            data: ballast::instruction::BindPool {}.data(),
-        }
+        ballast::client::bind_pool(self.v.vault, *admin, self.chain.ctx.payer.pubkey(), *swap, *pool_mint)
     }
 
     pub fn pool_setup(&self) -> &PoolSetup {

@@ -123,6 +123,30 @@ pub fn propose_pool(vault: Pubkey, admin: Pubkey, swap: Pubkey) -> Instruction {
     }
 }
 
+/// `bind_pool` after its proposal's timelock: `payer` funds the vault's two new token accounts
+/// (for a DAO, the governance's native treasury, which the governance program signs for).
+pub fn bind_pool(vault: Pubkey, admin: Pubkey, payer: Pubkey, swap: Pubkey, pool_mint: Pubkey) -> Instruction {
+    let pda = |seed: &[u8]| Pubkey::find_program_address(&[seed, vault.as_ref()], &crate::ID).0;
+    Instruction {
+        program_id: crate::ID,
+        accounts: crate::accounts::BindPool {
+            admin,
+            payer,
+            vault,
+            swap_program: spl_token_swap::id(),
+            swap,
+            pool_mint,
+            pool_token_account: pda(crate::constants::seeds::POOL_TOKEN_ACCOUNT),
+            native_mint: anchor_spl::token::spl_token::native_mint::ID,
+            wsol_account: pda(crate::constants::seeds::POOL_WSOL_ACCOUNT),
+            token_program: anchor_spl::token::ID,
+            system_program: anchor_lang::solana_program::system_program::ID,
+        }
+        .to_account_metas(None),
+        data: crate::instruction::BindPool {}.data(),
+    }
+}
+
 /// `[obligation, LST reserve, SOL reserve]` then `[pool mint, pool LST, pool wSOL]`, for the
 /// bindings the vault has: the accounts every valuing instruction takes after its own.
 pub fn valuation_accounts(vault: &crate::state::Vault, pool_writable: bool) -> Vec<AccountMeta> {

@@ -250,4 +250,29 @@ async fn roles_and_a_pool_change_through_the_realm_only_after_the_vault_timelock
     env.chain.advance_secs(MIN_HOLD_UP_SECS as i64 + 1).await;
     assert_error(dao.execute(&mut env.chain, &proposal, 0, &bind).await, VaultError::NoPendingProposal);
     assert!(env.vault().await.pool.is_none());
+
+    // The printed pool proposal, paid by the governance's native treasury, binds after the
+    // vault's timelock.
+    let target = env.admin_target(&governance);
+    let printed = ballast_keeper::dao::pool_proposal(
+        &target,
+        swap_pool.swap,
+        swap_pool.pool_mint,
+        default_params().timelock_secs,
+        MIN_HOLD_UP_SECS,
+    );
+    let treasury = spl_governance::state::native_treasury::get_native_treasury_address(
+        &ballast_keeper::dao::governance_program(),
+        &governance,
+    );
+    env.chain.airdrop(&treasury, SOL).await;
+    let txs: Vec<(Instruction, u32)> =
+        printed.transactions.iter().map(|tx| (tx.instruction.clone(), tx.hold_up_secs)).collect();
+    let proposal = passed(&mut env, &dao, "Bind the pool", txs.clone()).await;
+    env.chain.advance_secs(MIN_HOLD_UP_SECS as i64 + 1).await;
+    dao.execute(&mut env.chain, &proposal, 0, &txs[0].0).await.unwrap();
+    assert!(dao.execute(&mut env.chain, &proposal, 1, &txs[1].0).await.is_err());
+    env.pass_timelock().await;
+    dao.execute(&mut env.chain, &proposal, 1, &txs[1].0).await.unwrap();
+    assert_eq!(env.vault().await.pool.map(|p| p.swap), Some(swap_pool.swap));
 }
