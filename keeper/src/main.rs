@@ -36,6 +36,9 @@ enum Command {
     Dao(DaoCommand),
 }
 
+// The variants are the subcommands an operator types (`dao propose-risk-params`, ...): every
+// one prints a proposal, so every one starts with the verb.
+#[allow(clippy::enum_variant_names)]
 #[derive(Subcommand)]
 enum DaoCommand {
     /// Prints the SPL Governance proposal (two transactions, base64) that changes a vault's risk
