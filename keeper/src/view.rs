@@ -121,8 +121,9 @@ impl VaultView {
                 }
             }
             UnwindExit::StakePool => ballast::client::UnwindExitAccounts::StakePool {
+                stake_pool_program: self.vault.stake_pool_program,
                 withdraw_authority: spl_stake_pool::find_withdraw_authority_program_address(
-                    &spl_stake_pool::id(),
+                    &self.vault.stake_pool_program,
                     &self.vault.stake_pool,
                 )
                 .0,
@@ -140,7 +141,7 @@ impl VaultView {
     pub async fn crank_ixs<C: Chain>(&self, chain: &C) -> Result<(Vec<Instruction>, Vec<Instruction>)> {
         let list: ValidatorList = borsh(&chain.data(&self.stake_pool.validator_list).await?)?;
         Ok(spl_stake_pool::instruction::update_stake_pool(
-            &spl_stake_pool::id(),
+            &self.vault.stake_pool_program,
             &self.stake_pool,
             &list,
             &self.vault.stake_pool,
@@ -242,7 +243,7 @@ impl VaultView {
         borrow_lamports: u64,
         prices: &PriceUpdates,
     ) -> Result<Instruction> {
-        let stake_pool_program = spl_stake_pool::id();
+        let stake_pool_program = self.vault.stake_pool_program;
         let accounts = ballast::accounts::LeverageUp {
             allocator: *allocator,
             vault: self.key,

@@ -20,7 +20,13 @@ fn ballast_entry<'a, 'b>(program_id: &Pubkey, accounts: &'a [AccountInfo<'b>], d
 /// spl-token and the stake program come with program-test.
 pub fn program_test() -> ProgramTest {
     let mut pt = ProgramTest::new("ballast", ballast::ID, processor!(ballast_entry));
-    pt.add_program("spl_stake_pool", spl_stake_pool::id(), processor!(spl_stake_pool::processor::Processor::process));
+    // The same native stake-pool code under each deployed id (SPL's, then Sanctum's two).
+    for (name, id) in ["spl_stake_pool", "sanctum_spl_stake_pool", "sanctum_spl_multi_stake_pool"]
+        .into_iter()
+        .zip(ballast::adapters::stake_pool::STAKE_POOL_PROGRAMS)
+    {
+        pt.add_program(name, id, processor!(spl_stake_pool::processor::Processor::process));
+    }
     pt.add_program(
         "spl_token_lending",
         spl_token_lending::id(),

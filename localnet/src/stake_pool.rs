@@ -15,6 +15,9 @@ use crate::chain::{Chain, TxResult};
 pub const MAX_VALIDATORS: u32 = 8;
 
 pub struct StakePoolFixture {
+    /// The stake-pool program that owns it (the native spl-stake-pool code, registered under
+    /// each deployed id).
+    pub program: Pubkey,
     pub stake_pool: Pubkey,
     pub validator_list: Pubkey,
     pub reserve_stake: Pubkey,
@@ -28,13 +31,17 @@ impl StakePoolFixture {
     /// A pool whose reserve already holds `initial_lamports` (minted 1:1 to the manager, as the
     /// pool program does on Initialize), with no fees.
     pub async fn create(chain: &mut Chain, initial_lamports: u64) -> Self {
+        Self::create_under(chain, spl_stake_pool::id(), initial_lamports).await
+    }
+
+    /// `create`, the pool owned by `program` (one of the stake-pool deployments).
+    pub async fn create_under(chain: &mut Chain, program: Pubkey, initial_lamports: u64) -> Self {
         let payer = chain.payer();
         let stake_pool = Keypair::new();
         let validator_list = Keypair::new();
         let reserve_stake = Keypair::new();
         let manager = Keypair::new();
-        let (withdraw_authority, _) =
-            find_withdraw_authority_program_address(&spl_stake_pool::id(), &stake_pool.pubkey());
+        let (withdraw_authority, _) = find_withdraw_authority_program_address(&program, &stake_pool.pubkey());
         let rent = chain.ctx.banks_client.get_rent().await.unwrap();
 
         // Pool mint: 9 decimals, minted by the withdraw authority, no freeze authority.
@@ -68,17 +75,17 @@ impl StakePoolFixture {
                         &stake_pool.pubkey(),
                         rent.minimum_balance(pool_len),
                         pool_len as u64,
-                        &spl_stake_pool::id(),
+                        &program,
                     ),
                     system_instruction::create_account(
                         &payer.pubkey(),
                         &validator_list.pubkey(),
                         rent.minimum_balance(list_len),
                         list_len as u64,
-                        &spl_stake_pool::id(),
+                        &program,
                     ),
                     sp_ix::initialize(
-                        &spl_stake_pool::id(),
+                        &program,
                         &stake_pool.pubkey(),
                         &manager.pubkey(),
                         &manager.pubkey(),
@@ -101,6 +108,7 @@ impl StakePoolFixture {
             .await;
 
         Self {
+            program,
             stake_pool: stake_pool.pubkey(),
             validator_list: validator_list.pubkey(),
             reserve_stake: reserve_stake.pubkey(),
@@ -121,8 +129,7 @@ impl StakePoolFixture {
         let pool = self.state(chain).await;
         let list: ValidatorList =
             solana_program::borsh0_10::try_from_slice_unchecked(&chain.data(&self.validator_list).await).unwrap();
-        let (list_ixs, final_ixs) =
-            sp_ix::update_stake_pool(&spl_stake_pool::id(), &pool, &list, &self.stake_pool, false);
+        let (list_ixs, final_ixs) = sp_ix::update_stake_pool(&self.program, &pool, &list, &self.stake_pool, false);
         for ix in list_ixs {
             chain.send_ok(&[ix], &[]).await;
         }
@@ -139,7 +146,7 @@ impl StakePoolFixture {
     /// Sets the pool's SOL deposit fee (manager only), as a pool operator may at any time.
     pub async fn set_sol_deposit_fee(&self, chain: &mut Chain, numerator: u64, denominator: u64) -> TxResult {
         let ix = sp_ix::set_fee(
-            &spl_stake_pool::id(),
+            &self.program,
             &self.stake_pool,
             &self.manager.pubkey(),
             FeeType::SolDeposit(Fee { numerator, denominator }),

@@ -154,8 +154,13 @@ impl VaultClient {
 
     /// `start` on an existing chain (its clock wherever it is): many vaults, each with its own
     /// stake pool and markets, can share one bank.
-    pub async fn start_on(mut chain: Chain, params: RiskParams) -> Self {
-        let pool = StakePoolFixture::create(&mut chain, 1_000 * SOL).await;
+    pub async fn start_on(chain: Chain, params: RiskParams) -> Self {
+        Self::start_under(chain, spl_stake_pool::id(), params).await
+    }
+
+    /// `start_on`, the vault's stake pool owned by `stake_pool_program` (one of the deployments).
+    pub async fn start_under(mut chain: Chain, stake_pool_program: Pubkey, params: RiskParams) -> Self {
+        let pool = StakePoolFixture::create_under(&mut chain, stake_pool_program, 1_000 * SOL).await;
         let mut v = VaultFixture::new();
         let payer = chain.payer();
         let ix = v.initialize_ix(&payer.pubkey(), &pool, v.init_args(params));
@@ -334,7 +339,7 @@ impl VaultClient {
                 reserve_stake: self.pool.reserve_stake,
                 manager_fee_account: self.pool.manager_fee_account,
                 lst_mint: self.pool.pool_mint,
-                stake_pool_program: spl_stake_pool::id(),
+                stake_pool_program: self.pool.program,
                 token_program: spl_token::id(),
                 system_program: system_program::id(),
             }
@@ -674,7 +679,7 @@ impl VaultClient {
     pub async fn lst_for(&mut self, owner: &Keypair, lamports: u64) -> Pubkey {
         let account = self.chain.token_account(&self.pool.pool_mint.clone(), &owner.pubkey()).await;
         let ix = spl_stake_pool::instruction::deposit_sol(
-            &spl_stake_pool::id(),
+            &self.pool.program,
             &self.pool.stake_pool,
             &self.pool.withdraw_authority,
             &self.pool.reserve_stake,
@@ -857,7 +862,7 @@ impl VaultClient {
                 stake_pool_reserve_stake: self.pool.reserve_stake,
                 stake_pool_manager_fee_account: self.pool.manager_fee_account,
                 lst_mint: self.pool.pool_mint,
-                stake_pool_program: spl_stake_pool::id(),
+                stake_pool_program: self.pool.program,
                 lending: self.lending_accounts(),
                 native_mint: spl_token::native_mint::id(),
                 sol_usd_price: l.sol_usd_update,

@@ -322,6 +322,7 @@ impl VaultClient {
                 pool_token_account: self.pool_setup().pool_token_account,
             },
             UnwindExit::StakePool => ballast::client::UnwindExitAccounts::StakePool {
+                stake_pool_program: self.pool.program,
                 withdraw_authority: self.pool.withdraw_authority,
                 reserve_stake: self.pool.reserve_stake,
                 manager_fee_account: self.pool.manager_fee_account,

@@ -308,9 +308,11 @@ pub enum UnwindExitAccounts {
     /// Sold through the bound pool; the vault's pool-token account, for the share of the pool's
     /// SOL that repays first.
     Pool { core: PoolCore, pool_token_account: Pubkey },
-    /// Unstaked through the stake pool: its withdraw authority, reserve stake and manager fee
-    /// account, the LST mint, and the vault's lending wSOL account.
+    /// Unstaked through the stake pool: the vault's pinned stake-pool program, the pool's
+    /// withdraw authority, reserve stake and manager fee account, the LST mint, and the vault's
+    /// lending wSOL account.
     StakePool {
+        stake_pool_program: Pubkey,
         withdraw_authority: Pubkey,
         reserve_stake: Pubkey,
         manager_fee_account: Pubkey,
@@ -341,6 +343,7 @@ fn loop_exit_metas(target: UnwindTarget, exit: UnwindExitAccounts) -> (Vec<Accou
             UnwindExit::Pool
         }
         UnwindExitAccounts::StakePool {
+            stake_pool_program,
             withdraw_authority,
             reserve_stake,
             manager_fee_account,
@@ -348,7 +351,7 @@ fn loop_exit_metas(target: UnwindTarget, exit: UnwindExitAccounts) -> (Vec<Accou
             lending_wsol_account,
         } => {
             let exit_accounts = StakePoolExit {
-                stake_pool_program: spl_stake_pool::id(),
+                stake_pool_program,
                 withdraw_authority,
                 reserve_stake,
                 manager_fee_account,

@@ -56,7 +56,7 @@ pub enum VaultError {
     ProfitUnlockInvalid,
     #[msg("Account is not the vault's bound stake pool")]
     StakePoolMismatch,
-    #[msg("Stake pool account is not owned by the stake-pool program")]
+    #[msg("Stake pool account is not owned by a supported stake-pool program, or not by the one the vault pinned")]
     StakePoolOwnerMismatch,
     #[msg("Stake pool account could not be decoded")]
     StakePoolInvalid,
@@ -176,4 +176,6 @@ pub enum VaultError {
     LendingMarketOwnerChanged,
     #[msg("The LST reserve's liquidity is borrowed out and the vault has no SOL of its own to repay with")]
     UnwindLstReserveIlliquid,
+    #[msg("The stake-pool program is not the one the vault pinned at initialisation")]
+    StakePoolProgramMismatch,
 }

@@ -437,33 +437,30 @@ async fn item_21_foreign_programs_in_program_slots_are_never_invoked() {
     let shares = ((reserve + SOL) as u128 * supply / free) as u64;
     let withdraw = env.withdraw_ix(&bob.pubkey(), &bob_shares, &bob.pubkey(), shares, 0);
 
-    let cases: Vec<(solana_program::instruction::Instruction, &Keypair)> = vec![
-        (substitute(env.stake_ix(&me, SOL / 10), spl_stake_pool::id(), evil), &allocator),
-        (substitute(env.stake_ix(&me, SOL / 10), spl_token::id(), evil), &allocator),
-        (substitute(env.leverage_up_ix(&me, SOL / 2), spl_token_lending::id(), evil), &allocator),
-        (substitute(env.leverage_up_ix(&me, SOL / 2), spl_stake_pool::id(), evil), &allocator),
-        (substitute(env.deleverage_ix(&me, SOL / 2), spl_token_lending::id(), evil), &allocator),
-        (substitute(env.lend_supply_ix(&me, SOL / 2), spl_token_lending::id(), evil), &allocator),
-        (substitute(env.pool_add_ix(&me, 1_000_000), spl_token_swap::id(), evil), &allocator),
-        (substitute(env.unwind_ix(&me, u64::MAX), spl_token_lending::id(), evil), &allocator),
-        (substitute(env.unwind_ix(&me, u64::MAX), spl_token_swap::id(), evil), &allocator),
-        (substitute(withdraw.clone(), spl_token_swap::id(), evil), &bob),
-        (substitute(withdraw.clone(), spl_token::id(), evil), &bob),
+    // The stake-pool program is pinned per vault (one of the three deployments): refused with
+    // the vault's own error.
+    let pinned: u32 = VaultError::StakePoolProgramMismatch.into();
+    let program: u32 = AnchorError::InvalidProgramId.into();
+    let cases: Vec<(solana_program::instruction::Instruction, &Keypair, u32)> = vec![
+        (substitute(env.stake_ix(&me, SOL / 10), spl_stake_pool::id(), evil), &allocator, pinned),
+        (substitute(env.stake_ix(&me, SOL / 10), spl_token::id(), evil), &allocator, program),
+        (substitute(env.leverage_up_ix(&me, SOL / 2), spl_token_lending::id(), evil), &allocator, program),
+        (substitute(env.leverage_up_ix(&me, SOL / 2), spl_stake_pool::id(), evil), &allocator, pinned),
+        (substitute(env.deleverage_ix(&me, SOL / 2), spl_token_lending::id(), evil), &allocator, program),
+        (substitute(env.lend_supply_ix(&me, SOL / 2), spl_token_lending::id(), evil), &allocator, program),
+        (substitute(env.pool_add_ix(&me, 1_000_000), spl_token_swap::id(), evil), &allocator, program),
+        (substitute(env.unwind_ix(&me, u64::MAX), spl_token_lending::id(), evil), &allocator, program),
+        (substitute(env.unwind_ix(&me, u64::MAX), spl_token_swap::id(), evil), &allocator, program),
+        (substitute(withdraw.clone(), spl_token_swap::id(), evil), &bob, program),
+        (substitute(withdraw.clone(), spl_token::id(), evil), &bob, program),
         (
             substitute(env.deposit_ix(&bob.pubkey(), &bob_shares, SOL, 0), solana_program::system_program::id(), evil),
             &bob,
+            program,
         ),
     ];
-    for (ix, signer) in cases {
-        assert_rejected_before_invoking(
-            &mut env,
-            &[ix],
-            &[signer],
-            AnchorError::InvalidProgramId,
-            &[bob_shares],
-            &evil,
-        )
-        .await;
+    for (ix, signer, error) in cases {
+        assert_rejected_before_invoking(&mut env, &[ix], &[signer], error, &[bob_shares], &evil).await;
     }
 
     // The check above is not vacuous: the real programs do show up in a call's log.

@@ -8,5 +8,6 @@ mod test_lifecycle;
 mod test_pool;
 mod test_rejections;
 mod test_share_fairness;
+mod test_stake_pools;
 mod test_swap_pool;
 mod test_unwind;

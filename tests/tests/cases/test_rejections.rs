@@ -128,10 +128,13 @@ async fn substituted_accounts_are_rejected() {
     let mut ix = env.stake_ix(&allocator.pubkey(), SOL);
     ix.accounts[5] = AccountMeta::new(other_pool.stake_pool, false);
     rejected(ix, &mut env, &[&allocator], AnchorError::ConstraintHasOne, &[other_pool.stake_pool]).await;
-    // A program that is not the stake-pool program.
-    let mut ix = env.stake_ix(&allocator.pubkey(), SOL);
-    ix.accounts[10] = AccountMeta::new_readonly(spl_token::id(), false);
-    rejected(ix, &mut env, &[&allocator], AnchorError::InvalidProgramId, &[]).await;
+    // A program that is not the vault's pinned stake-pool program: another one, or another
+    // stake-pool deployment (Sanctum's, running the same code).
+    for program in [spl_token::id(), ballast::adapters::stake_pool::STAKE_POOL_PROGRAMS[1]] {
+        let mut ix = env.stake_ix(&allocator.pubkey(), SOL);
+        ix.accounts[10] = AccountMeta::new_readonly(program, false);
+        rejected(ix, &mut env, &[&allocator], VaultError::StakePoolProgramMismatch, &[]).await;
+    }
 }
 
 #[tokio::test]

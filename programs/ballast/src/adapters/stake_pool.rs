@@ -1,5 +1,5 @@
-//! spl-stake-pool 1.0 (the program behind JitoSOL and the Sanctum LSTs): reading the pool's
-//! exchange rate and `DepositSol`.
+//! spl-stake-pool 1.0 (the program behind JitoSOL, and the one Sanctum's deployments run): reading
+//! the pool's exchange rate, `DepositSol` and `WithdrawSol`, under the program the vault pinned.
 #![allow(deprecated)] // stake-pool 1.0 state is decoded with the borsh 0.10 helpers it was written with
 
 use anchor_lang::prelude::*;
@@ -9,26 +9,44 @@ use spl_stake_pool::state::{AccountType, StakePool};
 
 use crate::errors::VaultError;
 use crate::math::valuation::StakePoolRate;
+use crate::state::Vault;
 
-/// Marker so `Program<'info, StakePoolProgram>` pins the program id.
-#[derive(Clone)]
-pub struct StakePoolProgram;
+/// The stake-pool deployments LSTs run on: the SPL program (JitoSOL, bSOL and more), then
+/// Sanctum's single-validator and multi-validator programs (the same instruction set and
+/// layouts). A vault pins the one that owns its pool at initialisation.
+pub const STAKE_POOL_PROGRAMS: [Pubkey; 3] = [
+    pubkey!("SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy"),
+    pubkey!("SP12tWFxD9oJsVWNavTTBZvMbA6gkAmxtVgxdqvyvhY"),
+    pubkey!("SPMBzsVUuoHA4Jm6KunbsotaahvVikZs1JyTW6iJvbn"),
+];
 
-impl Id for StakePoolProgram {
-    fn id() -> Pubkey {
-        spl_stake_pool::id()
-    }
-}
-
-/// Decodes the vault's bound stake pool: right address, right owner, right type, right mint.
-pub fn load(info: &AccountInfo, bound_pool: &Pubkey, bound_lst_mint: &Pubkey) -> Result<StakePool> {
-    require_keys_eq!(*info.key, *bound_pool, VaultError::StakePoolMismatch);
-    require_keys_eq!(*info.owner, spl_stake_pool::id(), VaultError::StakePoolOwnerMismatch);
+fn decode(info: &AccountInfo, lst_mint: &Pubkey) -> Result<StakePool> {
     let pool = try_from_slice_unchecked::<StakePool>(&info.try_borrow_data()?)
         .map_err(|_| error!(VaultError::StakePoolInvalid))?;
     require!(pool.account_type == AccountType::StakePool, VaultError::StakePoolInvalid);
-    require_keys_eq!(pool.pool_mint, *bound_lst_mint, VaultError::LstMintMismatch);
+    require_keys_eq!(pool.pool_mint, *lst_mint, VaultError::LstMintMismatch);
     Ok(pool)
+}
+
+/// The pool a new vault binds: owned by one of `STAKE_POOL_PROGRAMS`, the right type and mint.
+/// Returns the pool and the program the vault pins.
+pub fn load_for_binding(info: &AccountInfo, lst_mint: &Pubkey) -> Result<(StakePool, Pubkey)> {
+    require!(STAKE_POOL_PROGRAMS.contains(info.owner), VaultError::StakePoolOwnerMismatch);
+    Ok((decode(info, lst_mint)?, *info.owner))
+}
+
+/// Decodes the vault's bound stake pool: right address, owned by the pinned program, right type,
+/// right mint.
+pub fn load(info: &AccountInfo, vault: &Vault) -> Result<StakePool> {
+    require_keys_eq!(*info.key, vault.stake_pool, VaultError::StakePoolMismatch);
+    require_keys_eq!(*info.owner, vault.stake_pool_program, VaultError::StakePoolOwnerMismatch);
+    decode(info, &vault.lst_mint)
+}
+
+/// The vault's pinned stake-pool program, passed to a CPI.
+pub fn require_program(info: &AccountInfo, vault: &Vault) -> Result<()> {
+    require_keys_eq!(*info.key, vault.stake_pool_program, VaultError::StakePoolProgramMismatch);
+    Ok(())
 }
 
 /// The pool's rate, only if the pool has been updated in the current epoch: a rate from a past
@@ -39,8 +57,8 @@ pub fn current_rate(pool: &StakePool, current_epoch: u64) -> Result<StakePoolRat
 }
 
 /// Loads the bound pool and returns its current-epoch rate.
-pub fn load_current_rate(info: &AccountInfo, bound_pool: &Pubkey, bound_lst_mint: &Pubkey) -> Result<StakePoolRate> {
-    current_rate(&load(info, bound_pool, bound_lst_mint)?, Clock::get()?.epoch)
+pub fn load_current_rate(info: &AccountInfo, vault: &Vault) -> Result<StakePoolRate> {
+    current_rate(&load(info, vault)?, Clock::get()?.epoch)
 }
 
 pub struct DepositSol<'a, 'info> {
@@ -60,7 +78,6 @@ pub struct DepositSol<'a, 'info> {
 impl DepositSol<'_, '_> {
     /// `DepositSol` with the vault's own LST account as referrer, so any referral fee comes back.
     pub fn invoke(&self, lamports: u64, lamports_from_seeds: &[&[u8]]) -> Result<()> {
-        require_keys_eq!(*self.stake_pool_program.key, spl_stake_pool::id(), ErrorCode::InvalidProgramId);
         let ix = spl_stake_pool::instruction::deposit_sol(
             self.stake_pool_program.key,
             self.stake_pool.key,
@@ -117,7 +134,6 @@ pub struct WithdrawSol<'a, 'info> {
 impl WithdrawSol<'_, '_> {
     /// Burns `lst_amount` for at least `min_lamports_out` (the stake-pool program enforces it).
     pub fn invoke(&self, lst_amount: u64, min_lamports_out: u64, authority_seeds: &[&[u8]]) -> Result<()> {
-        require_keys_eq!(*self.stake_pool_program.key, spl_stake_pool::id(), ErrorCode::InvalidProgramId);
         let ix = spl_stake_pool::instruction::withdraw_sol_with_slippage(
             self.stake_pool_program.key,
             self.stake_pool.key,

@@ -5,7 +5,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
 use crate::adapters::positions;
-use crate::adapters::stake_pool::{self, StakePoolProgram};
+use crate::adapters::stake_pool;
 use crate::errors::VaultError;
 use crate::events::Staked;
 use crate::math::safe_math::{bps_of_floor, sub};
@@ -34,7 +34,9 @@ pub struct Stake<'info> {
     pub manager_fee_account: UncheckedAccount<'info>,
     #[account(mut)]
     pub lst_mint: Box<Account<'info, Mint>>,
-    pub stake_pool_program: Program<'info, StakePoolProgram>,
+    /// CHECK: the vault's pinned stake-pool program.
+    #[account(address = vault.stake_pool_program @ VaultError::StakePoolProgramMismatch)]
+    pub stake_pool_program: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token>,
     pub system_program: Program<'info, System>,
 }
@@ -48,7 +50,7 @@ pub fn handler(ctx: Context<Stake>, lamports: u64) -> Result<()> {
     require!(lamports <= vault.accounting.reserve_lamports, VaultError::InsufficientReserve);
 
     let now_unix = Clock::get()?.unix_timestamp;
-    let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
+    let rate = stake_pool::load_current_rate(&accounts.stake_pool, vault)?;
     let (positions, _) = positions::load(vault, &accounts.vault.key(), ctx.remaining_accounts, &rate)?;
     let live_assets_lamports = vault.live_assets_lamports(&rate, &positions)?;
     let min_reserve_lamports = bps_of_floor(live_assets_lamports, vault.risk_params.min_sol_reserve_bps as u64)?;
@@ -80,7 +82,7 @@ pub fn handler(ctx: Context<Stake>, lamports: u64) -> Result<()> {
     let vault = &mut accounts.vault;
     vault.accounting.record_stake(lamports, lst_received)?;
     // Value the holdings at the rate after the deposit, which the pool has just moved.
-    let rate_after = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
+    let rate_after = stake_pool::load_current_rate(&accounts.stake_pool, vault)?;
     emit!(Staked {
         vault: vault_key,
         lamports,

@@ -39,7 +39,7 @@ pub fn handler(ctx: Context<LendSupply>, lst_amount: u64) -> Result<()> {
     // Adds risk: only under the market owner the DAO bound.
     crate::adapters::token_lending::require_market_owner(&accounts.lending.core.lending_market, &binding)?;
     let now_unix = Clock::get()?.unix_timestamp;
-    let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
+    let rate = stake_pool::load_current_rate(&accounts.stake_pool, vault)?;
 
     let vault_info = vault.to_account_info();
     let token_info = accounts.token_program.to_account_info();

@@ -46,7 +46,7 @@ pub fn handler(ctx: Context<LendWithdraw>, ctokens: u64) -> Result<()> {
     let binding = accounts.lending.validate(vault, &vault_key)?;
     let params = vault.risk_params;
     let now_unix = Clock::get()?.unix_timestamp;
-    let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
+    let rate = stake_pool::load_current_rate(&accounts.stake_pool, vault)?;
 
     let vault_info = vault.to_account_info();
     let token_info = accounts.token_program.to_account_info();

@@ -40,7 +40,7 @@ pub fn handler(ctx: Context<Deleverage>, repay_lamports: u64) -> Result<()> {
     require!(repay_lamports > 0, VaultError::ZeroAmount);
     let binding = accounts.lending.validate(vault, &vault_key)?;
     let now_unix = Clock::get()?.unix_timestamp;
-    let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
+    let rate = stake_pool::load_current_rate(&accounts.stake_pool, vault)?;
 
     let vault_info = vault.to_account_info();
     let token_info = accounts.token_program.to_account_info();

@@ -7,7 +7,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 
 use crate::adapters::positions;
-use crate::adapters::stake_pool::{self, StakePoolProgram};
+use crate::adapters::stake_pool;
 use crate::adapters::wsol::{token_amount, WsolAccounts};
 use crate::constants::seeds;
 use crate::errors::VaultError;
@@ -44,7 +44,9 @@ pub struct LeverageUp<'info> {
     pub stake_pool_manager_fee_account: UncheckedAccount<'info>,
     #[account(mut)]
     pub lst_mint: Box<Account<'info, Mint>>,
-    pub stake_pool_program: Program<'info, StakePoolProgram>,
+    /// CHECK: the vault's pinned stake-pool program.
+    #[account(address = vault.stake_pool_program @ VaultError::StakePoolProgramMismatch)]
+    pub stake_pool_program: UncheckedAccount<'info>,
     pub lending: LendingAccounts<'info>,
     #[account(address = anchor_spl::token::spl_token::native_mint::ID)]
     pub native_mint: Box<Account<'info, Mint>>,
@@ -70,7 +72,7 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
     let now_unix = Clock::get()?.unix_timestamp;
 
     // Prices first: nothing moves unless both feeds pass every check.
-    let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
+    let rate = stake_pool::load_current_rate(&accounts.stake_pool, vault)?;
     let collateral_sol_per_lst =
         oracle::risk_adding_collateral_price(&accounts.sol_usd_price, &accounts.lst_usd_price, vault, &rate)?;
 
@@ -159,7 +161,7 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
         ctx.remaining_accounts,
         &rate,
     )?;
-    let rate_after = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
+    let rate_after = stake_pool::load_current_rate(&accounts.stake_pool, vault)?;
     emit!(LendingMoved {
         vault: vault_key,
         action: "leverage_up".to_string(),

@@ -21,7 +21,7 @@ use anchor_lang::system_program;
 use anchor_spl::token::{Token, TokenAccount};
 use spl_token_lending::math::{Decimal, Rate, TryDiv, TryMul, TrySub};
 
-use crate::adapters::stake_pool::{self, StakePoolProgram, WithdrawSol};
+use crate::adapters::stake_pool::{self, WithdrawSol};
 use crate::adapters::token_swap::SwapCpi;
 use crate::adapters::wsol::{token_amount, WsolAccounts};
 use crate::errors::VaultError;
@@ -78,7 +78,8 @@ pub struct LoopAccounts<'info> {
 /// sysvars and its own wSOL account.
 #[derive(Accounts)]
 pub struct StakePoolExit<'info> {
-    pub stake_pool_program: Program<'info, StakePoolProgram>,
+    /// CHECK: must be the vault's pinned stake-pool program.
+    pub stake_pool_program: UncheckedAccount<'info>,
     /// CHECK: the pool's withdraw authority, checked by the stake-pool program.
     pub withdraw_authority: UncheckedAccount<'info>,
     /// CHECK: the pool's reserve stake, checked by the stake-pool program.
@@ -144,6 +145,7 @@ impl<'info> Exit<'info> {
                     &mut Default::default(),
                     &mut Default::default(),
                 )?;
+                stake_pool::require_program(&exit.stake_pool_program, vault)?;
                 require_keys_eq!(exit.lst_mint.key(), vault.lst_mint, VaultError::LstMintMismatch);
                 require_keys_eq!(
                     exit.wsol_account.key(),
@@ -231,7 +233,7 @@ pub fn run<'info>(
     let token_program = accounts.token_program.to_account_info();
     let lending = accounts.lending.cpi(&vault_info, &token_program);
     let route = Exit::load(exit, remaining, vault, &vault_info, &token_program)?;
-    let pool_state = stake_pool::load(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
+    let pool_state = stake_pool::load(&accounts.stake_pool, vault)?;
     let rate =
         StakePoolRate { total_lamports: pool_state.total_lamports, pool_token_supply: pool_state.pool_token_supply };
     let vault_seeds = vault.signer_seeds();

@@ -56,7 +56,7 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, PoolAdd<'info>>, pool_toke
     let token_program = accounts.token_program.to_account_info();
     let cpi = accounts.pool.cpi(&vault_info, &token_program);
     let binding = accounts.pool.validate(vault, &cpi)?;
-    let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
+    let rate = stake_pool::load_current_rate(&accounts.stake_pool, vault)?;
     oracle::risk_adding_collateral_price(&accounts.sol_usd_price, &accounts.lst_usd_price, vault, &rate)?;
     let state = accounts.pool.swap_state(&binding)?;
     let reserves = accounts.pool.reserves(&binding)?;

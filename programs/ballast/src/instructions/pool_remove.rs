@@ -49,7 +49,7 @@ pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, PoolRemove<'info>>, pool_t
     let token_program = accounts.token_program.to_account_info();
     let cpi = accounts.pool.cpi(&vault_info, &token_program);
     let binding = accounts.pool.validate(vault, &cpi)?;
-    let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
+    let rate = stake_pool::load_current_rate(&accounts.stake_pool, vault)?;
     let reserves = accounts.pool.reserves(&binding)?;
     let (share_lst, share_lamports) = reserves.share_of(pool_tokens)?;
     let share_value_lamports = add(share_lamports, rate.lst_to_lamports_floor(share_lst)?)?;

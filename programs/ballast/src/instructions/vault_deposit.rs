@@ -35,7 +35,7 @@ pub fn handler(ctx: Context<Deposit>, lamports: u64, min_shares_out: u64) -> Res
     require!(lamports > 0, VaultError::ZeroAmount);
 
     let now_unix = Clock::get()?.unix_timestamp;
-    let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
+    let rate = stake_pool::load_current_rate(&accounts.stake_pool, vault)?;
     let (positions, _) = positions::load(vault, &accounts.vault.key(), ctx.remaining_accounts, &rate)?;
     let live_assets_lamports = vault.live_assets_lamports(&rate, &positions)?;
     let within_cap =

@@ -38,7 +38,7 @@ pub fn handler(ctx: Context<Harvest>) -> Result<()> {
     let now_unix = Clock::get()?.unix_timestamp;
     let vault_key = accounts.vault.key();
     let vault = &mut accounts.vault;
-    let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
+    let rate = stake_pool::load_current_rate(&accounts.stake_pool, vault)?;
     let (positions, _) = positions::load(vault, &vault_key, ctx.remaining_accounts, &rate)?;
     let live_assets_lamports = vault.live_assets_lamports(&rate, &positions)?;
     let params = vault.risk_params;

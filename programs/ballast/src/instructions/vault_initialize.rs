@@ -78,7 +78,7 @@ impl InitializeVault<'_> {
         args.risk_params.validate()?;
         require!(args.seed_deposit_lamports >= MIN_SEED_DEPOSIT_LAMPORTS, VaultError::SeedDepositTooSmall);
         require!(args.seed_deposit_lamports <= args.risk_params.deposit_cap_lamports, VaultError::DepositCapExceeded);
-        stake_pool::load(&self.stake_pool, self.stake_pool.key, &self.lst_mint.key())?;
+        stake_pool::load_for_binding(&self.stake_pool, &self.lst_mint.key())?;
         Ok(())
     }
 }
@@ -114,6 +114,7 @@ pub fn handler(ctx: Context<InitializeVault>, args: InitializeVaultArgs) -> Resu
         sol_reserve: accounts.sol_reserve.key(),
         lst_account: accounts.lst_account.key(),
         stake_pool: accounts.stake_pool.key(),
+        stake_pool_program: *accounts.stake_pool.owner,
         lst_mint: accounts.lst_mint.key(),
         sol_usd_feed_id: args.sol_usd_feed_id,
         lst_usd_feed_id: args.lst_usd_feed_id,

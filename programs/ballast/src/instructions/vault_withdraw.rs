@@ -67,7 +67,7 @@ pub fn handler<'info>(
     require!(shares > 0, VaultError::ZeroAmount);
 
     let now_unix = Clock::get()?.unix_timestamp;
-    let rate = stake_pool::load_current_rate(&accounts.stake_pool, &vault.stake_pool, &vault.lst_mint)?;
+    let rate = stake_pool::load_current_rate(&accounts.stake_pool, vault)?;
     let (positions, exit_accounts) = positions::load(vault, &vault_key, ctx.remaining_accounts, &rate)?;
     let free_assets_lamports = vault.free_assets_lamports(&rate, &positions, now_unix)?;
     let gross_lamports = lamports_for_shares_floor(shares, accounts.share_mint.supply, free_assets_lamports)?;

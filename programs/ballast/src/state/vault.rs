@@ -29,6 +29,9 @@ pub struct Vault {
     /// Token account (authority: this vault) holding the LST.
     pub lst_account: Pubkey,
     pub stake_pool: Pubkey,
+    /// The stake-pool program that owns it (one of `adapters::stake_pool::STAKE_POOL_PROGRAMS`),
+    /// pinned at initialisation: every stake-pool CPI goes to it.
+    pub stake_pool_program: Pubkey,
     pub lst_mint: Pubkey,
     /// Pyth feed ids the vault's oracle checks are bound to.
     pub sol_usd_feed_id: [u8; 32],
