@@ -109,6 +109,16 @@ struct PoolExit<'info> {
     binding: PoolBinding,
 }
 
+/// An account set decoded from the remaining accounts, with its own constraints checked.
+fn accounts_from<'info, T>(remaining: &'info [AccountInfo<'info>]) -> Result<T>
+where
+    T: Accounts<'info, T::Bumps> + anchor_lang::Bumps,
+    T::Bumps: Default,
+{
+    let mut accounts = remaining;
+    T::try_accounts(&crate::ID, &mut accounts, &[], &mut Default::default(), &mut Default::default())
+}
+
 /// The exit with its checked accounts.
 enum Exit<'info> {
     Pool(Box<PoolExit<'info>>),
@@ -123,28 +133,15 @@ impl<'info> Exit<'info> {
         vault_info: &AccountInfo<'info>,
         token_program: &AccountInfo<'info>,
     ) -> Result<Self> {
-        let mut accounts = remaining;
         match exit {
             UnwindExit::Pool => {
-                let pool = PoolAccounts::try_accounts(
-                    &crate::ID,
-                    &mut accounts,
-                    &[],
-                    &mut Default::default(),
-                    &mut Default::default(),
-                )?;
+                let pool: PoolAccounts = accounts_from(remaining)?;
                 let swap = pool.cpi(vault_info, token_program);
                 let binding = pool.validate(vault, &swap)?;
                 Ok(Self::Pool(Box::new(PoolExit { accounts: pool, swap, binding })))
             }
             UnwindExit::StakePool => {
-                let exit = StakePoolExit::try_accounts(
-                    &crate::ID,
-                    &mut accounts,
-                    &[],
-                    &mut Default::default(),
-                    &mut Default::default(),
-                )?;
+                let exit: StakePoolExit = accounts_from(remaining)?;
                 stake_pool::require_program(&exit.stake_pool_program, vault)?;
                 require_keys_eq!(exit.lst_mint.key(), vault.lst_mint, VaultError::LstMintMismatch);
                 require_keys_eq!(
@@ -291,6 +288,7 @@ pub fn run<'info>(
     //     reserves as they stand, which at the stake-pool rate are worth at least the share's fair
     //     value, so a pool pushed before the call costs the vault nothing here.
     if let Exit::Pool(pool) = &route {
+        let room = sub(max_repay_lamports, totals.repaid_lamports)?;
         let needed_lamports = sol_to_repay_for_target_ceil(
             health.borrowed_value,
             health.deposited_value,
@@ -299,7 +297,7 @@ pub fn run<'info>(
             target_ltv_bps,
         )?
         .min(health.debt_lamports)
-        .min(sub(max_repay_lamports, totals.repaid_lamports)?);
+        .min(room);
         let vault_pool_tokens = vault.accounting.pool_tokens;
         let reserves = pool.accounts.reserves(&pool.binding)?;
         let (_, share_lamports) = reserves.share_of(vault_pool_tokens)?;
@@ -323,7 +321,7 @@ pub fn run<'info>(
             )?;
             let lst_out = sub(token_amount(&lst_account)?, lst_before)?;
             let lamports_out = sub(token_amount(&wsol_account)?, wsol_before)?;
-            let repay = lamports_out.min(health.debt_lamports).min(sub(max_repay_lamports, totals.repaid_lamports)?);
+            let repay = lamports_out.min(health.debt_lamports).min(room);
             repay_from_wsol(&lending, &wsol_account, &supply, repay, health.debt_lamports, &vault_seeds)?;
             totals.pool_tokens_burned = burn;
             totals.lst_from_pool = lst_out;
