@@ -91,6 +91,12 @@ impl Chain {
         self.ctx.set_sysvar(&clock);
     }
 
+    /// Warps `slots` slots ahead (the clock's unix time moves with them).
+    pub async fn warp_slots(&mut self, slots: u64) {
+        let slot = self.clock().await.slot;
+        self.ctx.warp_to_slot(slot + slots).unwrap();
+    }
+
     /// Warps to the first slot of the next epoch (unix time moves with it).
     pub async fn next_epoch(&mut self) -> u64 {
         let clock = self.clock().await;

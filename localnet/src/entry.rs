@@ -16,8 +16,8 @@ fn ballast_entry<'a, 'b>(program_id: &Pubkey, accounts: &'a [AccountInfo<'b>], d
 }
 
 /// A bank with Ballast, spl-stake-pool, spl-token-lending, spl-token-swap and spl-governance
-/// compiled natively;
-/// spl-token and the stake program come with program-test.
+/// compiled natively, and Save's deployed binary in the VM; spl-token and the stake program
+/// come with program-test.
 pub fn program_test() -> ProgramTest {
     let mut pt = ProgramTest::new("ballast", ballast::ID, processor!(ballast_entry));
     // The same native stake-pool code under each deployed id (SPL's, then Sanctum's two).
@@ -38,8 +38,28 @@ pub fn program_test() -> ProgramTest {
         crate::governance::governance_program_id(),
         processor!(spl_governance::processor::process_instruction),
     );
+    add_deployed_program(&mut pt, ballast::adapters::save::SAVE_PROGRAM_ID, SAVE_ELF);
     pt.prefer_bpf(false);
     pt
+}
+
+/// Save's deployed program (provenance: `localnet/fixtures/PROVENANCE.md`).
+pub const SAVE_ELF: &[u8] = include_bytes!("../fixtures/save.so");
+
+/// A deployed SBF binary at its mainnet address: an executable account of the BPF loader,
+/// which program-test runs in its VM (metered) next to the natively registered programs.
+fn add_deployed_program(pt: &mut ProgramTest, id: Pubkey, elf: &[u8]) {
+    let lamports = solana_sdk::rent::Rent::default().minimum_balance(elf.len());
+    pt.add_account(
+        id,
+        solana_sdk::account::Account {
+            lamports,
+            data: elf.to_vec(),
+            owner: solana_sdk::bpf_loader::id(),
+            executable: true,
+            rent_epoch: 0,
+        },
+    );
 }
 
 /// Natively, `sol_log_data` (Anchor's `emit!`) prints to stdout instead of the transaction log,

@@ -9,6 +9,7 @@ pub mod entry;
 pub mod governance;
 pub mod lending;
 pub mod oracle;
+pub mod save;
 pub mod snapshot;
 pub mod stake_pool;
 pub mod swap;

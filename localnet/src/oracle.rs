@@ -30,6 +30,8 @@ pub fn legacy_price_bytes(price: i64, conf: u64, valid_slot: u64) -> Vec<u8> {
     put(&mut d, 16, 1u32.to_le_bytes()); // price type: Price
     put(&mut d, 20, LEGACY_EXPONENT.to_le_bytes());
     put(&mut d, 40, valid_slot.to_le_bytes());
+    put(&mut d, 48, price.to_le_bytes()); // EMA price (Save's smoothed price), equal to the spot
+    put(&mut d, 72, conf.to_le_bytes()); // EMA confidence
     put(&mut d, 208, price.to_le_bytes());
     put(&mut d, 216, conf.to_le_bytes());
     put(&mut d, 224, 1u32.to_le_bytes()); // status: Trading

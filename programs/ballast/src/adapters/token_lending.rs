@@ -38,7 +38,7 @@ pub fn load_reserve(info: &AccountInfo, expected: &Pubkey, market: &Pubkey) -> R
 /// from. A market whose oracle program its creator controls could print any price, so any
 /// other is refused at proposal and at binding.
 pub const PINNED_ORACLE_PROGRAMS: [Pubkey; 2] =
-    [pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi9epH"), pubkey!("gSbePebfvPy7tRqimPoVecS2UsBvYv46ynrzWocc92s")];
+    [pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi2epH"), pubkey!("gSbePebfvPy7tRqimPoVecS2UsBvYv46ynrzWocc92s")];
 
 pub fn load_market(info: &AccountInfo) -> Result<LendingMarket> {
     require_lending_owned(info)?;

@@ -26,6 +26,9 @@ pub struct LendingHealth {
     pub borrowed_value: Decimal,
     pub allowed_borrow_value: Decimal,
     pub unhealthy_borrow_value: Decimal,
+    /// What new borrows and withdrawals are checked against: the borrowed value at the higher
+    /// of the market's prices (Save), or the borrowed value itself (spl-token-lending).
+    pub borrowed_value_upper_bound: Decimal,
     /// LST the deposited collateral redeems for, rounded down.
     pub collateral_lst: u64,
     /// SOL owed, with interest to now, rounded up.
@@ -107,6 +110,7 @@ pub fn lending_health(
             liquidity.borrowed_amount_wads.try_mul(sol.liquidity.market_price).and_then(|v| v.try_div(decimals)),
         )?;
         health.borrowed_value = lending_math(health.borrowed_value.try_add(market_value))?;
+        health.borrowed_value_upper_bound = health.borrowed_value;
         health.debt_lamports = health
             .debt_lamports
             .checked_add(lending_math(liquidity.borrowed_amount_wads.try_ceil_u64())?)

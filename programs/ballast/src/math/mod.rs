@@ -5,6 +5,7 @@ pub mod health;
 pub mod market;
 pub mod pool_fair_value;
 pub mod safe_math;
+pub mod save_health;
 pub mod shares;
 pub mod unwind;
 pub mod valuation;
