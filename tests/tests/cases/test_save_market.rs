@@ -14,6 +14,7 @@ use ballast_localnet::oracle::{legacy_decimal, LEGACY_ORACLE_PROGRAM};
 use ballast_localnet::save::{lst_reserve_config, sol_reserve_config, SaveFixture, FLASH_LOAN_FEE_WAD};
 use ballast_localnet::vault::{SOL, SOL_USD};
 use ballast_localnet::Chain;
+use proptest::prelude::*;
 use solana_program::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -159,6 +160,14 @@ impl Market {
         self.send(&ixs, &[]).await.unwrap();
     }
 
+    fn print_compute_units(&self) {
+        println!("\nSave's compute units per instruction (deployed binary, metered by the VM):");
+        println!("| instruction | compute units |\n|---|---:|");
+        for (name, units) in &self.compute_units {
+            println!("| {name} | {units} |");
+        }
+    }
+
     /// Our reading of the accounts as they are now, with the oracles' current prices in place
     /// of the reserves' stored ones (what the next refresh will read).
     async fn predicted_health(&mut self) -> ballast::math::health::LendingHealth {
@@ -269,33 +278,57 @@ async fn layouts_read_what_the_deployed_program_wrote() {
     assert_eq!(m.chain.token_balance(&m.user_wsol).await, 13 * SOL);
 }
 
-/// Random-free but wide: after each step (time, prices), what we predict before the refresh
-/// is exactly what Save records after it; then the LST falls in steps and the first
-/// liquidation that lands is the first step where we say it may.
-#[tokio::test]
-async fn our_health_is_saves_verdict() {
+/// One path through time and prices: before each refresh we predict from the raw accounts
+/// what Save will record, then compare with what it recorded.
+async fn parity_case(steps: Vec<(u64, f64, f64)>) -> Result<(), TestCaseError> {
     let mut m = Market::open().await;
     m.deposit_lst(16 * LST).await;
     m.borrow_sol(12 * SOL).await;
-    for (slots, lst_per_sol, sol_usd) in
-        [(1, 1.1, SOL_USD), (5_000, 1.0, 120.0), (60_000, 0.95, 210.0), (400_000, 0.9, 80.0)]
-    {
+    for (slots, lst_per_sol, sol_usd) in steps {
         m.chain.warp_slots(slots).await;
         m.save.sol.usd_price = sol_usd;
         m.save.set_lst_usd(&mut m.chain, sol_usd * lst_per_sol).await;
         let ours = m.predicted_health().await;
         m.refresh().await;
         let theirs = SaveFixture::obligation(&mut m.chain, &m.obligation).await;
-        assert_eq!(ours.deposited_value, theirs.deposited_value, "deposited after {slots} slots");
-        assert_eq!(ours.borrowed_value, theirs.borrowed_value, "borrowed after {slots} slots");
-        assert_eq!(ours.borrowed_value_upper_bound, theirs.borrowed_value_upper_bound);
-        assert_eq!(ours.allowed_borrow_value, theirs.allowed_borrow_value);
-        assert_eq!(ours.unhealthy_borrow_value, theirs.unhealthy_borrow_value);
-        assert_eq!(ours.debt_lamports, theirs.borrows[0].borrowed_amount_wads.try_ceil_u64().unwrap());
-        assert_eq!(ours.collateral_lst, 16 * LST, "nothing borrowed of the LST: cTokens stay 1:1");
-        assert!(!ours.is_liquidatable());
+        prop_assert_eq!(ours.deposited_value, theirs.deposited_value, "deposited after {} slots", slots);
+        prop_assert_eq!(ours.borrowed_value, theirs.borrowed_value, "borrowed after {} slots", slots);
+        prop_assert_eq!(ours.borrowed_value_upper_bound, theirs.borrowed_value_upper_bound);
+        prop_assert_eq!(ours.allowed_borrow_value, theirs.allowed_borrow_value);
+        prop_assert_eq!(ours.unhealthy_borrow_value, theirs.unhealthy_borrow_value);
+        prop_assert_eq!(ours.debt_lamports, theirs.borrows[0].borrowed_amount_wads.try_ceil_u64().unwrap());
+        prop_assert_eq!(ours.collateral_lst, 16 * LST, "nothing borrowed of the LST: cTokens stay 1:1");
     }
+    Ok(())
+}
 
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(6)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 16, ..ProptestConfig::default() })]
+
+    /// Up to four steps of time (to ~1 day of slots each) and prices (SOL at $20-$400, the LST
+    /// at 0.86-1.2 SOL: the position stays on the healthy side of its 0.833 line).
+    #[test]
+    fn our_health_is_what_save_records(
+        steps in prop::collection::vec((1u64..200_000, 0.86f64..1.2, 20f64..400.0), 1..5),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(parity_case(steps))?;
+    }
+}
+
+/// The LST falls in steps of 0.25%: the first liquidation that lands is at the first step where
+/// we say it may, and every step before it is refused as healthy.
+#[tokio::test]
+async fn a_liquidation_lands_exactly_when_we_say() {
+    let mut m = Market::open().await;
+    m.deposit_lst(16 * LST).await;
+    m.borrow_sol(12 * SOL).await;
+    m.chain.warp_slots(5_000).await;
+    m.save.set_lst_usd(&mut m.chain, SOL_USD * 0.9).await;
     let liquidator = m.chain.funded_keypair(10 * SOL).await;
     let liquidator_wsol = m.chain.wsol_account(&liquidator.pubkey(), 5 * SOL).await;
     let liquidator_ctokens = m.chain.token_account(&m.save.lst.keys.collateral_mint, &liquidator.pubkey()).await;
@@ -341,6 +374,7 @@ async fn our_health_is_saves_verdict() {
         break;
     }
     assert!(refused >= 2, "the sweep starts on the healthy side");
+    m.print_compute_units();
 }
 
 #[tokio::test]
@@ -403,11 +437,7 @@ async fn a_flash_loan_at_top_level_costs_its_fee_and_compute_units_are_reported(
     m.send(&ixs, &[&user]).await.unwrap();
     assert_eq!(m.chain.token_balance(&m.user_lst).await, lst_before + LST);
 
-    println!("\nSave's compute units per instruction (deployed binary, metered by the VM):");
-    println!("| instruction | compute units |\n|---|---:|");
-    for (name, units) in &m.compute_units {
-        println!("| {name} | {units} |");
-    }
+    m.print_compute_units();
     for name in [
         "Refresh Reserve",
         "Refresh Obligation",
