@@ -88,7 +88,7 @@ pub async fn overview(app: &App, vault_key: &Pubkey) -> ApiResult<Value> {
         "risk_params": summary.risk_params,
         "pending_risk_params": summary.pending_risk_params,
         "timelock_secs": summary.risk_params.timelock_secs,
-        "liquidation_threshold_pct": view.lending.as_ref().map(|l| l.lst_reserve.config.liquidation_threshold),
+        "liquidation_threshold_pct": view.lending.as_ref().map(|l| l.state.lst.liquidation_threshold_pct),
         "bounds": bounds,
     }))
 }
@@ -99,7 +99,7 @@ pub async fn propose(app: &App, vault_key: &Pubkey, body: &[u8]) -> ApiResult<Va
     let params: RiskParams = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("risk parameters not understood: {e}")))?;
     let (summary, view) = VaultSummary::load(&app.chain, vault_key).await?;
-    let market = view.lending.as_ref().map(|l| MarketLimits::of(&l.lst_reserve));
+    let market = view.lending.as_ref().map(|l| MarketLimits::of(&l.state.lst));
     check_bounds(&params, market).map_err(|e| ApiError::bad_request(format!("the vault would refuse this: {e}")))?;
     let target = target(vault_key, &view.vault);
     let timelock = summary.risk_params.timelock_secs;

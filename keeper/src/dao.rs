@@ -57,10 +57,10 @@ pub struct MarketLimits {
 
 impl MarketLimits {
     /// The bound market's limits, read from its LST reserve.
-    pub fn of(lst_reserve: &spl_token_lending::state::Reserve) -> Self {
+    pub fn of(lst_reserve: &ballast::adapters::lending::ReserveView) -> Self {
         Self {
-            borrow_limit_pct: lst_reserve.config.loan_to_value_ratio,
-            liquidation_threshold_pct: lst_reserve.config.liquidation_threshold,
+            borrow_limit_pct: lst_reserve.loan_to_value_pct,
+            liquidation_threshold_pct: lst_reserve.liquidation_threshold_pct,
         }
     }
 }

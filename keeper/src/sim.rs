@@ -334,14 +334,13 @@ pub async fn setup(scenario: &Scenario) -> VaultClient {
     let reward = env.staking_reward_lamports(scenario.staking_apr_pct / 100.0).await;
     env.epoch_with_rewards(reward).await;
     let m = scenario.market;
-    let lst_config = spl_token_lending::state::ReserveConfig {
-        loan_to_value_ratio: m.ltv_pct,
-        liquidation_threshold: m.liquidation_threshold_pct,
-        ..ballast_localnet::lending::lst_reserve_config()
-    };
-    let sol_config =
-        ballast_localnet::lending::sol_reserve_config(m.sol_min_borrow_rate_pct, m.sol_optimal_borrow_rate_pct);
-    env.bind_lending_with(lst_config, sol_config).await;
+    env.bind_lending_with(ballast_localnet::vault::MarketTerms {
+        lst_ltv_pct: m.ltv_pct,
+        lst_liquidation_threshold_pct: m.liquidation_threshold_pct,
+        sol_min_borrow_rate_pct: m.sol_min_borrow_rate_pct,
+        sol_optimal_borrow_rate_pct: m.sol_optimal_borrow_rate_pct,
+    })
+    .await;
     env.bind_pool(200 * SOL).await;
     let allocator = env.v.allocator.pubkey();
     let lst = env.vault().await.accounting.lst_amount;

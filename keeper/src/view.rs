@@ -3,16 +3,14 @@
 //! current prices, and the accounts an `unwind` needs.
 use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
 use anyhow::{anyhow, Context, Result};
-use ballast::adapters::token_lending::legacy_pyth_market_price;
+use ballast::adapters::lending::LendingState;
 use ballast::instructions::loop_exit::UnwindExit;
-use ballast::math::health::{lending_health, LendingHealth, ReservePrices};
+use ballast::math::health::{LendingHealth, ReservePrices};
 use ballast::math::unwind::market_ltv_bps_ceil;
 use ballast::state::{LendingBinding, PoolBinding, Vault};
 use solana_sdk::instruction::Instruction;
-use solana_sdk::program_pack::Pack;
 use solana_sdk::pubkey::Pubkey;
 use spl_stake_pool::state::{StakePool, ValidatorList};
-use spl_token_lending::state::{Obligation, Reserve};
 
 use crate::chain::Chain;
 
@@ -20,9 +18,8 @@ use crate::chain::Chain;
 #[derive(Clone, Debug)]
 pub struct LendingView {
     pub binding: LendingBinding,
-    pub obligation: Obligation,
-    pub lst_reserve: Reserve,
-    pub sol_reserve: Reserve,
+    /// The obligation and both reserves, read through the bound venue.
+    pub state: LendingState,
     /// The oracles' prices now, when both are fresh enough for the lending program to refresh.
     pub prices: Option<ReservePrices>,
     /// What the lending program would record if refreshed now.
@@ -154,39 +151,45 @@ async fn load_lending<C: Chain>(chain: &C, binding: LendingBinding, slot: u64) -
     let accounts = chain.accounts(&[binding.obligation, binding.lst_reserve, binding.sol_reserve]).await?;
     let data =
         |i: usize| accounts[i].as_ref().map(|a| a.data.clone()).ok_or_else(|| anyhow!("lending account missing"));
-    let obligation = Obligation::unpack(&data(0)?)?;
-    let lst_reserve = Reserve::unpack(&data(1)?)?;
-    let sol_reserve = Reserve::unpack(&data(2)?)?;
-    let oracles = chain.accounts(&[lst_reserve.liquidity.oracle_pubkey, sol_reserve.liquidity.oracle_pubkey]).await?;
-    let price = |i: usize| oracles[i].as_ref().and_then(|a| legacy_pyth_market_price(&a.data, slot));
+    let state = LendingState::decode(
+        binding.venue,
+        &data(0)?,
+        (binding.lst_reserve, &data(1)?),
+        (binding.sol_reserve, &data(2)?),
+    )
+    .map_err(|e| anyhow!("decoding the lending accounts: {e}"))?;
+    let oracles = chain.accounts(&[state.lst.oracle, state.sol.oracle]).await?;
+    let price = |i: usize| oracles[i].as_ref().and_then(|a| LendingState::oracle_price(binding.venue, &a.data, slot));
     let prices = match (price(0), price(1)) {
         (Some(lst), Some(sol)) => Some(ReservePrices { lst, sol }),
         _ => None,
     };
-    let health = lending_health(&obligation, &lst_reserve, &sol_reserve, slot, prices)
-        .map_err(|e| anyhow!("valuing the obligation: {e}"))?;
+    let health = state.health_at(slot, prices).map_err(|e| anyhow!("valuing the obligation: {e}"))?;
     let market_ltv_bps =
         market_ltv_bps_ceil(health.borrowed_value, health.deposited_value).map_err(|e| anyhow!("{e}"))?;
-    Ok(LendingView { binding, obligation, lst_reserve, sol_reserve, prices, health, market_ltv_bps })
+    Ok(LendingView { binding, state, prices, health, market_ltv_bps })
 }
 
 fn lending_core(l: &LendingView) -> ballast::client::LendingCore {
-    let program = spl_token_lending::id();
+    let program = l.binding.venue.program_id();
+    let (lst, sol) = (&l.state.lst, &l.state.sol);
     ballast::client::LendingCore {
         lending_program: program,
         lending_market: l.binding.market,
         lending_market_authority: Pubkey::find_program_address(&[l.binding.market.as_ref()], &program).0,
         obligation: l.binding.obligation,
         lst_reserve: l.binding.lst_reserve,
-        lst_reserve_oracle: l.lst_reserve.liquidity.oracle_pubkey,
-        lst_reserve_liquidity_supply: l.lst_reserve.liquidity.supply_pubkey,
-        lst_reserve_collateral_mint: l.lst_reserve.collateral.mint_pubkey,
-        lst_reserve_collateral_supply: l.lst_reserve.collateral.supply_pubkey,
+        lst_reserve_oracle: lst.oracle,
+        lst_reserve_liquidity_supply: lst.liquidity_supply,
+        lst_reserve_collateral_mint: lst.collateral_mint,
+        lst_reserve_collateral_supply: lst.collateral_supply,
         sol_reserve: l.binding.sol_reserve,
-        sol_reserve_oracle: l.sol_reserve.liquidity.oracle_pubkey,
-        sol_reserve_liquidity_supply: l.sol_reserve.liquidity.supply_pubkey,
+        sol_reserve_oracle: sol.oracle,
+        sol_reserve_liquidity_supply: sol.liquidity_supply,
         collateral_account: l.binding.collateral_account,
         clock: solana_sdk::sysvar::clock::id(),
+        lst_reserve_switchboard: lst.switchboard_oracle,
+        sol_reserve_switchboard: sol.switchboard_oracle,
     }
 }
 
@@ -217,7 +220,7 @@ impl VaultView {
         let lending = self.lending.as_ref().ok_or_else(|| anyhow!("vault has no lending market"))?;
         Ok(ballast::accounts::LendingAccounts {
             core: lending_core(lending),
-            sol_reserve_fee_receiver: lending.sol_reserve.liquidity.fee_receiver,
+            sol_reserve_fee_receiver: lending.state.sol.fee_receiver,
             wsol_account: lending.binding.wsol_account,
         })
     }
@@ -302,7 +305,7 @@ impl VaultView {
         let last = pool.last_epoch_total_lamports as f64 / pool.last_epoch_pool_token_supply.max(1) as f64;
         let epochs_per_year = 365.0 * 86_400.0 / 0.4 / slots_per_epoch.max(1) as f64;
         let staking = if pool.last_epoch_pool_token_supply == 0 { 0.0 } else { (now / last - 1.0) * epochs_per_year };
-        let borrow = lending.sol_reserve.current_borrow_rate().ok()?.to_scaled_val() as f64 / 1e18;
+        let borrow = lending.state.sol_borrow_rate().ok()?.to_scaled_val() as f64 / 1e18;
         Some(Carry { staking_apr: staking, borrow_apr: borrow })
     }
 }

@@ -8,6 +8,10 @@ use spl_token_lending::{
     state::{LendingMarket, Obligation, Reserve, ReserveConfig, ReserveFees},
 };
 
+use ballast::adapters::lending::LendingState;
+use ballast::adapters::save::instruction as save_ix;
+use ballast::state::LendingVenue;
+
 use crate::chain::Chain;
 use crate::oracle::{legacy_price_bytes, legacy_product_bytes, legacy_units, LEGACY_ORACLE_PROGRAM};
 
@@ -45,7 +49,7 @@ pub fn sol_reserve_config(min_borrow_rate: u8, optimal_borrow_rate: u8) -> Reser
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ReserveFixture {
     pub reserve: Pubkey,
     pub liquidity_mint: Pubkey,
@@ -55,10 +59,29 @@ pub struct ReserveFixture {
     pub collateral_supply: Pubkey,
     pub oracle_price: Pubkey,
     pub oracle_product: Pubkey,
+    /// Save's second price account (its null key: none); spl-token-lending has none.
+    pub switchboard: Option<Pubkey>,
     pub usd_price: f64,
 }
 
+impl ReserveFixture {
+    /// The keys Save's instruction builders take.
+    pub fn save_keys(&self) -> ballast::adapters::save::instruction::ReserveKeys {
+        ballast::adapters::save::instruction::ReserveKeys {
+            reserve: self.reserve,
+            liquidity_supply: self.liquidity_supply,
+            collateral_mint: self.collateral_mint,
+            collateral_supply: self.collateral_supply,
+            fee_receiver: self.fee_receiver,
+            pyth_price: self.oracle_price,
+            switchboard_feed: self.switchboard.unwrap_or(ballast::adapters::save::state::NULL_PUBKEY),
+        }
+    }
+}
+
+/// A lending market with an LST and a SOL reserve, on either venue.
 pub struct LendingFixture {
+    pub venue: LendingVenue,
     pub market: Pubkey,
     pub market_authority: Pubkey,
     pub owner: Keypair,
@@ -125,7 +148,7 @@ impl LendingFixture {
             sol_usd,
         )
         .await;
-        Self { market: market.pubkey(), market_authority, owner, lst, sol }
+        Self { venue: LendingVenue::SplTokenLending, market: market.pubkey(), market_authority, owner, lst, sol }
     }
 
     /// Rewrites both legacy price accounts at the current slot (the lending program refuses a
@@ -143,6 +166,12 @@ impl LendingFixture {
         }
     }
 
+    /// Sets the LST's price and publishes both prices in the current slot.
+    pub async fn set_lst_usd(&mut self, chain: &mut Chain, usd: f64) {
+        self.lst.usd_price = usd;
+        self.sync_oracles(chain).await;
+    }
+
     pub async fn reserve(chain: &mut Chain, key: &Pubkey) -> Reserve {
         Reserve::unpack(&chain.data(key).await).unwrap()
     }
@@ -153,10 +182,40 @@ impl LendingFixture {
 
     /// Refreshes both reserves (prices and interest) in the current slot.
     pub fn refresh_reserves_ixs(&self) -> Vec<solana_program::instruction::Instruction> {
-        vec![
-            lending_ix::refresh_reserve(spl_token_lending::id(), self.lst.reserve, self.lst.oracle_price),
-            lending_ix::refresh_reserve(spl_token_lending::id(), self.sol.reserve, self.sol.oracle_price),
-        ]
+        [&self.lst, &self.sol]
+            .into_iter()
+            .map(|r| match self.venue {
+                LendingVenue::SplTokenLending => {
+                    lending_ix::refresh_reserve(spl_token_lending::id(), r.reserve, r.oracle_price)
+                }
+                LendingVenue::Save => {
+                    let keys = r.save_keys();
+                    save_ix::refresh_reserve(keys.reserve, keys.pyth_price, keys.switchboard_feed)
+                }
+            })
+            .collect()
+    }
+
+    /// `RefreshObligation` of `obligation` holding `reserves` (deposits, then borrows).
+    pub fn refresh_obligation_ix(
+        &self,
+        obligation: Pubkey,
+        reserves: &[Pubkey],
+    ) -> solana_program::instruction::Instruction {
+        match self.venue {
+            LendingVenue::SplTokenLending => {
+                lending_ix::refresh_obligation(spl_token_lending::id(), obligation, reserves.to_vec())
+            }
+            LendingVenue::Save => save_ix::refresh_obligation(obligation, reserves),
+        }
+    }
+
+    /// The obligation and both reserves, read through the venue.
+    pub async fn state(&self, chain: &mut Chain, obligation: &Pubkey) -> LendingState {
+        let obligation = chain.data(obligation).await;
+        let lst = chain.data(&self.lst.reserve).await;
+        let sol = chain.data(&self.sol.reserve).await;
+        LendingState::decode(self.venue, &obligation, (self.lst.reserve, &lst), (self.sol.reserve, &sol)).unwrap()
     }
 }
 
@@ -233,6 +292,7 @@ async fn create_reserve(
         collateral_supply: collateral_supply.pubkey(),
         oracle_price,
         oracle_product,
+        switchboard: None,
         usd_price,
     }
 }

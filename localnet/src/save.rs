@@ -1,14 +1,16 @@
 //! A market on Save's deployed program, quoted in USD, with two reserves: the LST (collateral)
 //! and SOL (borrowed), each priced by a legacy Pyth account the test rewrites as the market
 //! moves, with no Switchboard feed (Save's null key).
-use ballast::adapters::save::instruction::{self as save_ix, NewReserve, ReserveKeys};
+use ballast::adapters::save::instruction::{self as save_ix, NewReserve};
 use ballast::adapters::save::state::{LendingMarket, Obligation, Reserve, ReserveConfig, NULL_PUBKEY};
 use ballast::adapters::save::{SAVE_PROGRAM_ID, SWITCHBOARD_V2_PROGRAM_ID};
 use solana_program::{instruction::Instruction, program_pack::Pack, pubkey::Pubkey, system_instruction};
 use solana_sdk::signature::{Keypair, Signer};
 
+use ballast::state::LendingVenue;
+
 use crate::chain::Chain;
-use crate::lending::quote_usd;
+use crate::lending::{quote_usd, LendingFixture, ReserveFixture};
 use crate::oracle::{legacy_price_bytes, legacy_units, LEGACY_ORACLE_PROGRAM};
 
 /// Save reads a legacy Pyth price no older than 240 slots and computes `slot - 240` first: a
@@ -64,157 +66,120 @@ pub fn sol_reserve_config(min_borrow_rate_pct: u8, optimal_borrow_rate_pct: u8) 
     }
 }
 
-#[derive(Clone, Debug)]
-pub struct SaveReserveFixture {
-    pub keys: ReserveKeys,
-    pub liquidity_mint: Pubkey,
-    pub usd_price: f64,
-}
-
-pub struct SaveFixture {
-    pub market: Pubkey,
-    pub owner: Keypair,
-    pub lst: SaveReserveFixture,
-    pub sol: SaveReserveFixture,
-}
-
-impl SaveFixture {
-    /// A market whose owner supplies `lst_liquidity` LST (from `lst_source`, owned by `owner`)
-    /// and `sol_liquidity_lamports` SOL as the reserves' first deposits. Warps to
-    /// `FIRST_USABLE_SLOT` if the chain is younger.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn create(
-        chain: &mut Chain,
-        owner: Keypair,
-        lst_mint: Pubkey,
-        lst_source: Pubkey,
-        lst_liquidity: u64,
-        sol_liquidity_lamports: u64,
-        lst_usd: f64,
-        sol_usd: f64,
-        lst_config: ReserveConfig,
-        sol_config: ReserveConfig,
-    ) -> Self {
-        if chain.clock().await.slot < FIRST_USABLE_SLOT {
-            chain.ctx.warp_to_slot(FIRST_USABLE_SLOT).unwrap();
-        }
-        let payer = chain.payer();
-        let market = Keypair::new();
-        let rent = chain.ctx.banks_client.get_rent().await.unwrap();
-        chain
-            .send_ok(
-                &[
-                    system_instruction::create_account(
-                        &payer.pubkey(),
-                        &market.pubkey(),
-                        rent.minimum_balance(LendingMarket::LEN),
-                        LendingMarket::LEN as u64,
-                        &SAVE_PROGRAM_ID,
-                    ),
-                    save_ix::init_lending_market(
-                        market.pubkey(),
-                        owner.pubkey(),
-                        quote_usd(),
-                        LEGACY_ORACLE_PROGRAM,
-                        SWITCHBOARD_V2_PROGRAM_ID,
-                    ),
-                ],
-                &[&market],
-            )
-            .await;
-        let wsol = chain.wsol_account(&owner.pubkey(), sol_liquidity_lamports).await;
-        let lst =
-            create_reserve(chain, &market.pubkey(), &owner, lst_mint, lst_source, lst_liquidity, lst_config, lst_usd)
-                .await;
-        let sol = create_reserve(
-            chain,
-            &market.pubkey(),
-            &owner,
-            spl_token::native_mint::id(),
-            wsol,
-            sol_liquidity_lamports,
-            sol_config,
-            sol_usd,
+/// A Save market holding `lst_liquidity` LST (from `lst_source`, owned by `owner`) and
+/// `sol_liquidity_lamports` SOL as its reserves' first deposits. Warps to `FIRST_USABLE_SLOT`
+/// if the chain is younger.
+#[allow(clippy::too_many_arguments)]
+pub async fn create_market(
+    chain: &mut Chain,
+    owner: Keypair,
+    lst_mint: Pubkey,
+    lst_source: Pubkey,
+    lst_liquidity: u64,
+    sol_liquidity_lamports: u64,
+    lst_usd: f64,
+    sol_usd: f64,
+    lst_config: ReserveConfig,
+    sol_config: ReserveConfig,
+) -> LendingFixture {
+    if chain.clock().await.slot < FIRST_USABLE_SLOT {
+        chain.ctx.warp_to_slot(FIRST_USABLE_SLOT).unwrap();
+    }
+    let payer = chain.payer();
+    let market = Keypair::new();
+    let rent = chain.ctx.banks_client.get_rent().await.unwrap();
+    chain
+        .send_ok(
+            &[
+                system_instruction::create_account(
+                    &payer.pubkey(),
+                    &market.pubkey(),
+                    rent.minimum_balance(LendingMarket::LEN),
+                    LendingMarket::LEN as u64,
+                    &SAVE_PROGRAM_ID,
+                ),
+                save_ix::init_lending_market(
+                    market.pubkey(),
+                    owner.pubkey(),
+                    quote_usd(),
+                    LEGACY_ORACLE_PROGRAM,
+                    SWITCHBOARD_V2_PROGRAM_ID,
+                ),
+            ],
+            &[&market],
         )
         .await;
-        Self { market: market.pubkey(), owner, lst, sol }
+    let wsol = chain.wsol_account(&owner.pubkey(), sol_liquidity_lamports).await;
+    let lst =
+        create_reserve(chain, &market.pubkey(), &owner, lst_mint, lst_source, lst_liquidity, lst_config, lst_usd).await;
+    let sol = create_reserve(
+        chain,
+        &market.pubkey(),
+        &owner,
+        spl_token::native_mint::id(),
+        wsol,
+        sol_liquidity_lamports,
+        sol_config,
+        sol_usd,
+    )
+    .await;
+    LendingFixture {
+        venue: LendingVenue::Save,
+        market: market.pubkey(),
+        market_authority: save_ix::market_authority(&market.pubkey()),
+        owner,
+        lst,
+        sol,
     }
+}
 
-    /// Rewrites both price accounts as published in the current slot.
-    pub async fn sync_oracles(&mut self, chain: &mut Chain) {
-        let slot = chain.clock().await.slot;
-        for r in [&self.lst, &self.sol] {
-            chain
-                .write_account(
-                    &r.keys.pyth_price,
-                    &LEGACY_ORACLE_PROGRAM,
-                    legacy_price_bytes(legacy_units(r.usd_price), 0, slot),
-                )
-                .await;
-        }
-    }
+pub async fn market_state(chain: &mut Chain, key: &Pubkey) -> LendingMarket {
+    LendingMarket::unpack(&chain.data(key).await).unwrap()
+}
 
-    /// Sets the LST's price and publishes both prices in the current slot.
-    pub async fn set_lst_usd(&mut self, chain: &mut Chain, usd: f64) {
-        self.lst.usd_price = usd;
-        self.sync_oracles(chain).await;
-    }
+pub async fn reserve(chain: &mut Chain, key: &Pubkey) -> Reserve {
+    Reserve::unpack(&chain.data(key).await).unwrap()
+}
 
-    pub async fn market_state(chain: &mut Chain, key: &Pubkey) -> LendingMarket {
-        LendingMarket::unpack(&chain.data(key).await).unwrap()
-    }
+pub async fn obligation(chain: &mut Chain, key: &Pubkey) -> Obligation {
+    Obligation::unpack(&chain.data(key).await).unwrap()
+}
 
-    pub async fn reserve(chain: &mut Chain, key: &Pubkey) -> Reserve {
-        Reserve::unpack(&chain.data(key).await).unwrap()
-    }
+/// Both reserves, then `obligation` with the reserves it holds (deposits, then borrows).
+pub async fn refresh_all_ixs(chain: &mut Chain, market: &LendingFixture, obligation: &Pubkey) -> Vec<Instruction> {
+    let state = self::obligation(chain, obligation).await;
+    let reserves: Vec<Pubkey> = state
+        .deposits
+        .iter()
+        .map(|d| d.deposit_reserve)
+        .chain(state.borrows.iter().map(|b| b.borrow_reserve))
+        .collect();
+    let mut ixs = market.refresh_reserves_ixs();
+    ixs.push(save_ix::refresh_obligation(*obligation, &reserves));
+    ixs
+}
 
-    pub async fn obligation(chain: &mut Chain, key: &Pubkey) -> Obligation {
-        Obligation::unpack(&chain.data(key).await).unwrap()
-    }
+/// An empty account for a Save obligation (1,300 bytes, owned by Save).
+pub fn create_obligation_account_ix(chain: &Chain, rent: &solana_sdk::rent::Rent, obligation: &Pubkey) -> Instruction {
+    system_instruction::create_account(
+        &chain.ctx.payer.pubkey(),
+        obligation,
+        rent.minimum_balance(Obligation::LEN),
+        Obligation::LEN as u64,
+        &SAVE_PROGRAM_ID,
+    )
+}
 
-    pub fn refresh_reserves_ixs(&self) -> Vec<Instruction> {
-        [&self.lst, &self.sol]
-            .iter()
-            .map(|r| save_ix::refresh_reserve(r.keys.reserve, r.keys.pyth_price, r.keys.switchboard_feed))
-            .collect()
-    }
-
-    /// Both reserves, then `obligation` with the reserves it holds (deposits, then borrows).
-    pub async fn refresh_all_ixs(&self, chain: &mut Chain, obligation: &Pubkey) -> Vec<Instruction> {
-        let state = Self::obligation(chain, obligation).await;
-        let reserves: Vec<Pubkey> = state
-            .deposits
-            .iter()
-            .map(|d| d.deposit_reserve)
-            .chain(state.borrows.iter().map(|b| b.borrow_reserve))
-            .collect();
-        let mut ixs = self.refresh_reserves_ixs();
-        ixs.push(save_ix::refresh_obligation(*obligation, &reserves));
-        ixs
-    }
-
-    /// A new obligation in this market, owned by `owner` (who signs).
-    pub async fn open_obligation(&self, chain: &mut Chain, owner: &Keypair) -> Pubkey {
-        let payer = chain.payer();
-        let obligation = Keypair::new();
-        let rent = chain.ctx.banks_client.get_rent().await.unwrap();
-        chain
-            .send_ok(
-                &[
-                    system_instruction::create_account(
-                        &payer.pubkey(),
-                        &obligation.pubkey(),
-                        rent.minimum_balance(Obligation::LEN),
-                        Obligation::LEN as u64,
-                        &SAVE_PROGRAM_ID,
-                    ),
-                    save_ix::init_obligation(obligation.pubkey(), self.market, owner.pubkey()),
-                ],
-                &[&obligation, owner],
-            )
-            .await;
-        obligation.pubkey()
-    }
+/// A new obligation in `market`, owned by `owner` (who signs).
+pub async fn open_obligation(chain: &mut Chain, market: &LendingFixture, owner: &Keypair) -> Pubkey {
+    let obligation = Keypair::new();
+    let rent = chain.ctx.banks_client.get_rent().await.unwrap();
+    let ixs = [
+        create_obligation_account_ix(chain, &rent, &obligation.pubkey()),
+        save_ix::init_obligation(obligation.pubkey(), market.market, owner.pubkey()),
+    ];
+    chain.send_ok(&ixs, &[&obligation, owner]).await;
+    obligation.pubkey()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -227,7 +192,7 @@ async fn create_reserve(
     liquidity_amount: u64,
     mut config: ReserveConfig,
     usd_price: f64,
-) -> SaveReserveFixture {
+) -> ReserveFixture {
     let payer = chain.payer();
     let rent = chain.ctx.banks_client.get_rent().await.unwrap();
     let [reserve, supply, fee_receiver, collateral_mint, collateral_supply, destination] =
@@ -274,17 +239,16 @@ async fn create_reserve(
             &[owner],
         )
         .await;
-    SaveReserveFixture {
-        keys: ReserveKeys {
-            reserve: reserve.pubkey(),
-            liquidity_supply: supply.pubkey(),
-            collateral_mint: collateral_mint.pubkey(),
-            collateral_supply: collateral_supply.pubkey(),
-            fee_receiver: fee_receiver.pubkey(),
-            pyth_price,
-            switchboard_feed: NULL_PUBKEY,
-        },
+    ReserveFixture {
+        reserve: reserve.pubkey(),
         liquidity_mint,
+        liquidity_supply: supply.pubkey(),
+        fee_receiver: fee_receiver.pubkey(),
+        collateral_mint: collateral_mint.pubkey(),
+        collateral_supply: collateral_supply.pubkey(),
+        oracle_price: pyth_price,
+        oracle_product: pyth_price,
+        switchboard: Some(NULL_PUBKEY),
         usd_price,
     }
 }

@@ -2,7 +2,7 @@
 use anchor_lang::{InstructionData, ToAccountMetas};
 use ballast::constants::seeds;
 use ballast::instructions::InitializeVaultArgs;
-use ballast::state::{RiskParams, Vault};
+use ballast::state::{LendingVenue, RiskParams, Vault};
 use solana_program::{instruction::Instruction, pubkey::Pubkey, system_instruction, system_program};
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -125,9 +125,45 @@ impl Default for VaultFixture {
     }
 }
 
+/// The venue `VaultClient::start` binds its lending markets on: spl-token-lending unless the
+/// process chose another (a test binary that runs the suite on Save sets it before any test).
+static DEFAULT_VENUE: std::sync::OnceLock<LendingVenue> = std::sync::OnceLock::new();
+
+pub fn set_default_venue(venue: LendingVenue) {
+    DEFAULT_VENUE.set(venue).expect("the default venue is set once, before any vault starts");
+}
+
+pub fn default_venue() -> LendingVenue {
+    DEFAULT_VENUE.get().copied().unwrap_or(LendingVenue::SplTokenLending)
+}
+
+/// The terms of a lending market the tests and the simulator create, on either venue: the LST
+/// reserve's borrow limit and liquidation threshold, and the SOL reserve's rate curve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketTerms {
+    pub lst_ltv_pct: u8,
+    pub lst_liquidation_threshold_pct: u8,
+    pub sol_min_borrow_rate_pct: u8,
+    pub sol_optimal_borrow_rate_pct: u8,
+}
+
+impl MarketTerms {
+    /// LTV 85%, liquidation at 90%, and the given SOL rate curve.
+    pub fn new(sol_min_borrow_rate_pct: u8, sol_optimal_borrow_rate_pct: u8) -> Self {
+        Self {
+            lst_ltv_pct: 85,
+            lst_liquidation_threshold_pct: 90,
+            sol_min_borrow_rate_pct,
+            sol_optimal_borrow_rate_pct,
+        }
+    }
+}
+
 /// A chain with a stake pool and one vault on it, and once bound, a lending market.
 pub struct VaultClient {
     pub chain: Chain,
+    /// The lending program markets are created on.
+    pub venue: LendingVenue,
     pub pool: StakePoolFixture,
     pub v: VaultFixture,
     pub lending: Option<LendingSetup>,
@@ -159,14 +195,27 @@ impl VaultClient {
     }
 
     /// `start_on`, the vault's stake pool owned by `stake_pool_program` (one of the deployments).
-    pub async fn start_under(mut chain: Chain, stake_pool_program: Pubkey, params: RiskParams) -> Self {
+    pub async fn start_under(chain: Chain, stake_pool_program: Pubkey, params: RiskParams) -> Self {
+        Self::start_full(chain, default_venue(), stake_pool_program, params).await
+    }
+
+    /// A fresh bank and a vault whose lending markets are on `venue`.
+    pub async fn start_venue(venue: LendingVenue, params: RiskParams) -> Self {
+        Self::start_full(Chain::start().await, venue, spl_stake_pool::id(), params).await
+    }
+
+    async fn start_full(mut chain: Chain, venue: LendingVenue, stake_pool_program: Pubkey, params: RiskParams) -> Self {
+        // Save's price reads need 240 slots of history; start the pool after them.
+        if venue == LendingVenue::Save && chain.clock().await.slot < crate::save::FIRST_USABLE_SLOT {
+            chain.ctx.warp_to_slot(crate::save::FIRST_USABLE_SLOT).unwrap();
+        }
         let pool = StakePoolFixture::create_under(&mut chain, stake_pool_program, 1_000 * SOL).await;
         let mut v = VaultFixture::new();
         let payer = chain.payer();
         let ix = v.initialize_ix(&payer.pubkey(), &pool, v.init_args(params));
         chain.send_ok(&[ix], &[&v.create_key]).await;
         v.fee_recipient_shares = chain.token_account(&v.share_mint, &v.fee_recipient.pubkey()).await;
-        Self { chain, pool, v, lending: None, swap: None }
+        Self { chain, venue, pool, v, lending: None, swap: None }
     }
 
     pub async fn vault(&mut self) -> Vault {
@@ -498,17 +547,12 @@ impl VaultClient {
     /// A lending market (LST reserve LTV 85% / threshold 90%; SOL reserve with the given borrow
     /// rate curve) holding 1,000 SOL and 100 LST of liquidity, bound to the vault.
     pub async fn bind_lending(&mut self, sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) {
-        let sol_config = crate::lending::sol_reserve_config(sol_min_borrow_rate, sol_optimal_borrow_rate);
-        self.bind_lending_with(crate::lending::lst_reserve_config(), sol_config).await;
+        self.bind_lending_with(MarketTerms::new(sol_min_borrow_rate, sol_optimal_borrow_rate)).await;
     }
 
-    /// `bind_lending` on a market with the given reserve configurations.
-    pub async fn bind_lending_with(
-        &mut self,
-        lst_config: spl_token_lending::state::ReserveConfig,
-        sol_config: spl_token_lending::state::ReserveConfig,
-    ) {
-        let (market, obligation) = self.create_lending_market_with(lst_config, sol_config).await;
+    /// `bind_lending` on a market with the given terms.
+    pub async fn bind_lending_with(&mut self, terms: MarketTerms) {
+        let (market, obligation) = self.create_lending_market_with(terms).await;
         let admin = self.v.admin.insecure_clone();
         let propose = self.propose_lending_ix(&admin.pubkey(), &market, &market.lst.reserve, &market.sol.reserve);
         self.chain.send_ok(&[propose], &[&admin]).await;
@@ -534,52 +578,90 @@ impl VaultClient {
         sol_min_borrow_rate: u8,
         sol_optimal_borrow_rate: u8,
     ) -> (LendingFixture, Pubkey) {
-        let sol_config = crate::lending::sol_reserve_config(sol_min_borrow_rate, sol_optimal_borrow_rate);
-        self.create_lending_market_with(crate::lending::lst_reserve_config(), sol_config).await
+        self.create_lending_market_with(MarketTerms::new(sol_min_borrow_rate, sol_optimal_borrow_rate)).await
     }
 
-    pub async fn create_lending_market_with(
-        &mut self,
-        lst_config: spl_token_lending::state::ReserveConfig,
-        sol_config: spl_token_lending::state::ReserveConfig,
-    ) -> (LendingFixture, Pubkey) {
-        use solana_program::program_pack::Pack;
+    /// A market on the client's venue with `terms`, seeded by its owner with 100 LST and 1,000
+    /// SOL, and a fresh account (owned by the lending program) for the vault's obligation.
+    pub async fn create_lending_market_with(&mut self, terms: MarketTerms) -> (LendingFixture, Pubkey) {
         let owner = self.chain.funded_keypair(2_000 * SOL).await;
         // The market owner's LST for the reserve's initial liquidity, from the pool itself.
         let owner_lst = self.lst_for(&owner, 100 * SOL).await;
         let lst_liquidity = self.chain.token_balance(&owner_lst).await;
         let rate = self.pool_rate().await;
-        let market = LendingFixture::create(
-            &mut self.chain,
-            owner,
-            self.pool.pool_mint,
-            owner_lst,
-            lst_liquidity,
-            1_000 * SOL,
-            SOL_USD * rate,
-            SOL_USD,
-            lst_config,
-            sol_config,
-        )
-        .await;
-
+        let (mint, lst_usd) = (self.pool.pool_mint, SOL_USD * rate);
+        let market = match self.venue {
+            LendingVenue::SplTokenLending => {
+                let lst_config = spl_token_lending::state::ReserveConfig {
+                    loan_to_value_ratio: terms.lst_ltv_pct,
+                    liquidation_threshold: terms.lst_liquidation_threshold_pct,
+                    ..crate::lending::lst_reserve_config()
+                };
+                let sol_config = crate::lending::sol_reserve_config(
+                    terms.sol_min_borrow_rate_pct,
+                    terms.sol_optimal_borrow_rate_pct,
+                );
+                let chain = &mut self.chain;
+                LendingFixture::create(
+                    chain,
+                    owner,
+                    mint,
+                    owner_lst,
+                    lst_liquidity,
+                    1_000 * SOL,
+                    lst_usd,
+                    SOL_USD,
+                    lst_config,
+                    sol_config,
+                )
+                .await
+            }
+            LendingVenue::Save => {
+                let lst_config = ballast::adapters::save::state::ReserveConfig {
+                    loan_to_value_pct: terms.lst_ltv_pct,
+                    liquidation_threshold_pct: terms.lst_liquidation_threshold_pct,
+                    max_liquidation_threshold_pct_raw: terms.lst_liquidation_threshold_pct.saturating_add(2).min(100),
+                    ..crate::save::lst_reserve_config()
+                };
+                let sol_config =
+                    crate::save::sol_reserve_config(terms.sol_min_borrow_rate_pct, terms.sol_optimal_borrow_rate_pct);
+                let chain = &mut self.chain;
+                crate::save::create_market(
+                    chain,
+                    owner,
+                    mint,
+                    owner_lst,
+                    lst_liquidity,
+                    1_000 * SOL,
+                    lst_usd,
+                    SOL_USD,
+                    lst_config,
+                    sol_config,
+                )
+                .await
+            }
+        };
         let obligation = Keypair::new();
-        let payer = self.chain.payer();
-        let rent = self.chain.ctx.banks_client.get_rent().await.unwrap();
-        let len = spl_token_lending::state::Obligation::LEN;
-        self.chain
-            .send_ok(
-                &[system_instruction::create_account(
-                    &payer.pubkey(),
-                    &obligation.pubkey(),
-                    rent.minimum_balance(len),
-                    len as u64,
-                    &spl_token_lending::id(),
-                )],
-                &[&obligation],
-            )
-            .await;
+        let ix = self.new_obligation_account_ix(&obligation.pubkey()).await;
+        self.chain.send_ok(&[ix], &[&obligation]).await;
         (market, obligation.pubkey())
+    }
+
+    /// Creates `obligation` empty, sized and owned for the client's venue.
+    pub async fn new_obligation_account_ix(&mut self, obligation: &Pubkey) -> Instruction {
+        use solana_program::program_pack::Pack;
+        let len = match self.venue {
+            LendingVenue::SplTokenLending => spl_token_lending::state::Obligation::LEN,
+            LendingVenue::Save => ballast::adapters::save::state::Obligation::LEN,
+        };
+        let rent = self.chain.ctx.banks_client.get_rent().await.unwrap();
+        system_instruction::create_account(
+            &self.chain.ctx.payer.pubkey(),
+            obligation,
+            rent.minimum_balance(len),
+            len as u64,
+            &self.venue.program_id(),
+        )
     }
 
     pub fn bind_lending_ix(
@@ -596,7 +678,7 @@ impl VaultClient {
                 admin: *admin,
                 payer: self.chain.ctx.payer.pubkey(),
                 vault: self.v.vault,
-                lending_program: spl_token_lending::id(),
+                lending_program: market.venue.program_id(),
                 lending_market: market.market,
                 lst_reserve: *lst_reserve,
                 sol_reserve: *sol_reserve,
@@ -778,7 +860,7 @@ impl VaultClient {
         let l = self.lending();
         let (lst, sol): (&ReserveFixture, &ReserveFixture) = (&l.market.lst, &l.market.sol);
         ballast::client::LendingCore {
-            lending_program: spl_token_lending::id(),
+            lending_program: l.market.venue.program_id(),
             lending_market: l.market.market,
             lending_market_authority: l.market.market_authority,
             obligation: l.obligation,
@@ -792,6 +874,8 @@ impl VaultClient {
             sol_reserve_liquidity_supply: sol.liquidity_supply,
             collateral_account: l.collateral_account,
             clock: solana_program::sysvar::clock::id(),
+            lst_reserve_switchboard: lst.switchboard,
+            sol_reserve_switchboard: sol.switchboard,
         }
     }
 
@@ -928,15 +1012,15 @@ impl VaultClient {
         &mut self,
         prices: Option<ballast::math::health::ReservePrices>,
     ) -> ballast::math::health::LendingHealth {
-        let (obligation_key, lst_key, sol_key) = {
-            let l = self.lending();
-            (l.obligation, l.market.lst.reserve, l.market.sol.reserve)
-        };
-        let obligation = LendingFixture::obligation(&mut self.chain, &obligation_key).await;
-        let lst = LendingFixture::reserve(&mut self.chain, &lst_key).await;
-        let sol = LendingFixture::reserve(&mut self.chain, &sol_key).await;
+        let state = self.lending_state().await;
         let slot = self.chain.clock().await.slot;
-        ballast::math::health::lending_health(&obligation, &lst, &sol, slot, prices).unwrap()
+        state.health_at(slot, prices).unwrap()
+    }
+
+    /// The vault's obligation and both reserves, read through the venue.
+    pub async fn lending_state(&mut self) -> ballast::adapters::lending::LendingState {
+        let l = self.lending.as_ref().expect("lending bound");
+        l.market.state(&mut self.chain, &l.obligation).await
     }
 }
 
@@ -948,6 +1032,9 @@ impl VaultClient {
     /// liquidity down to `leave_lst`, as a utilization spike would (the vault's collateral
     /// cannot be redeemed beyond what is left).
     pub async fn borrow_out_lst(&mut self, leave_lst: u64) {
+        if self.venue == LendingVenue::Save {
+            return self.borrow_out_lst_on_save(leave_lst).await;
+        }
         use solana_program::program_pack::Pack;
         use spl_token_lending::instruction as lending_ix;
         let program = spl_token_lending::id();
@@ -1023,7 +1110,55 @@ impl VaultClient {
         self.chain.send_ok(&ixs, &[&borrower]).await;
     }
 
+    /// `borrow_out_lst` on Save: the borrower's SOL goes in with Save's one-step deposit.
+    async fn borrow_out_lst_on_save(&mut self, leave_lst: u64) {
+        use ballast::adapters::save::instruction as save_ix;
+        let (market, lst, sol) = {
+            let l = &self.lending().market;
+            (l.market, l.lst.clone(), l.sol.clone())
+        };
+        let available = crate::save::reserve(&mut self.chain, &lst.reserve).await.available_amount;
+        let borrow = available.saturating_sub(leave_lst);
+        let collateral_lamports = (borrow as f64 * self.pool_rate().await * 2.5) as u64;
+        let borrower = self.chain.funded_keypair(collateral_lamports + 10 * SOL).await;
+        let wsol = self.chain.wsol_account(&borrower.pubkey(), collateral_lamports).await;
+        let ctokens = self.chain.token_account(&sol.collateral_mint, &borrower.pubkey()).await;
+        let lst_out = self.chain.token_account(&lst.liquidity_mint, &borrower.pubkey()).await;
+        let obligation = Keypair::new();
+        let owner = borrower.pubkey();
+        let create = self.new_obligation_account_ix(&obligation.pubkey()).await;
+        let setup = [
+            create,
+            save_ix::init_obligation(obligation.pubkey(), market, owner),
+            save_ix::deposit_reserve_liquidity_and_obligation_collateral(
+                collateral_lamports,
+                wsol,
+                ctokens,
+                &sol.save_keys(),
+                market,
+                obligation.pubkey(),
+                owner,
+            ),
+        ];
+        self.chain.send_ok(&setup, &[&obligation, &borrower]).await;
+        let mut ixs = self.lending().market.refresh_reserves_ixs();
+        ixs.push(save_ix::refresh_obligation(obligation.pubkey(), &[sol.reserve]));
+        ixs.push(save_ix::borrow_obligation_liquidity(
+            borrow,
+            &lst.save_keys(),
+            lst_out,
+            market,
+            obligation.pubkey(),
+            owner,
+            &[sol.reserve],
+        ));
+        self.chain.send_ok(&ixs, &[&borrower]).await;
+    }
+
     pub async fn liquidate(&mut self, liquidator: &Keypair, repay_lamports: u64) -> TxResult {
+        if self.venue == LendingVenue::Save {
+            return self.liquidate_on_save(liquidator, repay_lamports).await;
+        }
         use spl_token_lending::instruction as lending_ix;
         let wsol = self.chain.wsol_account(&liquidator.pubkey(), repay_lamports + SOL).await;
         let collateral_mint = self.lending().market.lst.collateral_mint;
@@ -1046,6 +1181,33 @@ impl VaultClient {
             l.market.lst.collateral_supply,
             l.obligation,
             l.market.market,
+            liquidator.pubkey(),
+        ));
+        self.chain.send(&ixs, &[liquidator]).await
+    }
+
+    /// `liquidate` on Save: its liquidation redeems the collateral for the liquidator at once.
+    async fn liquidate_on_save(&mut self, liquidator: &Keypair, repay_lamports: u64) -> TxResult {
+        use ballast::adapters::save::instruction as save_ix;
+        let wsol = self.chain.wsol_account(&liquidator.pubkey(), repay_lamports + SOL).await;
+        let (collateral_mint, lst_mint) = {
+            let m = &self.lending().market;
+            (m.lst.collateral_mint, m.lst.liquidity_mint)
+        };
+        let ctokens = self.chain.token_account(&collateral_mint, &liquidator.pubkey()).await;
+        let lst_out = self.chain.token_account(&lst_mint, &liquidator.pubkey()).await;
+        let l = self.lending();
+        let mut ixs = l.market.refresh_reserves_ixs();
+        ixs.push(save_ix::refresh_obligation(l.obligation, &[l.market.lst.reserve, l.market.sol.reserve]));
+        ixs.push(save_ix::liquidate_obligation_and_redeem_reserve_collateral(
+            repay_lamports,
+            wsol,
+            ctokens,
+            lst_out,
+            &l.market.sol.save_keys(),
+            &l.market.lst.save_keys(),
+            l.market.market,
+            l.obligation,
             liquidator.pubkey(),
         ));
         self.chain.send(&ixs, &[liquidator]).await

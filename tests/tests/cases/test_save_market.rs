@@ -10,8 +10,9 @@ use ballast::adapters::save::state::{LendingMarket, Obligation, Reserve};
 use ballast::adapters::save::SAVE_PROGRAM_ID;
 use ballast::math::save_health::lending_health;
 use ballast_localnet::chain::custom_error;
+use ballast_localnet::lending::LendingFixture;
 use ballast_localnet::oracle::{legacy_decimal, LEGACY_ORACLE_PROGRAM};
-use ballast_localnet::save::{lst_reserve_config, sol_reserve_config, SaveFixture, FLASH_LOAN_FEE_WAD};
+use ballast_localnet::save::{self, lst_reserve_config, sol_reserve_config, FLASH_LOAN_FEE_WAD};
 use ballast_localnet::vault::{SOL, SOL_USD};
 use ballast_localnet::Chain;
 use proptest::prelude::*;
@@ -24,9 +25,8 @@ const SAVE_OBLIGATION_HEALTHY: u32 = 29;
 
 struct Market {
     chain: Chain,
-    save: SaveFixture,
+    save: LendingFixture,
     lst_mint: Pubkey,
-    mint_authority: Keypair,
     user: Keypair,
     user_lst: Pubkey,
     user_ctokens: Pubkey,
@@ -45,26 +45,9 @@ impl Market {
         let mint_authority = Keypair::new();
         let lst_mint = chain.mint(&mint_authority.pubkey(), 9).await;
         let owner_lst = chain.token_account(&lst_mint, &owner.pubkey()).await;
-        let mut market = Self {
-            save: SaveFixture {
-                market: Pubkey::default(),
-                owner: Keypair::new(),
-                lst: placeholder_reserve(),
-                sol: placeholder_reserve(),
-            },
-            lst_mint,
-            user: Keypair::new(),
-            user_lst: Pubkey::default(),
-            user_ctokens: Pubkey::default(),
-            user_wsol: Pubkey::default(),
-            obligation: Pubkey::default(),
-            mint_authority,
-            chain,
-            compute_units: BTreeMap::new(),
-        };
-        market.mint_lst(&owner_lst, 100 * LST).await;
-        market.save = SaveFixture::create(
-            &mut market.chain,
+        mint_lst(&mut chain, &lst_mint, &mint_authority, &owner_lst, 100 * LST).await;
+        let save = save::create_market(
+            &mut chain,
             owner,
             lst_mint,
             owner_lst,
@@ -76,29 +59,23 @@ impl Market {
             sol_reserve_config(2, 8),
         )
         .await;
-        market.user = market.chain.funded_keypair(10 * SOL).await;
-        let user = market.user.pubkey();
-        market.user_lst = market.chain.token_account(&lst_mint, &user).await;
-        market.mint_lst(&market.user_lst.clone(), 20 * LST).await;
-        market.user_ctokens = market.chain.token_account(&market.save.lst.keys.collateral_mint, &user).await;
-        market.user_wsol = market.chain.wsol_account(&user, SOL).await;
-        let user = market.user.insecure_clone();
-        market.obligation = market.save.open_obligation(&mut market.chain, &user).await;
-        market
-    }
-
-    async fn mint_lst(&mut self, to: &Pubkey, amount: u64) {
-        let ix = spl_token::instruction::mint_to(
-            &spl_token::id(),
-            &self.lst_mint,
-            to,
-            &self.mint_authority.pubkey(),
-            &[],
-            amount,
-        )
-        .unwrap();
-        let authority = self.mint_authority.insecure_clone();
-        self.chain.send_ok(&[ix], &[&authority]).await;
+        let user = chain.funded_keypair(10 * SOL).await;
+        let user_lst = chain.token_account(&lst_mint, &user.pubkey()).await;
+        mint_lst(&mut chain, &lst_mint, &mint_authority, &user_lst, 20 * LST).await;
+        let user_ctokens = chain.token_account(&save.lst.collateral_mint, &user.pubkey()).await;
+        let user_wsol = chain.wsol_account(&user.pubkey(), SOL).await;
+        let obligation = save::open_obligation(&mut chain, &save, &user).await;
+        Self {
+            chain,
+            save,
+            lst_mint,
+            user,
+            user_lst,
+            user_ctokens,
+            user_wsol,
+            obligation,
+            compute_units: BTreeMap::new(),
+        }
     }
 
     /// Sends, recording the compute units of every Save instruction in the transaction.
@@ -131,7 +108,7 @@ impl Market {
             amount,
             self.user_lst,
             self.user_ctokens,
-            &self.save.lst.keys,
+            &self.save.lst.save_keys(),
             self.save.market,
             self.obligation,
             self.user.pubkey(),
@@ -141,22 +118,22 @@ impl Market {
     }
 
     async fn borrow_sol(&mut self, lamports: u64) {
-        let mut ixs = self.save.refresh_all_ixs(&mut self.chain, &self.obligation).await;
+        let mut ixs = save::refresh_all_ixs(&mut self.chain, &self.save, &self.obligation).await;
         ixs.push(save_ix::borrow_obligation_liquidity(
             lamports,
-            &self.save.sol.keys,
+            &self.save.sol.save_keys(),
             self.user_wsol,
             self.save.market,
             self.obligation,
             self.user.pubkey(),
-            &[self.save.lst.keys.reserve],
+            &[self.save.lst.reserve],
         ));
         let user = self.user.insecure_clone();
         self.send(&ixs, &[&user]).await.unwrap();
     }
 
     async fn refresh(&mut self) {
-        let ixs = self.save.refresh_all_ixs(&mut self.chain, &self.obligation).await;
+        let ixs = save::refresh_all_ixs(&mut self.chain, &self.save, &self.obligation).await;
         self.send(&ixs, &[]).await.unwrap();
     }
 
@@ -172,9 +149,9 @@ impl Market {
     /// of the reserves' stored ones (what the next refresh will read).
     async fn predicted_health(&mut self) -> ballast::math::health::LendingHealth {
         let slot = self.chain.clock().await.slot;
-        let obligation = SaveFixture::obligation(&mut self.chain, &self.obligation).await;
-        let mut lst = SaveFixture::reserve(&mut self.chain, &self.save.lst.keys.reserve).await;
-        let mut sol = SaveFixture::reserve(&mut self.chain, &self.save.sol.keys.reserve).await;
+        let obligation = save::obligation(&mut self.chain, &self.obligation).await;
+        let mut lst = save::reserve(&mut self.chain, &self.save.lst.reserve).await;
+        let mut sol = save::reserve(&mut self.chain, &self.save.sol.reserve).await;
         for (reserve, usd) in [(&mut lst, self.save.lst.usd_price), (&mut sol, self.save.sol.usd_price)] {
             reserve.market_price = legacy_decimal(usd);
             reserve.smoothed_market_price = legacy_decimal(usd);
@@ -183,21 +160,9 @@ impl Market {
     }
 }
 
-fn placeholder_reserve() -> ballast_localnet::save::SaveReserveFixture {
-    let k = Pubkey::default();
-    ballast_localnet::save::SaveReserveFixture {
-        keys: save_ix::ReserveKeys {
-            reserve: k,
-            liquidity_supply: k,
-            collateral_mint: k,
-            collateral_supply: k,
-            fee_receiver: k,
-            pyth_price: k,
-            switchboard_feed: k,
-        },
-        liquidity_mint: k,
-        usd_price: 0.0,
-    }
+async fn mint_lst(chain: &mut Chain, mint: &Pubkey, authority: &Keypair, to: &Pubkey, amount: u64) {
+    let ix = spl_token::instruction::mint_to(&spl_token::id(), mint, to, &authority.pubkey(), &[], amount).unwrap();
+    chain.send_ok(&[ix], &[authority]).await;
 }
 
 /// `pack(unpack(bytes))` over a zeroed buffer gives the bytes back: every stored byte is a
@@ -230,20 +195,20 @@ async fn layouts_read_what_the_deployed_program_wrote() {
         save_ix::market_authority(&m.save.market)
     );
 
-    let lst_data = m.chain.data(&m.save.lst.keys.reserve).await;
+    let lst_data = m.chain.data(&m.save.lst.reserve).await;
     let lst = Reserve::unpack(&lst_data).unwrap();
     assert_round_trip(&lst_data, |d| lst.pack(d).unwrap());
     let mut expected_config = lst_reserve_config();
-    expected_config.fee_receiver = m.save.lst.keys.fee_receiver;
+    expected_config.fee_receiver = m.save.lst.fee_receiver;
     assert_eq!(lst.config, expected_config);
     assert_eq!(lst.lending_market, m.save.market);
     assert_eq!(lst.liquidity_mint, m.lst_mint);
     assert_eq!(lst.liquidity_mint_decimals, 9);
-    assert_eq!(lst.liquidity_supply, m.save.lst.keys.liquidity_supply);
-    assert_eq!(lst.pyth_oracle, m.save.lst.keys.pyth_price);
-    assert_eq!(lst.switchboard_oracle, m.save.lst.keys.switchboard_feed);
-    assert_eq!(lst.collateral_mint, m.save.lst.keys.collateral_mint);
-    assert_eq!(lst.collateral_supply, m.save.lst.keys.collateral_supply);
+    assert_eq!(lst.liquidity_supply, m.save.lst.liquidity_supply);
+    assert_eq!(lst.pyth_oracle, m.save.lst.oracle_price);
+    assert_eq!(lst.switchboard_oracle, m.save.lst.save_keys().switchboard_feed);
+    assert_eq!(lst.collateral_mint, m.save.lst.collateral_mint);
+    assert_eq!(lst.collateral_supply, m.save.lst.collateral_supply);
     // 100 LST first deposit and the user's 16, nothing borrowed: cTokens 1:1.
     assert_eq!(lst.available_amount, 116 * LST);
     assert_eq!(lst.collateral_mint_total_supply, 116 * LST);
@@ -253,7 +218,7 @@ async fn layouts_read_what_the_deployed_program_wrote() {
     assert_eq!(lst.extra_market_price, None);
     assert_eq!(lst.last_update.slot, m.chain.clock().await.slot);
 
-    let sol_data = m.chain.data(&m.save.sol.keys.reserve).await;
+    let sol_data = m.chain.data(&m.save.sol.reserve).await;
     let sol = Reserve::unpack(&sol_data).unwrap();
     assert_round_trip(&sol_data, |d| sol.pack(d).unwrap());
     assert_eq!(sol.config.flash_loan_fee_wad, FLASH_LOAN_FEE_WAD);
@@ -268,10 +233,10 @@ async fn layouts_read_what_the_deployed_program_wrote() {
     assert_eq!(obligation.owner, m.user.pubkey());
     assert_eq!(obligation.lending_market, m.save.market);
     assert_eq!(obligation.deposits.len(), 1);
-    assert_eq!(obligation.deposits[0].deposit_reserve, m.save.lst.keys.reserve);
+    assert_eq!(obligation.deposits[0].deposit_reserve, m.save.lst.reserve);
     assert_eq!(obligation.deposits[0].deposited_amount, 16 * LST);
     assert_eq!(obligation.borrows.len(), 1);
-    assert_eq!(obligation.borrows[0].borrow_reserve, m.save.sol.keys.reserve);
+    assert_eq!(obligation.borrows[0].borrow_reserve, m.save.sol.reserve);
     assert_eq!(obligation.borrows[0].cumulative_borrow_rate_wads, sol.cumulative_borrow_rate_wads);
     assert_eq!(obligation.borrows[0].borrowed_amount_wads, sol.borrowed_amount_wads);
     assert!(!obligation.closeable && !obligation.borrowing_isolated_asset);
@@ -290,7 +255,7 @@ async fn parity_case(steps: Vec<(u64, f64, f64)>) -> Result<(), TestCaseError> {
         m.save.set_lst_usd(&mut m.chain, sol_usd * lst_per_sol).await;
         let ours = m.predicted_health().await;
         m.refresh().await;
-        let theirs = SaveFixture::obligation(&mut m.chain, &m.obligation).await;
+        let theirs = save::obligation(&mut m.chain, &m.obligation).await;
         prop_assert_eq!(ours.deposited_value, theirs.deposited_value, "deposited after {} slots", slots);
         prop_assert_eq!(ours.borrowed_value, theirs.borrowed_value, "borrowed after {} slots", slots);
         prop_assert_eq!(ours.borrowed_value_upper_bound, theirs.borrowed_value_upper_bound);
@@ -331,7 +296,7 @@ async fn a_liquidation_lands_exactly_when_we_say() {
     m.save.set_lst_usd(&mut m.chain, SOL_USD * 0.9).await;
     let liquidator = m.chain.funded_keypair(10 * SOL).await;
     let liquidator_wsol = m.chain.wsol_account(&liquidator.pubkey(), 5 * SOL).await;
-    let liquidator_ctokens = m.chain.token_account(&m.save.lst.keys.collateral_mint, &liquidator.pubkey()).await;
+    let liquidator_ctokens = m.chain.token_account(&m.save.lst.collateral_mint, &liquidator.pubkey()).await;
     let liquidator_lst = m.chain.token_account(&m.lst_mint, &liquidator.pubkey()).await;
     let sol_usd = m.save.sol.usd_price;
     let mut refused = 0;
@@ -342,14 +307,14 @@ async fn a_liquidation_lands_exactly_when_we_say() {
         m.save.set_lst_usd(&mut m.chain, sol_usd * lst_per_sol).await;
         let ours = m.predicted_health().await;
         let debt_before = ours.debt_lamports;
-        let mut ixs = m.save.refresh_all_ixs(&mut m.chain, &m.obligation).await;
+        let mut ixs = save::refresh_all_ixs(&mut m.chain, &m.save, &m.obligation).await;
         ixs.push(save_ix::liquidate_obligation_and_redeem_reserve_collateral(
             SOL,
             liquidator_wsol,
             liquidator_ctokens,
             liquidator_lst,
-            &m.save.sol.keys,
-            &m.save.lst.keys,
+            &m.save.sol.save_keys(),
+            &m.save.lst.save_keys(),
             m.save.market,
             m.obligation,
             liquidator.pubkey(),
@@ -368,7 +333,7 @@ async fn a_liquidation_lands_exactly_when_we_say() {
         assert!(paid > 0 && paid <= SOL);
         assert!((lst_received as f64) * lst_per_sol > paid as f64 * 1.04, "{lst_received} LST for {paid} lamports");
         m.refresh().await;
-        let after = SaveFixture::obligation(&mut m.chain, &m.obligation).await;
+        let after = save::obligation(&mut m.chain, &m.obligation).await;
         let debt_after = after.borrows[0].borrowed_amount_wads.try_ceil_u64().unwrap();
         assert!(debt_before - debt_after >= paid - 1 && debt_before - debt_after <= paid);
         break;
@@ -386,16 +351,16 @@ async fn a_flash_loan_at_top_level_costs_its_fee_and_compute_units_are_reported(
     let amount = 5 * SOL;
     let fee = (u128::from(amount) * u128::from(FLASH_LOAN_FEE_WAD) / 1_000_000_000_000_000_000) as u64;
     let user_before = m.chain.token_balance(&m.user_wsol).await;
-    let receiver_before = m.chain.token_balance(&m.save.sol.keys.fee_receiver).await;
-    let supply_before = m.chain.token_balance(&m.save.sol.keys.liquidity_supply).await;
+    let receiver_before = m.chain.token_balance(&m.save.sol.fee_receiver).await;
+    let supply_before = m.chain.token_balance(&m.save.sol.liquidity_supply).await;
     let ixs = [
-        save_ix::flash_borrow_reserve_liquidity(amount, &m.save.sol.keys, m.user_wsol, m.save.market),
+        save_ix::flash_borrow_reserve_liquidity(amount, &m.save.sol.save_keys(), m.user_wsol, m.save.market),
         save_ix::flash_repay_reserve_liquidity(
             amount,
             1,
             m.user_wsol,
-            &m.save.sol.keys,
-            m.save.sol.keys.fee_receiver,
+            &m.save.sol.save_keys(),
+            m.save.sol.fee_receiver,
             m.save.market,
             m.user.pubkey(),
         ),
@@ -404,8 +369,8 @@ async fn a_flash_loan_at_top_level_costs_its_fee_and_compute_units_are_reported(
     m.send(&ixs, &[&user]).await.unwrap();
     assert_eq!(fee, 1_500_000);
     assert_eq!(m.chain.token_balance(&m.user_wsol).await, user_before - fee);
-    assert_eq!(m.chain.token_balance(&m.save.sol.keys.fee_receiver).await, receiver_before + fee);
-    assert_eq!(m.chain.token_balance(&m.save.sol.keys.liquidity_supply).await, supply_before);
+    assert_eq!(m.chain.token_balance(&m.save.sol.fee_receiver).await, receiver_before + fee);
+    assert_eq!(m.chain.token_balance(&m.save.sol.liquidity_supply).await, supply_before);
 
     // A flash borrow with no repay after it is refused whole.
     let result = m.send(&ixs[..1], &[]).await;
@@ -416,22 +381,22 @@ async fn a_flash_loan_at_top_level_costs_its_fee_and_compute_units_are_reported(
     let mut ixs = vec![save_ix::repay_obligation_liquidity(
         2 * SOL,
         m.user_wsol,
-        &m.save.sol.keys,
+        &m.save.sol.save_keys(),
         m.save.market,
         m.obligation,
         m.user.pubkey(),
     )];
     ixs.extend(m.save.refresh_reserves_ixs());
-    ixs.push(save_ix::refresh_obligation(m.obligation, &[m.save.lst.keys.reserve, m.save.sol.keys.reserve]));
+    ixs.push(save_ix::refresh_obligation(m.obligation, &[m.save.lst.reserve, m.save.sol.reserve]));
     ixs.push(save_ix::withdraw_obligation_collateral_and_redeem_reserve_collateral(
         LST,
-        &m.save.lst.keys,
+        &m.save.lst.save_keys(),
         m.user_ctokens,
         m.user_lst,
         m.save.market,
         m.obligation,
         m.user.pubkey(),
-        &[m.save.lst.keys.reserve],
+        &[m.save.lst.reserve],
     ));
     let lst_before = m.chain.token_balance(&m.user_lst).await;
     m.send(&ixs, &[&user]).await.unwrap();

@@ -4,7 +4,7 @@
 //! the lending accounts already pass only the pool's.
 use anchor_lang::prelude::*;
 
-use super::{token_lending, token_swap};
+use super::{lending, token_swap};
 use crate::errors::VaultError;
 use crate::math::valuation::{LendingPosition, Positions, StakePoolRate};
 use crate::state::Vault;
@@ -46,7 +46,7 @@ pub fn lending<'a, 'info>(
         return Ok((LendingPosition::default(), remaining));
     }
     let (infos, rest) = split(remaining, LENDING_ACCOUNTS, VaultError::LendingAccountsMissing)?;
-    Ok((token_lending::position(vault, vault_key, infos)?, rest))
+    Ok((lending::position(vault, vault_key, infos)?, rest))
 }
 
 /// Every position, from the valuation accounts; returns the accounts after them.

@@ -4,7 +4,7 @@
 //! now is charged at the old rates. Locked profit keeps the unlock schedule it was booked with.
 use anchor_lang::prelude::*;
 
-use crate::adapters::token_lending;
+use crate::adapters::lending;
 use crate::errors::VaultError;
 use crate::events::RiskParamsExecuted;
 use crate::state::{require_executable, Vault};
@@ -28,7 +28,7 @@ pub fn handler(ctx: Context<ExecuteRiskParams>) -> Result<()> {
     let fees_change =
         old.management_fee_bps != new.management_fee_bps || old.performance_fee_bps != new.performance_fee_bps;
     require!(!fees_change || vault.accounting.last_fee_accrual_unix == now_unix, VaultError::HarvestRequired);
-    token_lending::check_params_for_market(vault, &pending.params, ctx.remaining_accounts)?;
+    lending::check_params_for_market(vault, &pending.params, ctx.remaining_accounts)?;
     vault.risk_params = pending.params;
     vault.pending_risk_params = None;
     emit!(RiskParamsExecuted { vault: vault.key(), params: pending.params });

@@ -2,7 +2,7 @@
 //! timelock from now, so a change that shortens the timelock still waits the old one.
 use anchor_lang::prelude::*;
 
-use crate::adapters::token_lending;
+use crate::adapters::lending;
 use crate::errors::VaultError;
 use crate::events::RiskParamsProposed;
 use crate::state::{eta_from_now, require_slot_free, PendingRiskParams, RiskParams, Vault};
@@ -22,7 +22,7 @@ pub fn handler(ctx: Context<ProposeRiskParams>, params: RiskParams) -> Result<()
     require_slot_free(vault.pending_risk_params.map(|p| p.eta_unix), now_unix)
         .map_err(|_| error!(VaultError::RiskParamsChangePending))?;
     params.validate()?;
-    token_lending::check_params_for_market(vault, &params, ctx.remaining_accounts)?;
+    lending::check_params_for_market(vault, &params, ctx.remaining_accounts)?;
     let eta_unix = eta_from_now(now_unix, vault.risk_params.timelock_secs)?;
     vault.pending_risk_params = Some(PendingRiskParams { params, eta_unix });
     emit!(RiskParamsProposed { vault: vault.key(), params, eta_unix });

@@ -1,15 +1,13 @@
 //! The lending accounts shared by every instruction that moves the vault's lending position.
 use anchor_lang::prelude::*;
 
-use crate::adapters::token_lending::{
-    load_obligation, load_reserve, load_state, LendingCpi, LendingState, TokenLendingProgram,
-};
+use crate::adapters::lending::{load_reserve, load_state, LendingCpi, LendingState, ReserveView};
 use crate::adapters::wsol::token_amount;
 use crate::constants::SEED_BORROW_LAMPORTS;
 use crate::errors::VaultError;
-use crate::math::health::{borrow_charge_ceil, LendingHealth};
+use crate::math::health::LendingHealth;
 use crate::math::safe_math::{add, sub};
-use crate::state::{LendingBinding, Vault};
+use crate::state::{LendingBinding, LendingVenue, Vault};
 
 /// The lending accounts every instruction that moves the vault's collateral needs: the market,
 /// the obligation, both reserves with their oracles and supplies, and the vault's cToken
@@ -17,8 +15,10 @@ use crate::state::{LendingBinding, Vault};
 /// `validate`. `unwind` takes only these (one transaction must hold it).
 #[derive(Accounts)]
 pub struct LendingCore<'info> {
-    pub lending_program: Program<'info, TokenLendingProgram>,
-    /// CHECK: must equal the binding's market.
+    /// CHECK: must be the bound venue's program.
+    pub lending_program: UncheckedAccount<'info>,
+    /// CHECK: must equal the binding's market (Save writes its outflow limit).
+    #[account(mut)]
     pub lending_market: UncheckedAccount<'info>,
     /// CHECK: the market's authority PDA; the lending program derives and checks it.
     pub lending_market_authority: UncheckedAccount<'info>,
@@ -53,6 +53,11 @@ pub struct LendingCore<'info> {
     /// CHECK: the clock sysvar, which the lending program reads from its accounts.
     #[account(address = anchor_lang::solana_program::sysvar::clock::ID)]
     pub clock: UncheckedAccount<'info>,
+    /// CHECK: Save only: the LST reserve's Switchboard feed as it records it (its null key when
+    /// there is none); absent for spl-token-lending.
+    pub lst_reserve_switchboard: Option<UncheckedAccount<'info>>,
+    /// CHECK: Save only: the SOL reserve's Switchboard feed, as above.
+    pub sol_reserve_switchboard: Option<UncheckedAccount<'info>>,
 }
 
 /// The lending accounts of the allocator's lending instructions: the core, plus what borrowing
@@ -80,21 +85,17 @@ impl<'info> LendingAccounts<'info> {
     /// no lending market.
     pub fn validate(&self, vault: &Vault, vault_key: &Pubkey) -> Result<LendingBinding> {
         let binding = self.core.validate(vault, vault_key)?;
-        let sol = load_reserve(&self.core.sol_reserve, &binding.sol_reserve, &binding.market)?;
+        let sol = load_reserve(binding.venue, &self.core.sol_reserve, &binding.sol_reserve, &binding.market)?;
         require_keys_eq!(self.wsol_account.key(), binding.wsol_account, VaultError::LendingAccountMismatch);
-        require_keys_eq!(
-            self.sol_reserve_fee_receiver.key(),
-            sol.liquidity.fee_receiver,
-            VaultError::LendingAccountMismatch
-        );
+        require_keys_eq!(self.sol_reserve_fee_receiver.key(), sol.fee_receiver, VaultError::LendingAccountMismatch);
         Ok(binding)
     }
 
-    /// Borrows exactly `lamports` of SOL into the wSOL account, at par. The lending program opens
-    /// a new borrow entry at a cumulative rate of one and the next refresh charges it the SOL
-    /// reserve's whole past interest (`borrow_charge_ceil`). So with no SOL borrowed yet, a seed
-    /// borrow opens the entry, a refresh brings the entry to the reserve's rate, and the rest is
-    /// borrowed after it. Expects the reserves and the obligation fresh.
+    /// Borrows exactly `lamports` of SOL into the wSOL account, at par. spl-token-lending 0.2.0
+    /// opens a new borrow entry at a cumulative rate of one and the next refresh charges it the
+    /// SOL reserve's whole past interest (`borrow_charge_ceil`). So there, with no SOL borrowed
+    /// yet, a seed borrow opens the entry, a refresh brings the entry to the reserve's rate, and
+    /// the rest is borrowed after it. Expects the reserves and the obligation fresh.
     pub fn borrow_sol_at_par(
         &self,
         cpi: &LendingCpi<'info>,
@@ -104,11 +105,8 @@ impl<'info> LendingAccounts<'info> {
         vault_seeds: &[&[u8]],
     ) -> Result<()> {
         let before = self.state(binding, vault)?;
-        let seed_lamports = if before.obligation.borrows.is_empty() && lamports > SEED_BORROW_LAMPORTS {
-            SEED_BORROW_LAMPORTS
-        } else {
-            0
-        };
+        let seed_lamports =
+            if before.first_borrow_needs_seed() && lamports > SEED_BORROW_LAMPORTS { SEED_BORROW_LAMPORTS } else { 0 };
         let before = if seed_lamports > 0 {
             let after_seed = self.borrow_sol_checked(cpi, binding, vault, &before, seed_lamports, vault_seeds)?;
             cpi.refresh_sol_reserve()?;
@@ -134,7 +132,7 @@ impl<'info> LendingAccounts<'info> {
         vault_seeds: &[&[u8]],
     ) -> Result<LendingState> {
         let debt_before_lamports = before.health()?.debt_lamports;
-        let charge_lamports = borrow_charge_ceil(&before.sol_reserve, lamports, before.obligation.borrows.is_empty())?;
+        let charge_lamports = before.borrow_charge_ceil(lamports)?;
         let wsol_before = token_amount(&self.wsol_account)?;
         cpi.borrow_sol(
             lamports,
@@ -160,35 +158,58 @@ impl<'info> LendingCore<'info> {
     /// has no lending market.
     pub fn validate(&self, vault: &Vault, vault_key: &Pubkey) -> Result<LendingBinding> {
         let binding = vault.require_lending()?;
+        require_keys_eq!(self.lending_program.key(), binding.venue.program_id(), ErrorCode::InvalidProgramId);
         require_keys_eq!(self.lending_market.key(), binding.market, VaultError::LendingAccountMismatch);
         require_keys_eq!(self.collateral_account.key(), binding.collateral_account, VaultError::LendingAccountMismatch);
-        load_obligation(&self.obligation, binding, vault_key)?;
-        let lst = load_reserve(&self.lst_reserve, &binding.lst_reserve, &binding.market)?;
-        let sol = load_reserve(&self.sol_reserve, &binding.sol_reserve, &binding.market)?;
-        let matches = self.lst_reserve_oracle.key() == lst.liquidity.oracle_pubkey
-            && self.lst_reserve_liquidity_supply.key() == lst.liquidity.supply_pubkey
-            && self.lst_reserve_collateral_mint.key() == lst.collateral.mint_pubkey
-            && self.lst_reserve_collateral_supply.key() == lst.collateral.supply_pubkey
-            && self.sol_reserve_oracle.key() == sol.liquidity.oracle_pubkey
-            && self.sol_reserve_liquidity_supply.key() == sol.liquidity.supply_pubkey;
+        let state = self.state(binding, vault_key)?;
+        let (lst, sol) = (&state.lst, &state.sol);
+        let matches = self.lst_reserve_oracle.key() == lst.oracle
+            && self.lst_reserve_liquidity_supply.key() == lst.liquidity_supply
+            && self.lst_reserve_collateral_mint.key() == lst.collateral_mint
+            && self.lst_reserve_collateral_supply.key() == lst.collateral_supply
+            && self.sol_reserve_oracle.key() == sol.oracle
+            && self.sol_reserve_liquidity_supply.key() == sol.liquidity_supply
+            && self.lst_reserve_switchboard.as_ref().map(|a| a.key()) == lst.switchboard_oracle
+            && self.sol_reserve_switchboard.as_ref().map(|a| a.key()) == sol.switchboard_oracle;
         require!(matches, VaultError::LendingAccountMismatch);
         Ok(*binding)
     }
 
-    pub fn cpi(&self, vault: &AccountInfo<'info>, token_program: &AccountInfo<'info>) -> LendingCpi<'info> {
-        LendingCpi {
+    fn venue(&self) -> Result<LendingVenue> {
+        [LendingVenue::SplTokenLending, LendingVenue::Save]
+            .into_iter()
+            .find(|v| v.program_id() == self.lending_program.key())
+            .ok_or_else(|| error!(ErrorCode::InvalidProgramId))
+    }
+
+    fn reserve_view(&self, venue: LendingVenue, info: &UncheckedAccount<'info>) -> Result<ReserveView> {
+        load_reserve(venue, info, info.key, self.lending_market.key)
+    }
+
+    /// The CPI context; call after `validate`.
+    pub fn cpi(&self, vault: &AccountInfo<'info>, token_program: &AccountInfo<'info>) -> Result<LendingCpi<'info>> {
+        let venue = self.venue()?;
+        let mut oracles = vec![
+            self.lst_reserve_oracle.to_account_info(),
+            self.sol_reserve_oracle.to_account_info(),
+            self.clock.to_account_info(),
+        ];
+        oracles.extend(self.lst_reserve_switchboard.iter().map(|a| a.to_account_info()));
+        oracles.extend(self.sol_reserve_switchboard.iter().map(|a| a.to_account_info()));
+        Ok(LendingCpi {
+            venue,
             program: self.lending_program.to_account_info(),
             market: self.lending_market.to_account_info(),
             market_authority: self.lending_market_authority.to_account_info(),
             obligation: self.obligation.to_account_info(),
-            lst_reserve: self.lst_reserve.to_account_info(),
-            lst_reserve_oracle: self.lst_reserve_oracle.to_account_info(),
-            sol_reserve: self.sol_reserve.to_account_info(),
-            sol_reserve_oracle: self.sol_reserve_oracle.to_account_info(),
-            clock: self.clock.to_account_info(),
+            lst_reserve: self.reserve_view(venue, &self.lst_reserve)?,
+            lst_reserve_info: self.lst_reserve.to_account_info(),
+            sol_reserve: self.reserve_view(venue, &self.sol_reserve)?,
+            sol_reserve_info: self.sol_reserve.to_account_info(),
+            oracles,
             token_program: token_program.clone(),
             vault: vault.clone(),
-        }
+        })
     }
 
     /// LST from `lst_account` into the LST reserve and the cTokens it mints into the obligation:

@@ -5,7 +5,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token};
 
-use crate::adapters::token_lending::{self, TokenLendingProgram};
+use crate::adapters::lending;
 use crate::adapters::wsol::{create_vault_token_accounts, NewVaultTokenAccount};
 use crate::constants::seeds;
 use crate::errors::VaultError;
@@ -18,9 +18,9 @@ pub struct BindLending<'info> {
     pub payer: Signer<'info>,
     #[account(mut, has_one = admin @ VaultError::NotAdmin)]
     pub vault: Box<Account<'info, Vault>>,
-    pub lending_program: Program<'info, TokenLendingProgram>,
-    /// CHECK: owned by the lending program (checked); the reserves must name it.
-    #[account(owner = spl_token_lending::id() @ VaultError::LendingAccountInvalid)]
+    /// CHECK: must be the program that owns the market (checked in the handler).
+    pub lending_program: UncheckedAccount<'info>,
+    /// CHECK: owned by a lending program the vault supports (checked); the reserves must name it.
     pub lending_market: UncheckedAccount<'info>,
     /// CHECK: decoded by the adapter; must lend the vault's LST in this market.
     pub lst_reserve: UncheckedAccount<'info>,
@@ -57,17 +57,14 @@ pub fn handler(ctx: Context<BindLending>) -> Result<()> {
     );
     require_executable(pending.eta_unix, Clock::get()?.unix_timestamp)?;
     let market = accounts.lending_market.key();
-    let (market_owner, lst) = token_lending::check_bindable(
+    let (venue, market_owner, lst) = lending::check_bindable(
         &accounts.vault,
         &accounts.lending_market,
         &accounts.lst_reserve,
         &accounts.sol_reserve,
     )?;
-    require_keys_eq!(
-        lst.collateral.mint_pubkey,
-        accounts.collateral_mint.key(),
-        VaultError::LendingReserveMintMismatch
-    );
+    require_keys_eq!(accounts.lending_program.key(), venue.program_id(), ErrorCode::InvalidProgramId);
+    require_keys_eq!(lst.collateral_mint, accounts.collateral_mint.key(), VaultError::LendingReserveMintMismatch);
 
     create_vault_token_accounts(
         &accounts.payer.to_account_info(),
@@ -91,7 +88,8 @@ pub fn handler(ctx: Context<BindLending>) -> Result<()> {
     )?;
 
     let vault_seeds = accounts.vault.signer_seeds();
-    token_lending::init_obligation(
+    lending::init_obligation(
+        venue,
         &accounts.lending_program.to_account_info(),
         &accounts.obligation.to_account_info(),
         &accounts.lending_market.to_account_info(),
@@ -103,6 +101,7 @@ pub fn handler(ctx: Context<BindLending>) -> Result<()> {
     )?;
 
     let binding = LendingBinding {
+        venue,
         market,
         market_owner,
         lst_reserve: accounts.lst_reserve.key(),

@@ -4,7 +4,7 @@
 //! see the proposal see what will be bound, and have the timelock to leave.
 use anchor_lang::prelude::*;
 
-use crate::adapters::token_lending;
+use crate::adapters::lending;
 use crate::errors::VaultError;
 use crate::events::LendingProposed;
 use crate::state::{eta_from_now, require_slot_free, PendingLending, Vault};
@@ -14,7 +14,8 @@ pub struct ProposeLending<'info> {
     pub admin: Signer<'info>,
     #[account(mut, has_one = admin @ VaultError::NotAdmin)]
     pub vault: Box<Account<'info, Vault>>,
-    /// CHECK: decoded by the adapter (owned by the lending program, a pinned oracle program).
+    /// CHECK: decoded by the adapter (owned by a lending program the vault supports, prices from
+    /// Pyth).
     pub lending_market: UncheckedAccount<'info>,
     /// CHECK: decoded by the adapter; must lend the vault's LST in this market.
     pub lst_reserve: UncheckedAccount<'info>,
@@ -28,7 +29,7 @@ pub fn handler(ctx: Context<ProposeLending>) -> Result<()> {
     require!(vault.lending.is_none(), VaultError::LendingAlreadyBound);
     let now_unix = Clock::get()?.unix_timestamp;
     require_slot_free(vault.pending_lending.map(|p| p.eta_unix), now_unix)?;
-    token_lending::check_bindable(vault, &accounts.lending_market, &accounts.lst_reserve, &accounts.sol_reserve)?;
+    lending::check_bindable(vault, &accounts.lending_market, &accounts.lst_reserve, &accounts.sol_reserve)?;
     let pending = PendingLending {
         market: accounts.lending_market.key(),
         lst_reserve: accounts.lst_reserve.key(),

@@ -37,13 +37,13 @@ pub fn handler(ctx: Context<LendSupply>, lst_amount: u64) -> Result<()> {
     require!(lst_amount <= vault.accounting.lst_amount, VaultError::InsufficientReserve);
     let binding = accounts.lending.validate(vault, &vault_key)?;
     // Adds risk: only under the market owner the DAO bound.
-    crate::adapters::token_lending::require_market_owner(&accounts.lending.core.lending_market, &binding)?;
+    crate::adapters::lending::require_market_owner(&accounts.lending.core.lending_market, &binding)?;
     let now_unix = Clock::get()?.unix_timestamp;
     let rate = stake_pool::load_current_rate(&accounts.stake_pool, vault)?;
 
     let vault_info = vault.to_account_info();
     let token_info = accounts.token_program.to_account_info();
-    let cpi = accounts.lending.cpi(&vault_info, &token_info);
+    let cpi = accounts.lending.cpi(&vault_info, &token_info)?;
     let vault_seeds = vault.signer_seeds();
     let collateral_before = accounts.lending.health(&binding, &vault_key)?.collateral_lst;
     accounts.lending.supply_lst(&cpi, lst_amount, &accounts.lst_account.to_account_info(), &vault_seeds)?;

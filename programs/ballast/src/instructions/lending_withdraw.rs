@@ -50,7 +50,7 @@ pub fn handler(ctx: Context<LendWithdraw>, ctokens: u64) -> Result<()> {
 
     let vault_info = vault.to_account_info();
     let token_info = accounts.token_program.to_account_info();
-    let cpi = accounts.lending.cpi(&vault_info, &token_info);
+    let cpi = accounts.lending.cpi(&vault_info, &token_info)?;
     let vault_seeds = vault.signer_seeds();
 
     cpi.refresh_all()?;

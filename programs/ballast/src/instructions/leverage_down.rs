@@ -44,7 +44,7 @@ pub fn handler(ctx: Context<Deleverage>, repay_lamports: u64) -> Result<()> {
 
     let vault_info = vault.to_account_info();
     let token_info = accounts.token_program.to_account_info();
-    let cpi = accounts.lending.cpi(&vault_info, &token_info);
+    let cpi = accounts.lending.cpi(&vault_info, &token_info)?;
     let vault_seeds = vault.signer_seeds();
     let reserve_seeds = vault.sol_reserve_seeds(&vault_key);
 

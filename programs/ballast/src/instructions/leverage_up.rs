@@ -67,7 +67,7 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
     require!(borrow_lamports > 0, VaultError::ZeroAmount);
     let binding = accounts.lending.validate(vault, &vault_key)?;
     // Adds risk: only under the market owner the DAO bound.
-    crate::adapters::token_lending::require_market_owner(&accounts.lending.core.lending_market, &binding)?;
+    crate::adapters::lending::require_market_owner(&accounts.lending.core.lending_market, &binding)?;
     let params = vault.risk_params;
     let now_unix = Clock::get()?.unix_timestamp;
 
@@ -78,7 +78,7 @@ pub fn handler(ctx: Context<LeverageUp>, borrow_lamports: u64) -> Result<()> {
 
     let vault_info = vault.to_account_info();
     let token_info = accounts.token_program.to_account_info();
-    let cpi = accounts.lending.cpi(&vault_info, &token_info);
+    let cpi = accounts.lending.cpi(&vault_info, &token_info)?;
     let vault_seeds = vault.signer_seeds();
     let reserve_seeds = vault.sol_reserve_seeds(&vault_key);
     let wsol_bump = Pubkey::find_program_address(&[seeds::WSOL_ACCOUNT, vault_key.as_ref()], &crate::ID).1;

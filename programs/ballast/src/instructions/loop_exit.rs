@@ -228,7 +228,7 @@ pub fn run<'info>(
     let binding = accounts.lending.validate(vault, &vault_key)?;
     let vault_info = vault.to_account_info();
     let token_program = accounts.token_program.to_account_info();
-    let lending = accounts.lending.cpi(&vault_info, &token_program);
+    let lending = accounts.lending.cpi(&vault_info, &token_program)?;
     let route = Exit::load(exit, remaining, vault, &vault_info, &token_program)?;
     let pool_state = stake_pool::load(&accounts.stake_pool, vault)?;
     let rate =
@@ -262,7 +262,7 @@ pub fn run<'info>(
 
     // 1. The vault's own SOL above the reserve's floor, at par.
     let own_lamports = vault.accounting.spare_reserve_lamports(params.min_sol_reserve_bps)?;
-    let sol = &state.sol_reserve.liquidity;
+    let sol = &state.sol;
     let needed_lamports = sol_to_repay_for_target_ceil(
         health.borrowed_value,
         health.deposited_value,
@@ -292,8 +292,8 @@ pub fn run<'info>(
         let needed_lamports = sol_to_repay_for_target_ceil(
             health.borrowed_value,
             health.deposited_value,
-            state.sol_reserve.liquidity.market_price,
-            state.sol_reserve.liquidity.mint_decimals,
+            state.sol.market_price,
+            state.sol.mint_decimals,
             target_ltv_bps,
         )?
         .min(health.debt_lamports)
@@ -337,13 +337,13 @@ pub fn run<'info>(
 
     // 2. Collateral, converted through the exit.
     while totals.rounds < MAX_UNWIND_ROUNDS && health.debt_lamports > 0 && totals.repaid_lamports < max_repay_lamports {
-        let (lst_reserve, sol_reserve) = (&state.lst_reserve, &state.sol_reserve);
+        let (lst_reserve, sol_reserve) = (&state.lst, &state.sol);
         let plan = UnwindPlanInputs {
             borrowed_value: health.borrowed_value,
             deposited_value: health.deposited_value,
-            lst_price: lst_reserve.liquidity.market_price,
-            sol_price: sol_reserve.liquidity.market_price,
-            lst_decimals: lst_reserve.liquidity.mint_decimals,
+            lst_price: lst_reserve.market_price,
+            sol_price: sol_reserve.market_price,
+            lst_decimals: lst_reserve.mint_decimals,
             rate,
             max_slippage_bps: params.unwind_slippage_bps,
             target_ltv_bps,
@@ -361,27 +361,30 @@ pub fn run<'info>(
         // The LST reserve pays out only the liquidity its borrowers left: with less than the
         // round needs, this round redeems what is there and is the last; with none, the rounds
         // stop and what the vault's own SOL repaid stands.
-        let available_lst = lst_reserve.liquidity.available_amount;
+        let available_lst = lst_reserve.available_amount;
         if available_lst == 0 {
             totals.lst_reserve_illiquid = true;
             break;
         }
         let capped = lst_needed > available_lst;
 
-        // The market lets at most (allowed - borrowed) / LTV of collateral value go at a time;
-        // `u64::MAX` asks it for exactly that much.
-        require!(health.allowed_borrow_value > health.borrowed_value, VaultError::UnwindBlockedByBorrowLimit);
-        let deposited_ctokens = state.obligation.deposits.first().map(|d| d.deposited_amount).unwrap_or(0);
-        let exchange = lending_math(lst_reserve.collateral_exchange_rate())?;
-        let wanted = exchange.decimal_liquidity_to_collateral(Decimal::from(lst_needed.min(available_lst)));
+        // The market lets at most (allowed - borrowed) / LTV of collateral value go at a time
+        // (borrowed at the higher of the market's prices, where it keeps two); `u64::MAX` asks
+        // it for exactly that much.
+        require!(
+            health.allowed_borrow_value > health.borrowed_value_upper_bound,
+            VaultError::UnwindBlockedByBorrowLimit
+        );
+        let deposited_ctokens = state.deposited_ctokens();
+        let wanted = Decimal::from(lst_needed.min(available_lst)).try_mul(lst_reserve.collateral_per_token);
         // Rounded down when capped, so the redemption stays within the liquidity.
         let ctokens_needed =
             lending_math(wanted.and_then(|c| if capped { c.try_floor_u64() } else { c.try_ceil_u64() }))?;
         let max_value = lending_math(
             health
                 .allowed_borrow_value
-                .try_sub(health.borrowed_value)
-                .and_then(|v| v.try_div(Rate::from_percent(lst_reserve.config.loan_to_value_ratio))),
+                .try_sub(health.borrowed_value_upper_bound)
+                .and_then(|v| v.try_div(Rate::from_percent(lst_reserve.loan_to_value_pct))),
         )?;
         let needed_value = lending_math(
             health.deposited_value.try_mul(ctokens_needed).and_then(|v| v.try_div(deposited_ctokens.max(1))),
@@ -563,7 +566,7 @@ pub fn run<'info>(
 
 /// Wraps exactly `lamports` from the reserve and repays them.
 fn repay_exactly<'info>(
-    lending: &crate::adapters::token_lending::LendingCpi<'info>,
+    lending: &crate::adapters::lending::LendingCpi<'info>,
     wsol: &WsolAccounts<'_, 'info>,
     supply: &AccountInfo<'info>,
     lamports: u64,
@@ -582,7 +585,7 @@ fn repay_exactly<'info>(
 /// fractional interest too (the lending program rounds it up to the same debt this vault
 /// computed).
 fn repay_from_wsol<'info>(
-    lending: &crate::adapters::token_lending::LendingCpi<'info>,
+    lending: &crate::adapters::lending::LendingCpi<'info>,
     wsol_account: &AccountInfo<'info>,
     supply: &AccountInfo<'info>,
     repay: u64,

@@ -197,3 +197,29 @@ pub fn lending_health(
     health.unhealthy_borrow_value = health.unhealthy_borrow_value.min(Decimal::from(GLOBAL_UNHEALTHY_BORROW_VALUE));
     Ok(health)
 }
+
+/// `reserve` as `RefreshReserve` would leave its prices given an oracle at `price` (one whole
+/// token in quote currency) with its EMA at the same price: both times the reserve's price
+/// offset.
+pub fn set_oracle_price(reserve: &mut Reserve, price: Decimal) -> Result<()> {
+    let offset_bps = reserve.config.scaled_price_offset_bps.clamp(-2_000, 2_000);
+    let scale = lending_math(Decimal::from((10_000 + offset_bps) as u64).try_div(10_000))?;
+    reserve.market_price = lending_math(price.try_mul(scale))?;
+    reserve.smoothed_market_price = reserve.market_price;
+    Ok(())
+}
+
+/// The debt, in lamports rounded up, that receiving `receive_lamports` from `sol_reserve` adds:
+/// the amount and the borrow fee (Save opens a new entry at the reserve's own cumulative rate).
+pub fn borrow_charge_ceil(sol_reserve: &Reserve, receive_lamports: u64) -> Result<u64> {
+    use spl_token_lending::state::{FeeCalculation, ReserveFees};
+    // Save's fee rule is the reference program's: the fee on top, at least one token.
+    let fees = ReserveFees {
+        borrow_fee_wad: sol_reserve.config.borrow_fee_wad,
+        flash_loan_fee_wad: sol_reserve.config.flash_loan_fee_wad,
+        host_fee_percentage: sol_reserve.config.host_fee_pct,
+    };
+    let (fee_lamports, _host_fee) =
+        lending_math(fees.calculate_borrow_fees(Decimal::from(receive_lamports), FeeCalculation::Exclusive))?;
+    receive_lamports.checked_add(fee_lamports).ok_or_else(overflow)
+}

@@ -114,9 +114,21 @@ impl Vault {
     }
 }
 
+/// The lending programs a vault can loop in. The set is closed: each venue is audited on its
+/// own, its accounts decoded and its instructions built by its own adapter.
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LendingVenue {
+    /// spl-token-lending 0.2.0, the reference program of the Solend/Save line.
+    SplTokenLending,
+    /// Save (formerly Solend) as deployed on mainnet.
+    Save,
+}
+
 /// The lending market a vault loops in, fixed once bound.
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LendingBinding {
+    /// The program the market belongs to, taken from the market's owner at proposal.
+    pub venue: LendingVenue,
     pub market: Pubkey,
     /// The market's owner at binding: risk-adding steps stop if it changes.
     pub market_owner: Pubkey,

@@ -15,8 +15,12 @@ pub mod tag {
     pub const SET_LENDING_MARKET_OWNER_AND_CONFIG: u8 = 1;
     pub const INIT_RESERVE: u8 = 2;
     pub const REFRESH_RESERVE: u8 = 3;
+    pub const DEPOSIT_RESERVE_LIQUIDITY: u8 = 4;
+    pub const REDEEM_RESERVE_COLLATERAL: u8 = 5;
     pub const INIT_OBLIGATION: u8 = 6;
     pub const REFRESH_OBLIGATION: u8 = 7;
+    pub const DEPOSIT_OBLIGATION_COLLATERAL: u8 = 8;
+    pub const WITHDRAW_OBLIGATION_COLLATERAL: u8 = 9;
     pub const BORROW_OBLIGATION_LIQUIDITY: u8 = 10;
     pub const REPAY_OBLIGATION_LIQUIDITY: u8 = 11;
     pub const DEPOSIT_RESERVE_LIQUIDITY_AND_OBLIGATION_COLLATERAL: u8 = 14;
@@ -226,6 +230,108 @@ pub struct ReserveKeys {
     pub fee_receiver: Pubkey,
     pub pyth_price: Pubkey,
     pub switchboard_feed: Pubkey,
+}
+
+/// `DepositReserveLiquidity`: `amount` of the reserve's token from `source`, cTokens to
+/// `destination_collateral`.
+pub fn deposit_reserve_liquidity(
+    amount: u64,
+    source: Pubkey,
+    destination_collateral: Pubkey,
+    reserve: &ReserveKeys,
+    market: Pubkey,
+    transfer_authority: Pubkey,
+) -> Instruction {
+    ix(
+        vec![
+            AccountMeta::new(source, false),
+            AccountMeta::new(destination_collateral, false),
+            AccountMeta::new(reserve.reserve, false),
+            AccountMeta::new(reserve.liquidity_supply, false),
+            AccountMeta::new(reserve.collateral_mint, false),
+            AccountMeta::new_readonly(market, false),
+            AccountMeta::new_readonly(market_authority(&market), false),
+            AccountMeta::new_readonly(transfer_authority, true),
+            AccountMeta::new_readonly(spl_token::ID, false),
+        ],
+        with_amount(tag::DEPOSIT_RESERVE_LIQUIDITY, amount),
+    )
+}
+
+/// `RedeemReserveCollateral`: `ctokens` from `source_collateral` for the reserve's token into
+/// `destination` (the market is written: its outflow limit).
+pub fn redeem_reserve_collateral(
+    ctokens: u64,
+    source_collateral: Pubkey,
+    destination: Pubkey,
+    reserve: &ReserveKeys,
+    market: Pubkey,
+    transfer_authority: Pubkey,
+) -> Instruction {
+    ix(
+        vec![
+            AccountMeta::new(source_collateral, false),
+            AccountMeta::new(destination, false),
+            AccountMeta::new(reserve.reserve, false),
+            AccountMeta::new(reserve.collateral_mint, false),
+            AccountMeta::new(reserve.liquidity_supply, false),
+            AccountMeta::new(market, false),
+            AccountMeta::new_readonly(market_authority(&market), false),
+            AccountMeta::new_readonly(transfer_authority, true),
+            AccountMeta::new_readonly(spl_token::ID, false),
+        ],
+        with_amount(tag::REDEEM_RESERVE_COLLATERAL, ctokens),
+    )
+}
+
+/// `DepositObligationCollateral`: `ctokens` from `source_collateral` into the obligation.
+pub fn deposit_obligation_collateral(
+    ctokens: u64,
+    source_collateral: Pubkey,
+    reserve: &ReserveKeys,
+    obligation: Pubkey,
+    market: Pubkey,
+    owner: Pubkey,
+) -> Instruction {
+    ix(
+        vec![
+            AccountMeta::new(source_collateral, false),
+            AccountMeta::new(reserve.collateral_supply, false),
+            AccountMeta::new(reserve.reserve, false),
+            AccountMeta::new(obligation, false),
+            AccountMeta::new_readonly(market, false),
+            AccountMeta::new_readonly(owner, true),
+            AccountMeta::new_readonly(owner, true),
+            AccountMeta::new_readonly(spl_token::ID, false),
+        ],
+        with_amount(tag::DEPOSIT_OBLIGATION_COLLATERAL, ctokens),
+    )
+}
+
+/// `WithdrawObligationCollateral`: `ctokens` out of the obligation into `destination_collateral`
+/// (`u64::MAX`: as much as the borrow limit lets go). `deposit_reserves`: the obligation's, in
+/// order.
+pub fn withdraw_obligation_collateral(
+    ctokens: u64,
+    reserve: &ReserveKeys,
+    destination_collateral: Pubkey,
+    obligation: Pubkey,
+    market: Pubkey,
+    owner: Pubkey,
+    deposit_reserves: &[Pubkey],
+) -> Instruction {
+    let mut metas = vec![
+        AccountMeta::new(reserve.collateral_supply, false),
+        AccountMeta::new(destination_collateral, false),
+        AccountMeta::new_readonly(reserve.reserve, false),
+        AccountMeta::new(obligation, false),
+        AccountMeta::new_readonly(market, false),
+        AccountMeta::new_readonly(market_authority(&market), false),
+        AccountMeta::new_readonly(owner, true),
+        AccountMeta::new_readonly(spl_token::ID, false),
+    ];
+    metas.extend(deposit_reserves.iter().map(|r| AccountMeta::new(*r, false)));
+    ix(metas, with_amount(tag::WITHDRAW_OBLIGATION_COLLATERAL, ctokens))
 }
 
 /// `DepositReserveLiquidityAndObligationCollateral`: `amount` of the reserve's token from
