@@ -228,7 +228,7 @@ impl<C: Chain> Keeper<C> {
 
     async fn harvest(&self, vault: &Pubkey, reason: HarvestReason) -> Result<Action> {
         let view = VaultView::load(&self.chain, vault).await?;
-        let mut ixs = vec![ComputeBudgetInstruction::set_compute_unit_price(self.config.priority_fee_micro_lamports)];
+        let mut ixs = self.compute_budget().to_vec();
         ixs.extend(ballast::client::harvest_to_fee_recipient(view.key, &view.vault, self.keypair.pubkey()));
         let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
         if let Some(error) = simulation.error {
@@ -255,11 +255,8 @@ impl<C: Chain> Keeper<C> {
                 .map(u32::from);
         let mut refused = None;
         for exit in &exits {
-            let ixs = vec![
-                ComputeBudgetInstruction::set_compute_unit_limit(self.config.compute_unit_limit),
-                ComputeBudgetInstruction::set_compute_unit_price(self.config.priority_fee_micro_lamports),
-                build(*exit)?,
-            ];
+            let mut ixs = self.compute_budget().to_vec();
+            ixs.push(build(*exit)?);
             let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
             if simulation.custom_error.is_some_and(|code| not_needed.contains(&code)) {
                 return Ok(ExitSimulation::NotNeeded);
@@ -332,7 +329,8 @@ impl<C: Chain> Keeper<C> {
                 Action::Leveraged { borrow_lamports: borrow },
             )
         };
-        let ixs = [ComputeBudgetInstruction::set_compute_unit_price(self.config.priority_fee_micro_lamports), ix];
+        let [limit, price] = self.compute_budget();
+        let ixs = [limit, price, ix];
         let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
         if let Some(error) = simulation.error {
             tracing::warn!(vault = %view.key, %error, "allocator step would fail");
@@ -340,6 +338,16 @@ impl<C: Chain> Keeper<C> {
         }
         self.send_with_retries(&ixs).await?;
         Ok(Some(action))
+    }
+
+    /// The compute-unit limit and price every transaction of the keeper names: a vault
+    /// instruction on Save runs several of Save's metered instructions, more than the default
+    /// 200,000 units.
+    fn compute_budget(&self) -> [solana_sdk::instruction::Instruction; 2] {
+        [
+            ComputeBudgetInstruction::set_compute_unit_limit(self.config.compute_unit_limit),
+            ComputeBudgetInstruction::set_compute_unit_price(self.config.priority_fee_micro_lamports),
+        ]
     }
 
     async fn send_with_retries(&self, ixs: &[solana_sdk::instruction::Instruction]) -> Result<Signature> {

@@ -187,7 +187,7 @@ fn lending_core(l: &LendingView) -> ballast::client::LendingCore {
         sol_reserve_oracle: sol.oracle,
         sol_reserve_liquidity_supply: sol.liquidity_supply,
         collateral_account: l.binding.collateral_account,
-        clock: solana_sdk::sysvar::clock::id(),
+        clock: (l.binding.venue == ballast::state::LendingVenue::SplTokenLending).then(solana_sdk::sysvar::clock::id),
         lst_reserve_switchboard: lst.switchboard_oracle,
         sol_reserve_switchboard: sol.switchboard_oracle,
     }

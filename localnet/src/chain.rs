@@ -44,7 +44,12 @@ impl Chain {
     /// Like `send`, also returning the program log lines.
     pub async fn send_logged(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> (TxResult, Vec<String>) {
         self.nonce += 1;
-        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_price(self.nonce)];
+        // The most a transaction may use: Save's instructions run metered in the VM, and a vault
+        // instruction that CPIs into several of them needs more than the default 200,000.
+        let mut all = vec![
+            ComputeBudgetInstruction::set_compute_unit_limit(1_400_000),
+            ComputeBudgetInstruction::set_compute_unit_price(self.nonce),
+        ];
         all.extend_from_slice(ixs);
         let payer = self.payer();
         let mut keys: Vec<&Keypair> = vec![&payer];

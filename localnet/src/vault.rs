@@ -873,7 +873,7 @@ impl VaultClient {
             sol_reserve_oracle: sol.oracle_price,
             sol_reserve_liquidity_supply: sol.liquidity_supply,
             collateral_account: l.collateral_account,
-            clock: solana_program::sysvar::clock::id(),
+            clock: (l.market.venue == LendingVenue::SplTokenLending).then(solana_program::sysvar::clock::id),
             lst_reserve_switchboard: lst.switchboard,
             sol_reserve_switchboard: sol.switchboard,
         }
@@ -1108,6 +1108,36 @@ impl VaultClient {
             None,
         ));
         self.chain.send_ok(&ixs, &[&borrower]).await;
+    }
+
+    /// The market's owner hands it to `new_owner` (Save's call also restates its outflow limit
+    /// and risk authority: unchanged, and the new owner).
+    pub async fn set_market_owner(&mut self, new_owner: Pubkey) {
+        let (market, owner, venue) = {
+            let m = &self.lending().market;
+            (m.market, m.owner.insecure_clone(), m.venue)
+        };
+        let ix = match venue {
+            LendingVenue::SplTokenLending => spl_token_lending::instruction::set_lending_market_owner(
+                spl_token_lending::id(),
+                market,
+                owner.pubkey(),
+                new_owner,
+            ),
+            LendingVenue::Save => {
+                let state = crate::save::market_state(&mut self.chain, &market).await;
+                ballast::adapters::save::instruction::set_lending_market_owner_and_config(
+                    market,
+                    owner.pubkey(),
+                    new_owner,
+                    state.rate_limiter.window_duration_slots,
+                    state.rate_limiter.max_outflow,
+                    state.whitelisted_liquidator,
+                    new_owner,
+                )
+            }
+        };
+        self.chain.send_ok(&[ix], &[&owner]).await;
     }
 
     /// `borrow_out_lst` on Save: the borrower's SOL goes in with Save's one-step deposit.

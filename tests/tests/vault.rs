@@ -7,3 +7,6 @@
 #![allow(deprecated)]
 
 mod cases;
+/// Save's deployed program on its own (layouts, health, liquidation, flash loans): once.
+#[path = "cases/test_save_market.rs"]
+mod test_save_market;

@@ -357,6 +357,7 @@ fn loop_exit_metas(target: UnwindTarget, exit: UnwindExitAccounts) -> (Vec<Accou
                 manager_fee_account,
                 lst_mint,
                 stake_history: anchor_lang::solana_program::sysvar::stake_history::ID,
+                clock: anchor_lang::solana_program::sysvar::clock::ID,
                 stake_program: anchor_lang::solana_program::stake::program::ID,
                 wsol_account: lending_wsol_account,
             };

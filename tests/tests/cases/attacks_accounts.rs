@@ -441,15 +441,16 @@ async fn item_21_foreign_programs_in_program_slots_are_never_invoked() {
     // the vault's own error.
     let pinned: u32 = VaultError::StakePoolProgramMismatch.into();
     let program: u32 = AnchorError::InvalidProgramId.into();
+    let lending = env.venue.program_id();
     let cases: Vec<(solana_program::instruction::Instruction, &Keypair, u32)> = vec![
         (substitute(env.stake_ix(&me, SOL / 10), spl_stake_pool::id(), evil), &allocator, pinned),
         (substitute(env.stake_ix(&me, SOL / 10), spl_token::id(), evil), &allocator, program),
-        (substitute(env.leverage_up_ix(&me, SOL / 2), spl_token_lending::id(), evil), &allocator, program),
+        (substitute(env.leverage_up_ix(&me, SOL / 2), lending, evil), &allocator, program),
         (substitute(env.leverage_up_ix(&me, SOL / 2), spl_stake_pool::id(), evil), &allocator, pinned),
-        (substitute(env.deleverage_ix(&me, SOL / 2), spl_token_lending::id(), evil), &allocator, program),
-        (substitute(env.lend_supply_ix(&me, SOL / 2), spl_token_lending::id(), evil), &allocator, program),
+        (substitute(env.deleverage_ix(&me, SOL / 2), lending, evil), &allocator, program),
+        (substitute(env.lend_supply_ix(&me, SOL / 2), lending, evil), &allocator, program),
         (substitute(env.pool_add_ix(&me, 1_000_000), spl_token_swap::id(), evil), &allocator, program),
-        (substitute(env.unwind_ix(&me, u64::MAX), spl_token_lending::id(), evil), &allocator, program),
+        (substitute(env.unwind_ix(&me, u64::MAX), lending, evil), &allocator, program),
         (substitute(env.unwind_ix(&me, u64::MAX), spl_token_swap::id(), evil), &allocator, program),
         (substitute(withdraw.clone(), spl_token_swap::id(), evil), &bob, program),
         (substitute(withdraw.clone(), spl_token::id(), evil), &bob, program),

@@ -7,7 +7,6 @@ mod test_leverage_loop;
 mod test_lifecycle;
 mod test_pool;
 mod test_rejections;
-mod test_save_market;
 mod test_share_fairness;
 mod test_stake_pools;
 mod test_swap_pool;

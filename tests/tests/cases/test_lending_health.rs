@@ -3,13 +3,11 @@
 //! program's after it; and a real `LiquidateObligation` succeeds exactly when we say it may.
 //! Also: negative carry lowers the share price exactly as the program's interest accrual says.
 use ballast::math::health::ReservePrices;
-use ballast_localnet::lending::LendingFixture;
 use ballast_localnet::oracle::legacy_decimal;
 use ballast_localnet::vault::{default_params, SOL, SOL_USD};
 use ballast_localnet::VaultClient;
 use proptest::prelude::*;
 use solana_sdk::signature::Signer;
-use spl_token_lending::instruction as lending_ix;
 
 async fn looped(sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) -> VaultClient {
     VaultClient::start_looped(default_params(), sol_min_borrow_rate, sol_optimal_borrow_rate).await
@@ -19,12 +17,13 @@ async fn looped(sol_min_borrow_rate: u8, sol_optimal_borrow_rate: u8) -> VaultCl
 async fn refresh_on_chain(env: &mut VaultClient) {
     let l = env.lending();
     let mut ixs = l.market.refresh_reserves_ixs();
-    ixs.push(lending_ix::refresh_obligation(
-        spl_token_lending::id(),
-        l.obligation,
-        vec![l.market.lst.reserve, l.market.sol.reserve],
-    ));
+    ixs.push(l.market.refresh_obligation_ix(l.obligation, &[l.market.lst.reserve, l.market.sol.reserve]));
     env.chain.send_ok(&ixs, &[]).await;
+}
+
+/// What the market recorded at its last refresh.
+async fn recorded(env: &mut VaultClient) -> ballast::math::health::LendingHealth {
+    env.lending_state().await.recorded_health().unwrap()
 }
 
 /// A third party tries to liquidate 1 SOL of the vault's debt.
@@ -44,13 +43,13 @@ async fn parity_case(lst_factor: f64, sol_usd: f64, slots: u64) -> Result<(), Te
     prop_assert_eq!(liquidated, ours.is_liquidatable(), "lst/sol {} after {} slots", lst_factor, slots);
     if !liquidated {
         refresh_on_chain(&mut env).await;
-        let key = env.lending().obligation;
-        let theirs = LendingFixture::obligation(&mut env.chain, &key).await;
+        let theirs = recorded(&mut env).await;
         prop_assert_eq!(ours.deposited_value, theirs.deposited_value);
         prop_assert_eq!(ours.borrowed_value, theirs.borrowed_value);
+        prop_assert_eq!(ours.borrowed_value_upper_bound, theirs.borrowed_value_upper_bound);
         prop_assert_eq!(ours.allowed_borrow_value, theirs.allowed_borrow_value);
         prop_assert_eq!(ours.unhealthy_borrow_value, theirs.unhealthy_borrow_value);
-        prop_assert_eq!(ours.debt_lamports, theirs.borrows[0].borrowed_amount_wads.try_ceil_u64().unwrap());
+        prop_assert_eq!(ours.debt_lamports, theirs.debt_lamports);
     }
     Ok(())
 }
@@ -101,9 +100,7 @@ async fn negative_carry_lowers_the_share_price_by_the_accrued_interest() {
     for _ in 0..5 {
         env.warp_slots(4_000).await;
         refresh_on_chain(&mut env).await;
-        let key = env.lending().obligation;
-        let obligation = LendingFixture::obligation(&mut env.chain, &key).await;
-        let debt_on_chain = obligation.borrows[0].borrowed_amount_wads.try_ceil_u64().unwrap();
+        let debt_on_chain = recorded(&mut env).await.debt_lamports;
         let (assets, position) = env.valuation().await;
         assert_eq!(position.debt_lamports, debt_on_chain, "our debt is the program's");
         assert_eq!(position.collateral_lst, position_before.collateral_lst);
@@ -133,20 +130,16 @@ async fn a_borrow_after_a_full_repayment_owes_only_what_it_received() {
     env.deposit(&bob, &bob_shares, position.debt_lamports + SOL, 0).await.unwrap();
     let allocator = env.v.allocator.pubkey();
     env.as_allocator(env.deleverage_ix(&allocator, u64::MAX)).await.unwrap();
-    let obligation_key = env.lending().obligation;
-    assert!(LendingFixture::obligation(&mut env.chain, &obligation_key).await.borrows.is_empty(), "repaid in full");
-
-    let sol_key = env.lending().market.sol.reserve;
-    let reserve = LendingFixture::reserve(&mut env.chain, &sol_key).await;
-    let cumulative = reserve.liquidity.cumulative_borrow_rate_wads.to_scaled_val().unwrap() as f64 / 1e18;
+    let state = env.lending_state().await;
+    assert!(state.borrows.is_empty(), "repaid in full");
+    let cumulative = state.sol_cumulative_borrow_rate().to_scaled_val().unwrap() as f64 / 1e18;
     let borrow_lamports = 4 * SOL;
     let plain_overcharge_lamports = (borrow_lamports as f64 * (cumulative - 1.0)) as u64;
     assert!(plain_overcharge_lamports > 10_000_000, "an aged reserve: {cumulative}");
 
     env.as_allocator(env.leverage_up_ix(&allocator, borrow_lamports)).await.unwrap();
     refresh_on_chain(&mut env).await;
-    let obligation = LendingFixture::obligation(&mut env.chain, &obligation_key).await;
-    let debt_lamports = obligation.borrows[0].borrowed_amount_wads.try_ceil_u64().unwrap();
+    let debt_lamports = recorded(&mut env).await.debt_lamports;
     // The seed borrow's share of the past interest, rounded up: one lamport.
     assert!(
         debt_lamports <= borrow_lamports + 1,

@@ -29,10 +29,9 @@ async fn loop_to_target_leverage_keeps_the_books_exact() {
     let steps = [env.leverage_up_ix(&allocator, 5 * SOL / 2), env.leverage_up_ix(&allocator, 3 * SOL / 2)];
     env.chain.send(&steps, &[&allocator_kp]).await.unwrap();
 
-    let obligation_key = env.lending().obligation;
-    let obligation = ballast_localnet::lending::LendingFixture::obligation(&mut env.chain, &obligation_key).await;
-    assert_eq!(obligation.deposits.len(), 1);
-    assert_eq!(obligation.borrows.len(), 1);
+    let state = env.lending_state().await;
+    assert_eq!(state.deposits.len(), 1);
+    assert_eq!(state.borrows.len(), 1);
     let (assets_after, position) = env.valuation().await;
     // The pool is still 1:1 and no slot passed: 16 LST of collateral, 8 SOL of debt.
     assert_eq!(position.collateral_lst, 16 * SOL);
@@ -192,7 +191,8 @@ async fn foreign_lending_accounts_are_rejected() {
 
     // Another obligation, and a reserve in the wrong place.
     let fake_obligation = Pubkey::new_unique();
-    env.chain.write_account(&fake_obligation, &spl_token_lending::id(), vec![0u8; 916]).await;
+    let venue = env.venue;
+    env.chain.write_account(&fake_obligation, &venue.program_id(), vec![0u8; 916]).await;
     let mut ix = env.leverage_up_ix(&allocator, SOL);
     ix.accounts[14] = AccountMeta::new(fake_obligation, false);
     let before = env.snapshot(&[]).await;

@@ -347,7 +347,7 @@ async fn a_flash_loan_at_top_level_costs_its_fee_and_compute_units_are_reported(
     let mut m = Market::open().await;
     m.deposit_lst(16 * LST).await;
     m.borrow_sol(10 * SOL).await;
-    // Index 0 of every harness transaction is its compute-unit price; the borrow is index 1.
+    // Indexes 0 and 1 of every harness transaction are its compute budget; the borrow is 2.
     let amount = 5 * SOL;
     let fee = (u128::from(amount) * u128::from(FLASH_LOAN_FEE_WAD) / 1_000_000_000_000_000_000) as u64;
     let user_before = m.chain.token_balance(&m.user_wsol).await;
@@ -357,7 +357,7 @@ async fn a_flash_loan_at_top_level_costs_its_fee_and_compute_units_are_reported(
         save_ix::flash_borrow_reserve_liquidity(amount, &m.save.sol.save_keys(), m.user_wsol, m.save.market),
         save_ix::flash_repay_reserve_liquidity(
             amount,
-            1,
+            2,
             m.user_wsol,
             &m.save.sol.save_keys(),
             m.save.sol.fee_receiver,

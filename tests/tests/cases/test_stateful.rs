@@ -188,6 +188,10 @@ async fn fresh_borrow_overcharge_lamports(env: &mut VaultClient, step: &Step, be
     if !matches!(step, Step::LeverageUp { .. }) || before.debt > 0 {
         return 0;
     }
+    // Save opens the entry at the reserve's own rate: no seed, nothing lost.
+    if !env.lending_state().await.first_borrow_needs_seed() {
+        return 0;
+    }
     let key = env.lending().market.sol.reserve;
     let mut reserve = ballast_localnet::lending::LendingFixture::reserve(&mut env.chain, &key).await;
     let slot = env.chain.clock().await.slot;

@@ -322,9 +322,7 @@ async fn with_the_lst_reserve_borrowed_out_the_vaults_own_sol_repays_and_the_pro
     env.mark_lst_down(0.64).await;
     // Another borrower takes all the LST the reserve could pay out.
     env.borrow_out_lst(0).await;
-    let lst_reserve = env.lending().market.lst.reserve;
-    let reserve = ballast_localnet::lending::LendingFixture::reserve(&mut env.chain, &lst_reserve).await;
-    assert_eq!(reserve.liquidity.available_amount, 0);
+    assert_eq!(env.lending_state().await.lst.available_amount, 0);
     let ltv_before = env.market_ltv_bps().await;
     let collateral_before = env.lending_health(None).await.collateral_lst;
 
@@ -358,7 +356,6 @@ async fn with_little_lst_liquidity_left_the_unwind_redeems_what_is_there() {
     assert_eq!(event.rounds, 1, "{event:?}");
     assert!(event.lst_sold > 0 && event.lst_sold <= SOL / 4, "{event:?}");
     assert!(event.ltv_after_bps < ltv_before, "{event:?}");
-    let lst_reserve = env.lending().market.lst.reserve;
-    let reserve = ballast_localnet::lending::LendingFixture::reserve(&mut env.chain, &lst_reserve).await;
-    assert!(reserve.liquidity.available_amount < SOL / 100, "{}", reserve.liquidity.available_amount);
+    let available = env.lending_state().await.lst.available_amount;
+    assert!(available < SOL / 100, "{available}");
 }

@@ -8,7 +8,7 @@
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::{instruction::Instruction, program::invoke_signed, program_pack::Pack};
 use spl_token_lending::instruction as spl_ix;
-use spl_token_lending::math::{Decimal, Rate};
+use spl_token_lending::math::{Decimal, Rate, TryDiv};
 use spl_token_lending::state as spl;
 
 use super::save::{self, instruction as save_ix, state as save_state};
@@ -25,6 +25,15 @@ impl LendingVenue {
         match self {
             LendingVenue::SplTokenLending => spl_token_lending::id(),
             LendingVenue::Save => save::SAVE_PROGRAM_ID,
+        }
+    }
+
+    /// How old (in slots) a legacy Pyth price may be before the venue's refresh refuses it.
+    pub fn oracle_stale_after_slots(&self) -> u64 {
+        match self {
+            // spl-token-lending 0.2.0 refuses a price 5 slots old.
+            LendingVenue::SplTokenLending => 5,
+            LendingVenue::Save => save::PYTH_STALE_AFTER_SLOTS,
         }
     }
 
@@ -240,6 +249,45 @@ impl LendingState {
                 health::borrow_charge_ceil(sol_reserve, receive_lamports, obligation.borrows.is_empty())
             }
             VenueState::Save { sol_reserve, .. } => save_health::borrow_charge_ceil(sol_reserve, receive_lamports),
+        }
+    }
+
+    /// What the obligation recorded at its last refresh: its values in quote currency, the debt
+    /// its stored borrows round up to, and the collateral its deposits redeem for now.
+    pub fn recorded_health(&self) -> Result<LendingHealth> {
+        let collateral_lst = lending_math(
+            Decimal::from(self.deposited_ctokens())
+                .try_div(self.lst.collateral_per_token)
+                .and_then(|d| d.try_floor_u64()),
+        )?;
+        let ceil = |d: Decimal| lending_math(d.try_ceil_u64());
+        Ok(match &self.venue {
+            VenueState::SplTokenLending { obligation, .. } => LendingHealth {
+                deposited_value: obligation.deposited_value,
+                borrowed_value: obligation.borrowed_value,
+                allowed_borrow_value: obligation.allowed_borrow_value,
+                unhealthy_borrow_value: obligation.unhealthy_borrow_value,
+                borrowed_value_upper_bound: obligation.borrowed_value,
+                collateral_lst,
+                debt_lamports: obligation.borrows.iter().map(|b| ceil(b.borrowed_amount_wads)).sum::<Result<u64>>()?,
+            },
+            VenueState::Save { obligation, .. } => LendingHealth {
+                deposited_value: obligation.deposited_value,
+                borrowed_value: obligation.borrowed_value,
+                allowed_borrow_value: obligation.allowed_borrow_value,
+                unhealthy_borrow_value: obligation.unhealthy_borrow_value,
+                borrowed_value_upper_bound: obligation.borrowed_value_upper_bound,
+                collateral_lst,
+                debt_lamports: obligation.borrows.iter().map(|b| ceil(b.borrowed_amount_wads)).sum::<Result<u64>>()?,
+            },
+        })
+    }
+
+    /// The SOL reserve's cumulative borrow rate, as stored.
+    pub fn sol_cumulative_borrow_rate(&self) -> Decimal {
+        match &self.venue {
+            VenueState::SplTokenLending { sol_reserve, .. } => sol_reserve.liquidity.cumulative_borrow_rate_wads,
+            VenueState::Save { sol_reserve, .. } => sol_reserve.cumulative_borrow_rate_wads,
         }
     }
 

@@ -50,9 +50,10 @@ pub struct LendingCore<'info> {
     /// CHECK: must equal the binding's collateral account (a token account of the vault).
     #[account(mut)]
     pub collateral_account: UncheckedAccount<'info>,
-    /// CHECK: the clock sysvar, which the lending program reads from its accounts.
+    /// CHECK: the clock sysvar, which spl-token-lending reads from its accounts (Save reads the
+    /// sysvar itself: absent there, which keeps its unwind within one legacy transaction).
     #[account(address = anchor_lang::solana_program::sysvar::clock::ID)]
-    pub clock: UncheckedAccount<'info>,
+    pub clock: Option<UncheckedAccount<'info>>,
     /// CHECK: Save only: the LST reserve's Switchboard feed as it records it (its null key when
     /// there is none); absent for spl-token-lending.
     pub lst_reserve_switchboard: Option<UncheckedAccount<'info>>,
@@ -172,6 +173,9 @@ impl<'info> LendingCore<'info> {
             && self.lst_reserve_switchboard.as_ref().map(|a| a.key()) == lst.switchboard_oracle
             && self.sol_reserve_switchboard.as_ref().map(|a| a.key()) == sol.switchboard_oracle;
         require!(matches, VaultError::LendingAccountMismatch);
+        if binding.venue == LendingVenue::SplTokenLending {
+            require!(self.clock.is_some(), VaultError::LendingAccountsMissing);
+        }
         Ok(*binding)
     }
 
@@ -189,11 +193,8 @@ impl<'info> LendingCore<'info> {
     /// The CPI context; call after `validate`.
     pub fn cpi(&self, vault: &AccountInfo<'info>, token_program: &AccountInfo<'info>) -> Result<LendingCpi<'info>> {
         let venue = self.venue()?;
-        let mut oracles = vec![
-            self.lst_reserve_oracle.to_account_info(),
-            self.sol_reserve_oracle.to_account_info(),
-            self.clock.to_account_info(),
-        ];
+        let mut oracles = vec![self.lst_reserve_oracle.to_account_info(), self.sol_reserve_oracle.to_account_info()];
+        oracles.extend(self.clock.iter().map(|a| a.to_account_info()));
         oracles.extend(self.lst_reserve_switchboard.iter().map(|a| a.to_account_info()));
         oracles.extend(self.sol_reserve_switchboard.iter().map(|a| a.to_account_info()));
         Ok(LendingCpi {

@@ -94,6 +94,9 @@ pub struct StakePoolExit<'info> {
     /// CHECK: the stake-history sysvar.
     #[account(address = anchor_lang::solana_program::sysvar::stake_history::ID)]
     pub stake_history: UncheckedAccount<'info>,
+    /// CHECK: the clock sysvar, which the stake-pool program reads from its accounts.
+    #[account(address = anchor_lang::solana_program::sysvar::clock::ID)]
+    pub clock: UncheckedAccount<'info>,
     /// CHECK: the stake program.
     #[account(address = anchor_lang::solana_program::stake::program::ID)]
     pub stake_program: UncheckedAccount<'info>,
@@ -464,7 +467,7 @@ pub fn run<'info>(
                     lamports_to: &reserve_info,
                     manager_fee_account: &exit.manager_fee_account.to_account_info(),
                     pool_mint: &exit.lst_mint.to_account_info(),
-                    clock: &accounts.lending.clock.to_account_info(),
+                    clock: &exit.clock.to_account_info(),
                     stake_history: &exit.stake_history.to_account_info(),
                     stake_program: &exit.stake_program.to_account_info(),
                     token_program: &token_program,
