@@ -2,7 +2,7 @@
 use anchor_lang::solana_program::pubkey::Pubkey;
 use anyhow::{Context, Result};
 use ballast::client::AdminTarget;
-use ballast::state::RiskParams;
+use ballast::state::{LendingVenue, RiskParams};
 use ballast_keeper::dao::{pool_proposal, risk_params_proposal, roles_proposal, MarketLimits, TimelockedProposal};
 use clap::{Parser, Subcommand};
 
@@ -30,6 +30,9 @@ enum Command {
         /// Where the CSV files go.
         #[arg(long, default_value = "target/simulations")]
         out: std::path::PathBuf,
+        /// The lending program the vault loops on (both, side by side, when not given).
+        #[arg(long, value_enum)]
+        venue: Option<VenueArg>,
     },
     /// What a DAO submits to govern a vault.
     #[command(subcommand)]
@@ -38,6 +41,24 @@ enum Command {
 
 // The variants are the subcommands an operator types (`dao propose-risk-params`, ...): every
 // one prints a proposal, so every one starts with the verb.
+/// `--venue`: the lending programs the vault can loop on.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum VenueArg {
+    /// Save (formerly Solend), its deployed program.
+    Save,
+    /// spl-token-lending 0.2.0.
+    SplTokenLending,
+}
+
+impl From<VenueArg> for LendingVenue {
+    fn from(v: VenueArg) -> Self {
+        match v {
+            VenueArg::Save => LendingVenue::Save,
+            VenueArg::SplTokenLending => LendingVenue::SplTokenLending,
+        }
+    }
+}
+
 #[allow(clippy::enum_variant_names)]
 #[derive(Subcommand)]
 enum DaoCommand {
@@ -279,13 +300,17 @@ fn main() -> Result<()> {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(run(args))?;
         }
-        Command::Simulate { scenario, step_slots, out } => {
+        Command::Simulate { scenario, step_slots, out, venue } => {
             let mut scenario = ballast_keeper::sim::Scenario::load(&scenario)?;
             if let Some(step) = step_slots {
                 scenario.step_slots = step;
             }
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            runtime.block_on(ballast_keeper::report::simulate(&scenario, &out))?;
+            let venues = match venue {
+                Some(v) => vec![v.into()],
+                None => vec![LendingVenue::SplTokenLending, LendingVenue::Save],
+            };
+            runtime.block_on(ballast_keeper::report::simulate(&scenario, &venues, &out))?;
         }
         Command::Dao(DaoCommand::ProposeRiskParams {
             vault,

@@ -4,33 +4,43 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
+use ballast::state::LendingVenue;
 use ballast_localnet::vault::SOL;
 
-use crate::sim::{run, Report, Scenario};
+use crate::sim::{run_on, Report, Scenario};
 
 /// Runs `scenario` with and without the keeper, prints the comparison, writes the CSVs.
-pub async fn simulate(scenario: &Scenario, out: &Path) -> Result<Vec<Report>> {
+pub async fn simulate(scenario: &Scenario, venues: &[LendingVenue], out: &Path) -> Result<Vec<Report>> {
     std::fs::create_dir_all(out)?;
     let mut reports = Vec::new();
-    for with_keeper in [true, false] {
-        let steps = scenario.duration_slots() / scenario.step_slots.max(1) + 1;
-        let bar = indicatif::ProgressBar::new(steps);
-        bar.set_message(if with_keeper { "with keeper" } else { "without keeper" });
-        bar.set_style(indicatif::ProgressStyle::with_template("{msg:>15} [{bar:40}] {pos}/{len} steps {elapsed}")?);
-        let report = run(scenario, with_keeper, |_| bar.inc(1)).await?;
-        bar.finish();
-        let file =
-            out.join(format!("{}-{}.csv", slug(&scenario.name), if with_keeper { "keeper" } else { "no-keeper" }));
-        write_csv(&report, &file)?;
-        reports.push(report);
+    for venue in venues {
+        let mut runs = Vec::new();
+        for with_keeper in [true, false] {
+            let steps = scenario.duration_slots() / scenario.step_slots.max(1) + 1;
+            let bar = indicatif::ProgressBar::new(steps);
+            let keeper = if with_keeper { "with keeper" } else { "without keeper" };
+            bar.set_message(format!("{}, {keeper}", venue.name()));
+            bar.set_style(indicatif::ProgressStyle::with_template("{msg:>34} [{bar:40}] {pos}/{len} steps {elapsed}")?);
+            let report = run_on(scenario, *venue, with_keeper, |_| bar.inc(1)).await?;
+            bar.finish();
+            let file = out.join(format!(
+                "{}-{}-{}.csv",
+                slug(&scenario.name),
+                venue.name(),
+                if with_keeper { "keeper" } else { "no-keeper" }
+            ));
+            write_csv(&report, &file)?;
+            runs.push(report);
+        }
+        let chart = out.join(format!("{}-{}.png", slug(&scenario.name), venue.name()));
+        if write_chart(scenario, &runs, &chart)? {
+            println!("chart: {}", chart.display());
+        } else {
+            println!("chart: no font found (set BALLAST_CHART_FONT to a .ttf); CSVs written");
+        }
+        reports.extend(runs);
     }
     print_table(scenario, &reports);
-    let chart = out.join(format!("{}.png", slug(&scenario.name)));
-    if write_chart(scenario, &reports, &chart)? {
-        println!("chart: {}", chart.display());
-    } else {
-        println!("chart: no font found (set BALLAST_CHART_FONT to a .ttf); CSVs written");
-    }
     Ok(reports)
 }
 
@@ -67,7 +77,8 @@ pub fn print_table(scenario: &Scenario, reports: &[Report]) {
     let sol = |l: u64| l as f64 / SOL as f64;
     println!("\n{} ({}), step {} slots", scenario.name, scenario.source, scenario.step_slots);
     println!(
-        "{:<16} {:>12} {:>8} {:>20} {:>10} {:>14} {:>14} {:>14}",
+        "{:<18} {:<16} {:>12} {:>8} {:>20} {:>10} {:>14} {:>14} {:>14}",
+        "venue",
         "run",
         "liquidations",
         "unwinds",
@@ -83,7 +94,8 @@ pub fn print_table(scenario: &Scenario, reports: &[Report]) {
             _ => "-".to_string(),
         };
         println!(
-            "{:<16} {:>12} {:>8} {:>20} {:>9.2}% {:>14.4} {:>14.4} {:>14.4}",
+            "{:<18} {:<16} {:>12} {:>8} {:>20} {:>9.2}% {:>14.4} {:>14.4} {:>14.4}",
+            r.venue.name(),
             if r.with_keeper { "with keeper" } else { "without keeper" },
             r.liquidations,
             r.unwinds,

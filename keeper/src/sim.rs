@@ -4,7 +4,7 @@
 //! keeper running or not, and a liquidator calling the lending program's own
 //! `LiquidateObligation` whenever the position allows it.
 use anyhow::{Context, Result};
-use ballast::state::RiskParams;
+use ballast::state::{LendingVenue, RiskParams};
 use ballast_localnet::vault::{default_params, SOL, SOL_USD};
 use ballast_localnet::vault_pool::Trader;
 use ballast_localnet::VaultClient;
@@ -169,6 +169,8 @@ pub struct Row {
 #[derive(Clone, Debug)]
 pub struct Report {
     pub scenario: String,
+    /// The lending program the vault looped on.
+    pub venue: LendingVenue,
     pub with_keeper: bool,
     pub rows: Vec<Row>,
     pub liquidations: u32,
@@ -184,9 +186,20 @@ pub struct Report {
     pub unlevered_lamports: u64,
 }
 
-/// Runs `scenario` once, with or without the keeper. `on_step` sees each row (progress bars).
-pub async fn run(scenario: &Scenario, with_keeper: bool, mut on_step: impl FnMut(&Row)) -> Result<Report> {
-    let mut env = setup(scenario).await;
+/// Runs `scenario` once on the process's default venue, with or without the keeper.
+pub async fn run(scenario: &Scenario, with_keeper: bool, on_step: impl FnMut(&Row)) -> Result<Report> {
+    run_on(scenario, ballast_localnet::vault::default_venue(), with_keeper, on_step).await
+}
+
+/// Runs `scenario` once with the vault's market on `venue`, with or without the keeper.
+/// `on_step` sees each row (progress bars).
+pub async fn run_on(
+    scenario: &Scenario,
+    venue: LendingVenue,
+    with_keeper: bool,
+    mut on_step: impl FnMut(&Row),
+) -> Result<Report> {
+    let mut env = setup_on(scenario, venue).await;
     // The keeper is the vault's allocator too, as an operator runs it: besides unwinding, it
     // keeps the loop in its band and leaves it when carry turns negative.
     let keeper = if with_keeper {
@@ -210,6 +223,7 @@ pub async fn run(scenario: &Scenario, with_keeper: bool, mut on_step: impl FnMut
 
     let mut report = Report {
         scenario: scenario.name.clone(),
+        venue,
         with_keeper,
         rows: Vec::new(),
         liquidations: 0,
@@ -326,7 +340,12 @@ fn describe(action: &Action) -> String {
 /// A vault with 10 SOL of deposits, 8 staked and supplied (the lending cap is 80% of assets), and
 /// looped to the top of its band.
 pub async fn setup(scenario: &Scenario) -> VaultClient {
-    let mut env = VaultClient::start(scenario.params()).await;
+    setup_on(scenario, ballast_localnet::vault::default_venue()).await
+}
+
+/// `setup`, the market on `venue`.
+pub async fn setup_on(scenario: &Scenario, venue: LendingVenue) -> VaultClient {
+    let mut env = VaultClient::start_venue(venue, scenario.params()).await;
     let (alice, shares) = env.depositor(20 * SOL).await;
     env.deposit(&alice, &shares, 10 * SOL, 0).await.expect("deposit");
     env.stake(8 * SOL).await.expect("stake");

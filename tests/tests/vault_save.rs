@@ -9,3 +9,6 @@ fn lend_on_save() {
 }
 
 mod cases;
+/// Save's part of each vault instruction, in compute units, with its accounts and size.
+#[path = "cases/save_compute_units.rs"]
+mod save_compute_units;

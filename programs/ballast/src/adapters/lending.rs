@@ -21,6 +21,14 @@ use crate::math::valuation::LendingPosition;
 use crate::state::{LendingBinding, LendingVenue, RiskParams, Vault};
 
 impl LendingVenue {
+    /// How reports and command lines name it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LendingVenue::SplTokenLending => "spl-token-lending",
+            LendingVenue::Save => "save",
+        }
+    }
+
     pub fn program_id(&self) -> Pubkey {
         match self {
             LendingVenue::SplTokenLending => spl_token_lending::id(),
