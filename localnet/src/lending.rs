@@ -230,34 +230,10 @@ async fn create_reserve(
     config: ReserveConfig,
     usd_price: f64,
 ) -> ReserveFixture {
-    let payer = chain.payer();
-    let rent = chain.ctx.banks_client.get_rent().await.unwrap();
-    let [reserve, supply, fee_receiver, collateral_mint, collateral_supply, destination] =
-        std::array::from_fn(|_| Keypair::new());
-    let token_len = spl_token::state::Account::LEN;
-    let create = |k: &Keypair, len: usize, owner: &Pubkey| {
-        system_instruction::create_account(&payer.pubkey(), &k.pubkey(), rent.minimum_balance(len), len as u64, owner)
-    };
-    chain
-        .send_ok(
-            &[
-                create(&reserve, Reserve::LEN, &spl_token_lending::id()),
-                create(&supply, token_len, &spl_token::id()),
-                create(&fee_receiver, token_len, &spl_token::id()),
-                create(&collateral_mint, spl_token::state::Mint::LEN, &spl_token::id()),
-                create(&collateral_supply, token_len, &spl_token::id()),
-                create(&destination, token_len, &spl_token::id()),
-            ],
-            &[&reserve, &supply, &fee_receiver, &collateral_mint, &collateral_supply, &destination],
-        )
-        .await;
-
-    let oracle_price = Pubkey::new_unique();
+    let NewReserveAccounts { reserve, supply, fee_receiver, collateral_mint, collateral_supply, destination } =
+        NewReserveAccounts::create(chain, Reserve::LEN, &spl_token_lending::id()).await;
+    let oracle_price = new_price_account(chain, usd_price).await;
     let oracle_product = Pubkey::new_unique();
-    let slot = chain.clock().await.slot;
-    chain
-        .write_account(&oracle_price, &LEGACY_ORACLE_PROGRAM, legacy_price_bytes(legacy_units(usd_price), 0, slot))
-        .await;
     chain.write_account(&oracle_product, &LEGACY_ORACLE_PROGRAM, legacy_product_bytes(&oracle_price)).await;
 
     chain
@@ -267,13 +243,13 @@ async fn create_reserve(
                 liquidity_amount,
                 config,
                 source,
-                destination.pubkey(),
-                reserve.pubkey(),
+                destination,
+                reserve,
                 liquidity_mint,
-                supply.pubkey(),
-                fee_receiver.pubkey(),
-                collateral_mint.pubkey(),
-                collateral_supply.pubkey(),
+                supply,
+                fee_receiver,
+                collateral_mint,
+                collateral_supply,
                 oracle_product,
                 oracle_price,
                 *market,
@@ -284,15 +260,69 @@ async fn create_reserve(
         )
         .await;
     ReserveFixture {
-        reserve: reserve.pubkey(),
+        reserve,
         liquidity_mint,
-        liquidity_supply: supply.pubkey(),
-        fee_receiver: fee_receiver.pubkey(),
-        collateral_mint: collateral_mint.pubkey(),
-        collateral_supply: collateral_supply.pubkey(),
+        liquidity_supply: supply,
+        fee_receiver,
+        collateral_mint,
+        collateral_supply,
         oracle_price,
         oracle_product,
         switchboard: None,
         usd_price,
     }
+}
+
+/// The accounts a reserve's `InitReserve` initializes, created empty: the reserve (owned by the
+/// lending program), its supply, fee receiver, collateral mint and supply, and the account that
+/// receives the first deposit's cTokens (owned by the token program).
+pub(crate) struct NewReserveAccounts {
+    pub reserve: Pubkey,
+    pub supply: Pubkey,
+    pub fee_receiver: Pubkey,
+    pub collateral_mint: Pubkey,
+    pub collateral_supply: Pubkey,
+    pub destination: Pubkey,
+}
+
+impl NewReserveAccounts {
+    pub(crate) async fn create(chain: &mut Chain, reserve_len: usize, lending_program: &Pubkey) -> Self {
+        let payer = chain.payer();
+        let rent = chain.ctx.banks_client.get_rent().await.unwrap();
+        let keys: [Keypair; 6] = std::array::from_fn(|_| Keypair::new());
+        let (token, mint, program) = (spl_token::state::Account::LEN, spl_token::state::Mint::LEN, spl_token::ID);
+        // In the order of the fields: sizes and owners.
+        let specs = [
+            (reserve_len, *lending_program),
+            (token, program),
+            (token, program),
+            (mint, program),
+            (token, program),
+            (token, program),
+        ];
+        let ixs: Vec<_> = keys
+            .iter()
+            .zip(specs)
+            .map(|(k, (len, owner))| {
+                system_instruction::create_account(
+                    &payer.pubkey(),
+                    &k.pubkey(),
+                    rent.minimum_balance(len),
+                    len as u64,
+                    &owner,
+                )
+            })
+            .collect();
+        chain.send_ok(&ixs, &keys.iter().collect::<Vec<_>>()).await;
+        let [reserve, supply, fee_receiver, collateral_mint, collateral_supply, destination] = keys.map(|k| k.pubkey());
+        Self { reserve, supply, fee_receiver, collateral_mint, collateral_supply, destination }
+    }
+}
+
+/// A legacy Pyth price account for `usd`, published in the current slot.
+pub(crate) async fn new_price_account(chain: &mut Chain, usd: f64) -> Pubkey {
+    let key = Pubkey::new_unique();
+    let slot = chain.clock().await.slot;
+    chain.write_account(&key, &LEGACY_ORACLE_PROGRAM, legacy_price_bytes(legacy_units(usd), 0, slot)).await;
+    key
 }

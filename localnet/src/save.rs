@@ -4,14 +4,14 @@
 use ballast::adapters::save::instruction::{self as save_ix, NewReserve};
 use ballast::adapters::save::state::{LendingMarket, Obligation, Reserve, ReserveConfig, NULL_PUBKEY};
 use ballast::adapters::save::{SAVE_PROGRAM_ID, SWITCHBOARD_V2_PROGRAM_ID};
-use solana_program::{instruction::Instruction, program_pack::Pack, pubkey::Pubkey, system_instruction};
+use solana_program::{instruction::Instruction, pubkey::Pubkey, system_instruction};
 use solana_sdk::signature::{Keypair, Signer};
 
 use ballast::state::LendingVenue;
 
 use crate::chain::Chain;
-use crate::lending::{quote_usd, LendingFixture, ReserveFixture};
-use crate::oracle::{legacy_price_bytes, legacy_units, LEGACY_ORACLE_PROGRAM};
+use crate::lending::{new_price_account, quote_usd, LendingFixture, NewReserveAccounts, ReserveFixture};
+use crate::oracle::LEGACY_ORACLE_PROGRAM;
 
 /// Save reads a legacy Pyth price no older than 240 slots and computes `slot - 240` first: a
 /// market is only usable from this slot on.
@@ -193,41 +193,18 @@ async fn create_reserve(
     mut config: ReserveConfig,
     usd_price: f64,
 ) -> ReserveFixture {
-    let payer = chain.payer();
-    let rent = chain.ctx.banks_client.get_rent().await.unwrap();
-    let [reserve, supply, fee_receiver, collateral_mint, collateral_supply, destination] =
-        std::array::from_fn(|_| Keypair::new());
-    let token_len = spl_token::state::Account::LEN;
-    let create = |k: &Keypair, len: usize, owner: &Pubkey| {
-        system_instruction::create_account(&payer.pubkey(), &k.pubkey(), rent.minimum_balance(len), len as u64, owner)
-    };
-    chain
-        .send_ok(
-            &[
-                create(&reserve, Reserve::LEN, &SAVE_PROGRAM_ID),
-                create(&supply, token_len, &spl_token::id()),
-                create(&fee_receiver, token_len, &spl_token::id()),
-                create(&collateral_mint, spl_token::state::Mint::LEN, &spl_token::id()),
-                create(&collateral_supply, token_len, &spl_token::id()),
-                create(&destination, token_len, &spl_token::id()),
-            ],
-            &[&reserve, &supply, &fee_receiver, &collateral_mint, &collateral_supply, &destination],
-        )
-        .await;
-    let pyth_price = Pubkey::new_unique();
-    let slot = chain.clock().await.slot;
-    chain
-        .write_account(&pyth_price, &LEGACY_ORACLE_PROGRAM, legacy_price_bytes(legacy_units(usd_price), 0, slot))
-        .await;
-    config.fee_receiver = fee_receiver.pubkey();
+    let NewReserveAccounts { reserve, supply, fee_receiver, collateral_mint, collateral_supply, destination } =
+        NewReserveAccounts::create(chain, Reserve::LEN, &SAVE_PROGRAM_ID).await;
+    let pyth_price = new_price_account(chain, usd_price).await;
+    config.fee_receiver = fee_receiver;
     let new = NewReserve {
-        reserve: reserve.pubkey(),
+        reserve,
         liquidity_mint,
-        liquidity_supply: supply.pubkey(),
-        fee_receiver: fee_receiver.pubkey(),
-        collateral_mint: collateral_mint.pubkey(),
-        collateral_supply: collateral_supply.pubkey(),
-        destination_collateral: destination.pubkey(),
+        liquidity_supply: supply,
+        fee_receiver,
+        collateral_mint,
+        collateral_supply,
+        destination_collateral: destination,
         // With no Switchboard feed Save wants a non-null product key; it reads nothing from it.
         pyth_product: pyth_price,
         pyth_price,
@@ -240,12 +217,12 @@ async fn create_reserve(
         )
         .await;
     ReserveFixture {
-        reserve: reserve.pubkey(),
+        reserve,
         liquidity_mint,
-        liquidity_supply: supply.pubkey(),
-        fee_receiver: fee_receiver.pubkey(),
-        collateral_mint: collateral_mint.pubkey(),
-        collateral_supply: collateral_supply.pubkey(),
+        liquidity_supply: supply,
+        fee_receiver,
+        collateral_mint,
+        collateral_supply,
         oracle_price: pyth_price,
         oracle_product: pyth_price,
         switchboard: Some(NULL_PUBKEY),
