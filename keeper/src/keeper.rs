@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use ballast::errors::VaultError;
 use ballast::instructions::loop_exit::UnwindExit;
+use ballast::state::LendingVenue;
 use solana_sdk::compute_budget::ComputeBudgetInstruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
@@ -65,6 +67,8 @@ pub enum Action {
     Cranked,
     /// Unwound: the LTV before, and the transaction.
     Unwound { market_ltv_bps: u64, signature: Signature },
+    /// Unwound past the market's borrow limit with a flash loan of `flash_lamports` (Save).
+    FlashUnwound { market_ltv_bps: u64, flash_lamports: u64, signature: Signature },
     /// Someone else unwound between our read and our simulation.
     AlreadyUnwound,
     /// The unwind would fail (the simulation's error): nothing was sent.
@@ -114,6 +118,12 @@ impl std::fmt::Display for Action {
             Action::Unwound { market_ltv_bps, signature } => {
                 write!(f, "unwound from LTV {:.2}% ({signature})", pct(*market_ltv_bps))
             }
+            Action::FlashUnwound { market_ltv_bps, flash_lamports, signature } => write!(
+                f,
+                "unwound from LTV {:.2}% with a flash loan of {:.4} SOL ({signature})",
+                pct(*market_ltv_bps),
+                sol(*flash_lamports)
+            ),
             Action::AlreadyUnwound => write!(f, "another keeper unwound first"),
             Action::UnwindRefused { error, .. } => write!(f, "unwind would fail, not sent: {error}"),
             Action::Leveraged { borrow_lamports } => write!(f, "levered up: borrowed {:.4} SOL", sol(*borrow_lamports)),
@@ -207,16 +217,62 @@ impl<C: Chain> Keeper<C> {
             }
             ExitSimulation::NotNeeded => actions.push(Action::AlreadyUnwound),
             ExitSimulation::Refused { error, custom_error } => {
-                actions.push(Action::UnwindRefused { error, custom_error })
+                // Past the borrow limit no collateral may leave first: on Save, a flash loan
+                // repays first and the collateral sold pays it back.
+                let blocked = custom_error == Some(VaultError::UnwindBlockedByBorrowLimit.into());
+                let flashed = if blocked && lending.binding.venue == LendingVenue::Save {
+                    self.flash_unwind(&view).await?
+                } else {
+                    None
+                };
+                match flashed {
+                    Some((flash_lamports, signature)) => actions.push(Action::FlashUnwound {
+                        market_ltv_bps: lending.market_ltv_bps,
+                        flash_lamports,
+                        signature,
+                    }),
+                    None => actions.push(Action::UnwindRefused { error, custom_error }),
+                }
             }
         }
         Ok(actions)
     }
 
+    /// A flash-loan unwind (Save): the loan into the exit's wSOL account, `unwind_flash`, the
+    /// repayment from this keeper's wSOL account (created if missing), which the vault fills with
+    /// the loan and its fee. Tries a quarter, a half and three quarters of the debt through each
+    /// exit and sends the first that simulates; `None` if none would land.
+    async fn flash_unwind(&self, view: &VaultView) -> Result<Option<(u64, Signature)>> {
+        let Some(lending) = &view.lending else { return Ok(None) };
+        let caller = self.keypair.pubkey();
+        let (repay_account, create) = ballast::client::wsol_account_of(caller);
+        let debt = lending.health.debt_lamports;
+        for flash_lamports in [debt / 4, debt / 2, debt / 4 * 3] {
+            for exit in [UnwindExit::StakePool, UnwindExit::Pool] {
+                if flash_lamports == 0 || (exit == UnwindExit::Pool && view.vault.pool.is_none()) {
+                    continue;
+                }
+                let mut ixs = self.compute_budget().to_vec();
+                ixs.push(create.clone());
+                let borrow_index = ixs.len() as u8;
+                ixs.extend(view.unwind_flash_ixs(&caller, flash_lamports, exit, repay_account, borrow_index)?);
+                let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
+                if simulation.error.is_none() {
+                    let signature = self.send_with_retries(&ixs).await?;
+                    return Ok(Some((flash_lamports, signature)));
+                }
+                tracing::warn!(vault = %view.key, ?exit, flash_lamports, error = ?simulation.error, "flash unwind would fail");
+            }
+        }
+        Ok(None)
+    }
+
     /// Whether this pass should harvest: after an unwind or leaving the loop landed, or when the
     /// schedule says so. Reads the vault again (the pass's actions changed it).
     async fn harvest_due(&self, vault: &Pubkey, actions: &[Action]) -> Result<Option<HarvestReason>> {
-        let exited = actions.iter().any(|a| matches!(a, Action::Unwound { .. } | Action::LeftLoop { .. }));
+        let exited = actions
+            .iter()
+            .any(|a| matches!(a, Action::Unwound { .. } | Action::FlashUnwound { .. } | Action::LeftLoop { .. }));
         if exited && self.config.harvest_after_unwind {
             return Ok(Some(HarvestReason::AfterUnwind));
         }

@@ -82,6 +82,7 @@ impl Metrics {
                 Action::OraclesStale => "oracles_stale",
                 Action::Cranked => "cranked",
                 Action::Unwound { .. } => "unwound",
+                Action::FlashUnwound { .. } => "flash_unwound",
                 Action::AlreadyUnwound => "already_unwound",
                 Action::UnwindRefused { .. } => "unwind_refused",
                 Action::Leveraged { .. } => "leveraged",

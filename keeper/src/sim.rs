@@ -251,7 +251,7 @@ pub async fn run_on(
         if let Some(keeper) = &keeper {
             for action in keeper.tick(&env.v.vault).await? {
                 keeper_actions.push(describe(&action));
-                if let Action::Unwound { .. } = action {
+                if let Action::Unwound { .. } | Action::FlashUnwound { .. } = action {
                     unwound = true;
                     report.unwinds += 1;
                     let landed = env.chain.clock().await.slot;
@@ -326,6 +326,7 @@ fn describe(action: &Action) -> String {
         Action::OraclesStale => "oracles-stale".into(),
         Action::Cranked => "cranked".into(),
         Action::Unwound { .. } => "unwound".into(),
+        Action::FlashUnwound { .. } => "flash-unwound".into(),
         Action::AlreadyUnwound => "already-unwound".into(),
         Action::UnwindRefused { custom_error, .. } => format!("refused({})", custom_error.unwrap_or(0)),
         Action::Leveraged { .. } => "leveraged".into(),

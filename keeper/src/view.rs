@@ -83,6 +83,30 @@ impl VaultView {
         Ok(ballast::client::unwind(target, exit_accounts, max_repay_lamports))
     }
 
+    /// A flash-loan unwind's three instructions through `exit` (Save's flash borrow,
+    /// `unwind_flash`, Save's flash repay from `repay_account`), the borrow at `borrow_index` in
+    /// its transaction.
+    pub fn unwind_flash_ixs(
+        &self,
+        caller: &Pubkey,
+        flash_lamports: u64,
+        exit: UnwindExit,
+        repay_account: Pubkey,
+        borrow_index: u8,
+    ) -> Result<[Instruction; 3]> {
+        let (target, exit_accounts) = self.loop_exit_accounts(caller, exit)?;
+        let lending = self.lending.as_ref().ok_or_else(|| anyhow!("vault has no lending market"))?;
+        let sol_reserve = lending.state.sol.save_keys();
+        Ok(ballast::client::unwind_flash_ixs(
+            target,
+            exit_accounts,
+            flash_lamports,
+            repay_account,
+            &sol_reserve,
+            borrow_index,
+        ))
+    }
+
     /// `leave_loop` through `exit`, signed by `allocator`, down to `target_ltv_bps`.
     pub fn leave_loop_ix(
         &self,

@@ -42,6 +42,21 @@ impl VaultClient {
         env
     }
 
+    /// A looped vault (16 LST against 8 SOL), its spare SOL staked, no pool; the LST then marked
+    /// down to 0.575 SOL: the market's LTV is about 87%, past the market's 85% borrow limit and
+    /// below its 90% liquidation line. No collateral may leave before some debt is repaid.
+    pub async fn start_past_the_borrow_limit() -> Self {
+        let mut env = Self::start_looped(crate::vault::default_params(), 0, 4).await;
+        let vault = env.vault().await;
+        let floor_lamports = (vault.accounting.last_total_assets_lamports as u128
+            * vault.risk_params.min_sol_reserve_bps as u128)
+            .div_ceil(10_000) as u64;
+        env.stake(vault.accounting.reserve_lamports - floor_lamports).await.unwrap();
+        let (sol, lst) = (env.lending().market.sol.usd_price, env.lending().market.lst.usd_price);
+        env.set_prices(sol, lst * 0.575).await;
+        env
+    }
+
     /// The market marks the LST down by `factor` against SOL (both oracles, as a depeg would).
     pub async fn mark_lst_down(&mut self, factor: f64) {
         let (sol, lst) = (self.lending().market.sol.usd_price, self.lending().market.lst.usd_price);
@@ -289,6 +304,29 @@ impl VaultClient {
     pub fn unwind_ix_via(&self, caller: &Pubkey, max_repay_lamports: u64, exit: UnwindExit) -> Instruction {
         let (target, exit_accounts) = self.loop_exit_accounts(caller, exit);
         ballast::client::unwind(target, exit_accounts, max_repay_lamports)
+    }
+
+    /// A flash-loan unwind's three instructions (Save's flash borrow, `unwind_flash`, Save's
+    /// flash repay from `repay_account`, a wSOL account of `caller`), the borrow at
+    /// `borrow_index` in its transaction.
+    pub fn unwind_flash_ixs(
+        &self,
+        caller: &Pubkey,
+        flash_lamports: u64,
+        exit: UnwindExit,
+        repay_account: Pubkey,
+        borrow_index: u8,
+    ) -> [Instruction; 3] {
+        let (target, exit_accounts) = self.loop_exit_accounts(caller, exit);
+        let sol_reserve = self.lending().market.sol.save_keys();
+        ballast::client::unwind_flash_ixs(
+            target,
+            exit_accounts,
+            flash_lamports,
+            repay_account,
+            &sol_reserve,
+            borrow_index,
+        )
     }
 
     /// `leave_loop`, signed by `allocator`, down to `target_ltv_bps` through `exit`.

@@ -287,6 +287,20 @@ pub fn harvest_to_fee_recipient(vault_key: Pubkey, vault: &crate::state::Vault, 
     ]
 }
 
+/// `owner`'s associated wSOL account, and the instruction that creates it if it is missing
+/// (`owner` pays): where a flash-loan unwind's caller repays the loan from.
+pub fn wsol_account_of(owner: Pubkey) -> (Pubkey, Instruction) {
+    use anchor_spl::associated_token::{get_associated_token_address, spl_associated_token_account};
+    let native_mint = anchor_spl::token::spl_token::native_mint::ID;
+    let create = spl_associated_token_account::instruction::create_associated_token_account_idempotent(
+        &owner,
+        &owner,
+        &native_mint,
+        &anchor_spl::token::ID,
+    );
+    (get_associated_token_address(&owner, &native_mint), create)
+}
+
 /// Client account structs of the composite account sets that no instruction names directly.
 pub use crate::__client_accounts_pool_accounts::{PoolAccounts, PoolCore};
 pub use crate::__client_accounts_stake_pool_exit::StakePoolExit;
@@ -321,8 +335,13 @@ pub enum UnwindExitAccounts {
     },
 }
 
-/// The signer, the shared accounts, then the exit's; and which exit they are.
-fn loop_exit_metas(target: UnwindTarget, exit: UnwindExitAccounts) -> (Vec<AccountMeta>, UnwindExit) {
+/// The signer, the shared accounts, `named` (the instruction's own, after the shared ones), then
+/// the exit's; and which exit they are.
+fn loop_exit_metas(
+    target: UnwindTarget,
+    exit: UnwindExitAccounts,
+    named: &[AccountMeta],
+) -> (Vec<AccountMeta>, UnwindExit) {
     let mut accounts = vec![AccountMeta::new(target.caller, true)];
     accounts.extend(
         LoopAccounts {
@@ -337,6 +356,7 @@ fn loop_exit_metas(target: UnwindTarget, exit: UnwindExitAccounts) -> (Vec<Accou
         }
         .to_account_metas(None),
     );
+    accounts.extend_from_slice(named);
     let exit = match exit {
         UnwindExitAccounts::Pool { core, pool_token_account } => {
             accounts.extend(PoolAccounts { core, pool_token_account }.to_account_metas(None));
@@ -370,7 +390,7 @@ fn loop_exit_metas(target: UnwindTarget, exit: UnwindExitAccounts) -> (Vec<Accou
 
 /// `unwind(max_repay_lamports, exit)`: the named accounts, then the exit's.
 pub fn unwind(target: UnwindTarget, exit: UnwindExitAccounts, max_repay_lamports: u64) -> Instruction {
-    let (accounts, exit) = loop_exit_metas(target, exit);
+    let (accounts, exit) = loop_exit_metas(target, exit, &[]);
     Instruction {
         program_id: crate::ID,
         accounts,
@@ -386,10 +406,69 @@ pub fn leave_loop(
     target_ltv_bps: u16,
     max_repay_lamports: u64,
 ) -> Instruction {
-    let (accounts, exit) = loop_exit_metas(target, exit);
+    let (accounts, exit) = loop_exit_metas(target, exit, &[]);
     Instruction {
         program_id: crate::ID,
         accounts,
         data: crate::instruction::LeaveLoop { target_ltv_bps, max_repay_lamports, exit }.data(),
     }
+}
+
+/// The wSOL account an exit repays from, where `unwind_flash`'s loan must land.
+pub fn exit_wsol_account(exit: &UnwindExitAccounts) -> Pubkey {
+    match exit {
+        UnwindExitAccounts::Pool { core, .. } => core.wsol_account,
+        UnwindExitAccounts::StakePool { lending_wsol_account, .. } => *lending_wsol_account,
+    }
+}
+
+/// `unwind_flash(flash_lamports, exit)`: the named accounts (the shared ones, the instructions
+/// sysvar, the wSOL account the flash repayment is made from), then the exit's.
+pub fn unwind_flash(
+    target: UnwindTarget,
+    exit: UnwindExitAccounts,
+    flash_lamports: u64,
+    flash_repay_account: Pubkey,
+) -> Instruction {
+    let named = [
+        AccountMeta::new_readonly(anchor_lang::solana_program::sysvar::instructions::ID, false),
+        AccountMeta::new(flash_repay_account, false),
+    ];
+    let (accounts, exit) = loop_exit_metas(target, exit, &named);
+    Instruction {
+        program_id: crate::ID,
+        accounts,
+        data: crate::instruction::UnwindFlash { flash_lamports, exit }.data(),
+    }
+}
+
+/// A flash-loan unwind's three instructions, to place at `borrow_index` onwards in one
+/// transaction: Save's flash borrow of `flash_lamports` from the SOL reserve into the exit's wSOL
+/// account, `unwind_flash`, and Save's flash repay from `flash_repay_account` (a wSOL account of
+/// `target.caller`, who signs), which the vault fills with the loan and its fee.
+pub fn unwind_flash_ixs(
+    target: UnwindTarget,
+    exit: UnwindExitAccounts,
+    flash_lamports: u64,
+    flash_repay_account: Pubkey,
+    sol_reserve: &crate::adapters::save::instruction::ReserveKeys,
+    borrow_index: u8,
+) -> [Instruction; 3] {
+    use crate::adapters::save::instruction as save_ix;
+    let market = target.lending.lending_market;
+    let caller = target.caller;
+    let destination = exit_wsol_account(&exit);
+    [
+        save_ix::flash_borrow_reserve_liquidity(flash_lamports, sol_reserve, destination, market),
+        unwind_flash(target, exit, flash_lamports, flash_repay_account),
+        save_ix::flash_repay_reserve_liquidity(
+            flash_lamports,
+            borrow_index,
+            flash_repay_account,
+            sol_reserve,
+            sol_reserve.fee_receiver,
+            market,
+            caller,
+        ),
+    ]
 }

@@ -178,4 +178,12 @@ pub enum VaultError {
     UnwindLstReserveIlliquid,
     #[msg("The stake-pool program is not the one the vault pinned at initialisation")]
     StakePoolProgramMismatch,
+    #[msg("No flash borrow of this amount from the bound SOL reserve into the exit's wSOL account just before this instruction")]
+    FlashLoanMissing,
+    #[msg("The bound lending venue has no flash loan a vault instruction can be paid from")]
+    FlashLoanUnsupported,
+    #[msg("The flash loan is larger than the debt it would repay")]
+    FlashLoanTooLarge,
+    #[msg("The conversions did not raise the flash loan and its fee: choose a smaller loan")]
+    FlashLoanUnpaid,
 }

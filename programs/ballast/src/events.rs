@@ -240,3 +240,30 @@ pub struct RolesProposed {
     pub vault: Pubkey,
     pub pending: crate::state::PendingRoles,
 }
+
+/// Anyone unwound with a flash loan (`unwind_flash`): the loan repaid first, the conversions paid
+/// it back with its fee, then as `Unwound`.
+#[event]
+#[derive(Debug)]
+pub struct FlashUnwound {
+    pub vault: Pubkey,
+    pub caller: Pubkey,
+    pub exit: crate::instructions::loop_exit::UnwindExit,
+    /// The flash loan, repaid first, and its fee (paid back with it, booked as a loss).
+    pub flash_lamports: u64,
+    pub flash_fee_lamports: u64,
+    pub rounds: u8,
+    pub from_reserve_lamports: u64,
+    pub from_pool_lamports: u64,
+    pub lst_sold: u64,
+    pub lamports_received: u64,
+    /// Repaid in all: the flash loan, the reserve and pool SOL, the conversions beyond the loan.
+    pub repaid_lamports: u64,
+    pub reward_lamports: u64,
+    /// The conversions' shortfall against the stake-pool rate, the reward and the flash fee.
+    pub realized_loss_lamports: u64,
+    pub ltv_before_bps: u64,
+    pub ltv_after_bps: u64,
+    pub debt_lamports: u64,
+    pub collateral_lst: u64,
+}

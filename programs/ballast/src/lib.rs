@@ -141,6 +141,16 @@ pub mod ballast {
         unwind::handler(ctx, max_repay_lamports, exit)
     }
 
+    /// `unwind` past the market's borrow limit, paid from a flash loan the transaction takes
+    /// just before it (Save only).
+    pub fn unwind_flash<'info>(
+        ctx: Context<'_, '_, 'info, 'info, UnwindFlash<'info>>,
+        flash_lamports: u64,
+        exit: UnwindExit,
+    ) -> Result<()> {
+        unwind_flash::handler(ctx, flash_lamports, exit)
+    }
+
     // Allocator, at any LTV
 
     pub fn leave_loop<'info>(

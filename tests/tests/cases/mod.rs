@@ -11,3 +11,4 @@ mod test_share_fairness;
 mod test_stake_pools;
 mod test_swap_pool;
 mod test_unwind;
+mod test_unwind_flash;

@@ -247,3 +247,26 @@ async fn the_keeper_harvests_on_its_schedule_into_the_fee_recipients_account() {
     let unscheduled = Keeper::new(keeper.chain.clone(), keeper.keypair.insecure_clone(), unscheduled());
     assert!(matches!(unscheduled.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
 }
+
+#[tokio::test]
+async fn past_the_borrow_limit_the_keeper_unwinds_with_a_flash_loan_where_the_venue_lends_one() {
+    use ballast::errors::VaultError;
+    use ballast::state::LendingVenue;
+    let mut env = VaultClient::start_past_the_borrow_limit().await;
+    let keeper = keeper(&mut env).await;
+    let actions = keeper.tick(&env.v.vault).await.unwrap();
+    match env.venue {
+        LendingVenue::Save => {
+            assert!(matches!(actions[..], [Action::FlashUnwound { .. }, ..]), "{actions:?}");
+            assert!(env.market_ltv_bps().await <= 6_000);
+        }
+        // No flash loan a vault instruction can be paid from: the keeper reports why.
+        LendingVenue::SplTokenLending => {
+            let blocked: u32 = VaultError::UnwindBlockedByBorrowLimit.into();
+            assert!(
+                matches!(actions[..], [Action::UnwindRefused { custom_error: Some(code), .. }] if code == blocked),
+                "{actions:?}"
+            );
+        }
+    }
+}

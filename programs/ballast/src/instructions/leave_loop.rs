@@ -35,6 +35,7 @@ pub fn handler<'info>(
         not_needed: VaultError::LeaveLoopNotNeeded,
         max_repay_lamports,
         reward_bps: 0,
+        flash: None,
     };
     let allocator = accounts.allocator.to_account_info();
     let outcome = loop_exit::run(&mut accounts.position, ctx.remaining_accounts, &allocator, request)?;

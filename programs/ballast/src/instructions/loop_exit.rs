@@ -10,6 +10,10 @@
 //!    transaction can move (never against the pool's own quote), so a caller who pushes the
 //!    pool before the call and buys back after keeps at most that bound on what was sold.
 //!
+//! With a flash loan (`unwind_flash`, Save only), the loan repays first: above the market's
+//! borrow limit no collateral may leave before some debt is repaid. The conversions then pay
+//! the loan and its fee back before anything else, and the fee is booked with the realized cost.
+//!
 //! Rounds go on (the market caps each withdrawal by its borrow limit) until the market's LTV is
 //! at or below the target, or as far as `MAX_UNWIND_ROUNDS` reach, or until the LST reserve has
 //! no liquidity left to redeem collateral with (borrowed out: the vault's own SOL still repays);
@@ -19,7 +23,7 @@
 use anchor_lang::prelude::*;
 use anchor_lang::system_program;
 use anchor_spl::token::{Token, TokenAccount};
-use spl_token_lending::math::{Decimal, Rate, TryDiv, TryMul, TrySub};
+use spl_token_lending::math::{Decimal, Rate, TryAdd, TryDiv, TryMul, TrySub};
 
 use crate::adapters::stake_pool::{self, WithdrawSol};
 use crate::adapters::token_swap::SwapCpi;
@@ -168,6 +172,10 @@ impl<'info> Exit<'info> {
 #[derive(Default)]
 struct Totals {
     rounds: u8,
+    /// Repaid from the flash loan, before anything else.
+    from_flash_lamports: u64,
+    /// What the conversions still owe the flash loan (its amount and fee), kept as wSOL.
+    flash_owed_lamports: u64,
     from_reserve_lamports: u64,
     /// Repaid from the vault's share of the pool's SOL (pool tokens burned for both sides in
     /// proportion: the LST stays with the vault).
@@ -184,8 +192,17 @@ struct Totals {
     kept_lamports: u64,
 }
 
+/// A flash loan of SOL the transaction took (checked by `unwind_flash`) into the exit's wSOL
+/// account: it repays first, and `lamports + fee_lamports` go back to `repay_to` at the end.
+pub struct FlashLoan<'info> {
+    pub lamports: u64,
+    pub fee_lamports: u64,
+    /// A wSOL account the flash repayment is made from.
+    pub repay_to: AccountInfo<'info>,
+}
+
 /// What a call asks of the engine.
-pub struct LoopExitRequest {
+pub struct LoopExitRequest<'info> {
     pub exit: UnwindExit,
     /// The market LTV to bring the position to (bps).
     pub target_ltv_bps: u16,
@@ -196,11 +213,14 @@ pub struct LoopExitRequest {
     pub max_repay_lamports: u64,
     /// Paid to the caller out of what was repaid; zero for the allocator.
     pub reward_bps: u16,
+    pub flash: Option<FlashLoan<'info>>,
 }
 
 /// What the engine did, for the caller's event.
 pub struct LoopExitOutcome {
     pub rounds: u8,
+    pub from_flash_lamports: u64,
+    pub flash_fee_lamports: u64,
     pub from_reserve_lamports: u64,
     pub from_pool_lamports: u64,
     pub lst_converted: u64,
@@ -220,9 +240,9 @@ pub fn run<'info>(
     accounts: &mut LoopAccounts<'info>,
     remaining: &'info [AccountInfo<'info>],
     caller: &AccountInfo<'info>,
-    request: LoopExitRequest,
+    request: LoopExitRequest<'info>,
 ) -> Result<LoopExitOutcome> {
-    let LoopExitRequest { exit, target_ltv_bps, min_ltv_before_bps, not_needed, max_repay_lamports, reward_bps } =
+    let LoopExitRequest { exit, target_ltv_bps, min_ltv_before_bps, not_needed, max_repay_lamports, reward_bps, flash } =
         request;
     require!(max_repay_lamports > 0, VaultError::ZeroAmount);
     let vault_key = accounts.vault.key();
@@ -262,6 +282,24 @@ pub fn run<'info>(
     }
     let mut totals = Totals::default();
     let mut health = before;
+
+    // 0. The flash loan, in the exit's wSOL account (empty between instructions: exactly the
+    //    loan), repays first; the conversions owe it back with its fee.
+    if let Some(loan) = &flash {
+        require!(loan.lamports > 0, VaultError::ZeroAmount);
+        require!(loan.lamports <= health.debt_lamports, VaultError::FlashLoanTooLarge);
+        // The account is empty between instructions; anything beyond the loan is a donation,
+        // swept to the reserve with the rest at the end.
+        require!(token_amount(&wsol_account)? >= loan.lamports, VaultError::FlashLoanMissing);
+        repay_from_wsol(&lending, &wsol_account, &supply, loan.lamports, health.debt_lamports, &vault_seeds)?;
+        totals.from_flash_lamports = loan.lamports;
+        totals.repaid_lamports = loan.lamports;
+        totals.flash_owed_lamports = add(loan.lamports, loan.fee_lamports)?;
+        lending.refresh_sol_reserve()?;
+        lending.refresh_obligation()?;
+        state = accounts.lending.state(&binding, &vault_key)?;
+        health = state.health()?;
+    }
 
     // 1. The vault's own SOL above the reserve's floor, at par.
     let own_lamports = vault.accounting.spare_reserve_lamports(params.min_sol_reserve_bps)?;
@@ -339,10 +377,18 @@ pub fn run<'info>(
     }
 
     // 2. Collateral, converted through the exit.
-    while totals.rounds < MAX_UNWIND_ROUNDS && health.debt_lamports > 0 && totals.repaid_lamports < max_repay_lamports {
+    while totals.rounds < MAX_UNWIND_ROUNDS
+        && (totals.flash_owed_lamports > 0 || (health.debt_lamports > 0 && totals.repaid_lamports < max_repay_lamports))
+    {
         let (lst_reserve, sol_reserve) = (&state.lst, &state.sol);
+        // What the flash loan is still owed counts as debt: the conversions raise it first.
+        let owed_value = lending_math(
+            Decimal::from(totals.flash_owed_lamports)
+                .try_mul(sol_reserve.market_price)
+                .and_then(|v| v.try_div(10u64.pow(u32::from(sol_reserve.mint_decimals)))),
+        )?;
         let plan = UnwindPlanInputs {
-            borrowed_value: health.borrowed_value,
+            borrowed_value: lending_math(health.borrowed_value.try_add(owed_value))?,
             deposited_value: health.deposited_value,
             lst_price: lst_reserve.market_price,
             sol_price: sol_reserve.market_price,
@@ -441,7 +487,7 @@ pub fn run<'info>(
         lending.refresh_obligation()?;
         let debt_lamports = accounts.lending.health(&binding, &vault_key)?.debt_lamports;
         let room = sub(max_repay_lamports, totals.repaid_lamports)?;
-        let (received, repay) = match &route {
+        let (received, to_flash, repay) = match &route {
             Exit::Pool(pool) => {
                 let received = pool.swap.sell_lst_checked(
                     &pool.binding,
@@ -451,9 +497,11 @@ pub fn run<'info>(
                     &wsol_account,
                     &vault_seeds,
                 )?;
-                let repay = received.min(debt_lamports).min(room);
+                // The flash loan's share stays in the wSOL account until it is paid back.
+                let to_flash = received.min(totals.flash_owed_lamports);
+                let repay = sub(received, to_flash)?.min(debt_lamports).min(room);
                 repay_from_wsol(&lending, &wsol_account, &supply, repay, debt_lamports, &vault_seeds)?;
-                (received, repay)
+                (received, to_flash, repay)
             }
             Exit::StakePool(exit) => {
                 let reserve_before = reserve_info.lamports();
@@ -478,9 +526,14 @@ pub fn run<'info>(
                     received >= min_lamports_out && token_amount(&lst_account)? == lst_before,
                     VaultError::BalanceMismatch
                 );
-                let repay = received.min(debt_lamports).min(room);
+                // The flash loan's share is wrapped and kept until it is paid back.
+                let to_flash = received.min(totals.flash_owed_lamports);
+                if to_flash > 0 {
+                    wsol.wrap(to_flash, &reserve_seeds)?;
+                }
+                let repay = sub(received, to_flash)?.min(debt_lamports).min(room);
                 repay_exactly(&lending, &wsol, &supply, repay, debt_lamports, &vault_seeds, &reserve_seeds)?;
-                (received, repay)
+                (received, to_flash, repay)
             }
         };
 
@@ -488,12 +541,14 @@ pub fn run<'info>(
         totals.lst_converted = add(totals.lst_converted, lst_redeemed)?;
         totals.lamports_received = add(totals.lamports_received, received)?;
         totals.repaid_lamports = add(totals.repaid_lamports, repay)?;
-        totals.kept_lamports = add(totals.kept_lamports, sub(received, repay)?)?;
+        totals.flash_owed_lamports = sub(totals.flash_owed_lamports, to_flash)?;
+        totals.kept_lamports = add(totals.kept_lamports, sub(sub(received, to_flash)?, repay)?)?;
         // The program's own health math values the position as a refresh would, without one.
         state = accounts.lending.state(&binding, &vault_key)?;
         health = state.health()?;
         if totals.lst_reserve_illiquid
-            || market_ltv_bps_ceil(health.borrowed_value, health.deposited_value)? <= target_ltv_bps as u64
+            || (totals.flash_owed_lamports == 0
+                && market_ltv_bps_ceil(health.borrowed_value, health.deposited_value)? <= target_ltv_bps as u64)
         {
             break;
         }
@@ -516,6 +571,26 @@ pub fn run<'info>(
         VaultError::UnwindInsufficient
     );
 
+    // The flash loan goes back, with its fee, to the account its repayment is made from.
+    let mut flash_fee_lamports = 0;
+    if let Some(loan) = &flash {
+        require!(totals.flash_owed_lamports == 0, VaultError::FlashLoanUnpaid);
+        let owed = add(loan.lamports, loan.fee_lamports)?;
+        anchor_spl::token::transfer(
+            CpiContext::new_with_signer(
+                token_program.clone(),
+                anchor_spl::token::Transfer {
+                    from: wsol_account.clone(),
+                    to: loan.repay_to.clone(),
+                    authority: vault_info.clone(),
+                },
+                &[&vault_seeds],
+            ),
+            owed,
+        )?;
+        flash_fee_lamports = loan.fee_lamports;
+    }
+
     // What pool sales brought beyond the repayment is wSOL: it goes to the reserve.
     if let Exit::Pool(pool) = &route {
         if token_amount(&wsol_account)? > 0 {
@@ -535,10 +610,13 @@ pub fn run<'info>(
             reward_lamports,
         )?;
     }
-    // The conversions' shortfall against the rate, and the reward: a loss, booked now.
+    // The conversions' shortfall against the rate, the reward and the flash loan's fee: a loss,
+    // booked now.
     let converted_value_lamports = rate.lst_to_lamports_ceil(totals.lst_converted)?;
-    let realized_loss_lamports =
-        add(converted_value_lamports.saturating_sub(totals.lamports_received), reward_lamports)?;
+    let realized_loss_lamports = add(
+        add(converted_value_lamports.saturating_sub(totals.lamports_received), reward_lamports)?,
+        flash_fee_lamports,
+    )?;
     let now_unix = Clock::get()?.unix_timestamp;
     if totals.pool_tokens_burned > 0 {
         // Its SOL is counted with what the conversions kept (below).
@@ -553,6 +631,8 @@ pub fn run<'info>(
 
     Ok(LoopExitOutcome {
         rounds: totals.rounds,
+        from_flash_lamports: totals.from_flash_lamports,
+        flash_fee_lamports,
         from_reserve_lamports: totals.from_reserve_lamports,
         from_pool_lamports: totals.from_pool_lamports,
         lst_converted: totals.lst_converted,

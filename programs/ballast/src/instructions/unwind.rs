@@ -31,6 +31,7 @@ pub fn handler<'info>(
         not_needed: VaultError::UnwindNotNeeded,
         max_repay_lamports,
         reward_bps: params.keeper_reward_bps,
+        flash: None,
     };
     let caller = accounts.caller.to_account_info();
     let outcome = loop_exit::run(&mut accounts.position, ctx.remaining_accounts, &caller, request)?;

@@ -75,3 +75,48 @@ pub fn legacy_pyth_price(data: &[u8], slot: u64) -> Option<spl_token_lending::ma
         Decimal::from(price).try_div(scale).ok()
     }
 }
+
+/// The instruction just before the current one in this transaction is Save's
+/// `FlashBorrowReserveLiquidity` of exactly `lamports` from `sol_reserve` into `destination`.
+/// Save itself refuses the borrow unless its `FlashRepayReserveLiquidity` follows later in the
+/// transaction, and refuses both by CPI: so the loan is real, in the vault's account, and repaid
+/// at the top level once the vault instruction returns.
+pub fn require_flash_borrow(
+    instructions: &AccountInfo,
+    sol_reserve: &Pubkey,
+    destination: &Pubkey,
+    lamports: u64,
+) -> Result<()> {
+    use anchor_lang::solana_program::sysvar::instructions::{load_current_index_checked, load_instruction_at_checked};
+    let current = load_current_index_checked(instructions)?;
+    let previous = current.checked_sub(1).ok_or_else(|| error!(VaultError::FlashLoanMissing))?;
+    let ix = load_instruction_at_checked(usize::from(previous), instructions)?;
+    let amount = ix.data.get(1..9).and_then(|b| <[u8; 8]>::try_from(b).ok()).map(u64::from_le_bytes);
+    let is_borrow = ix.program_id == SAVE_PROGRAM_ID
+        && ix.data.first() == Some(&instruction::tag::FLASH_BORROW_RESERVE_LIQUIDITY)
+        && amount == Some(lamports)
+        && ix.accounts.get(1).map(|a| a.pubkey) == Some(*destination)
+        && ix.accounts.get(2).map(|a| a.pubkey) == Some(*sol_reserve);
+    require!(is_borrow, VaultError::FlashLoanMissing);
+    Ok(())
+}
+
+/// What repaying a flash loan of `lamports` from `reserve` costs on top (its flash fee, at
+/// least one lamport, rounded as Save rounds it); `None` when the reserve lends no flash loans.
+pub fn flash_loan_fee_lamports(reserve: &state::Reserve, lamports: u64) -> Result<Option<u64>> {
+    use spl_token_lending::math::Decimal;
+    use spl_token_lending::state::{FeeCalculation, ReserveFees};
+    if reserve.config.flash_loan_fee_wad == u64::MAX {
+        return Ok(None);
+    }
+    // Save's fee rule is the reference program's: the fee on top, at least one token.
+    let fees = ReserveFees {
+        borrow_fee_wad: reserve.config.flash_loan_fee_wad,
+        flash_loan_fee_wad: reserve.config.flash_loan_fee_wad,
+        host_fee_percentage: reserve.config.host_fee_pct,
+    };
+    let (fee_lamports, _host) = fees
+        .calculate_borrow_fees(Decimal::from(lamports), FeeCalculation::Exclusive)
+        .map_err(|_| error!(VaultError::MathOverflow))?;
+    Ok(Some(fee_lamports))
+}
