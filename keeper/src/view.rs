@@ -195,26 +195,7 @@ async fn load_lending<C: Chain>(chain: &C, binding: LendingBinding, slot: u64) -
 }
 
 fn lending_core(l: &LendingView) -> ballast::client::LendingCore {
-    let program = l.binding.venue.program_id();
-    let (lst, sol) = (&l.state.lst, &l.state.sol);
-    ballast::client::LendingCore {
-        lending_program: program,
-        lending_market: l.binding.market,
-        lending_market_authority: Pubkey::find_program_address(&[l.binding.market.as_ref()], &program).0,
-        obligation: l.binding.obligation,
-        lst_reserve: l.binding.lst_reserve,
-        lst_reserve_oracle: lst.oracle,
-        lst_reserve_liquidity_supply: lst.liquidity_supply,
-        lst_reserve_collateral_mint: lst.collateral_mint,
-        lst_reserve_collateral_supply: lst.collateral_supply,
-        sol_reserve: l.binding.sol_reserve,
-        sol_reserve_oracle: sol.oracle,
-        sol_reserve_liquidity_supply: sol.liquidity_supply,
-        collateral_account: l.binding.collateral_account,
-        clock: (l.binding.venue == ballast::state::LendingVenue::SplTokenLending).then(solana_sdk::sysvar::clock::id),
-        lst_reserve_switchboard: lst.switchboard_oracle,
-        sol_reserve_switchboard: sol.switchboard_oracle,
-    }
+    ballast::client::LendingKeys::of(&l.binding, &l.state.lst, &l.state.sol).core()
 }
 
 fn pool_core(p: &PoolBinding) -> ballast::client::PoolCore {
@@ -242,11 +223,7 @@ pub struct PriceUpdates {
 impl VaultView {
     fn lending_accounts(&self) -> Result<ballast::accounts::LendingAccounts> {
         let lending = self.lending.as_ref().ok_or_else(|| anyhow!("vault has no lending market"))?;
-        Ok(ballast::accounts::LendingAccounts {
-            core: lending_core(lending),
-            sol_reserve_fee_receiver: lending.state.sol.fee_receiver,
-            wsol_account: lending.binding.wsol_account,
-        })
+        Ok(ballast::client::LendingKeys::of(&lending.binding, &lending.state.lst, &lending.state.sol).accounts())
     }
 
     /// An allocator instruction that names the lending accounts: `accounts`, then the pool's

@@ -65,6 +65,19 @@ pub struct ReserveFixture {
 }
 
 impl ReserveFixture {
+    /// The reserve's accounts the vault's instructions name.
+    pub fn accounts(&self) -> ballast::adapters::lending::ReserveAccounts {
+        ballast::adapters::lending::ReserveAccounts {
+            reserve: self.reserve,
+            oracle: self.oracle_price,
+            switchboard_oracle: self.switchboard,
+            liquidity_supply: self.liquidity_supply,
+            collateral_mint: self.collateral_mint,
+            collateral_supply: self.collateral_supply,
+            fee_receiver: self.fee_receiver,
+        }
+    }
+
     /// The keys Save's instruction builders take.
     pub fn save_keys(&self) -> ballast::adapters::save::instruction::ReserveKeys {
         ballast::adapters::save::instruction::ReserveKeys {

@@ -7,7 +7,7 @@ use solana_program::{instruction::Instruction, pubkey::Pubkey, system_instructio
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::chain::{Chain, TxResult};
-use crate::lending::{LendingFixture, ReserveFixture};
+use crate::lending::LendingFixture;
 use crate::oracle::price_update;
 use crate::snapshot::Snapshot;
 use crate::stake_pool::StakePoolFixture;
@@ -856,36 +856,26 @@ impl VaultClient {
         }
     }
 
-    pub fn lending_core(&self) -> ballast::client::LendingCore {
+    /// The bound market's accounts, from which the client writes every lending account list.
+    pub fn lending_keys(&self) -> ballast::client::LendingKeys {
         let l = self.lending();
-        let (lst, sol): (&ReserveFixture, &ReserveFixture) = (&l.market.lst, &l.market.sol);
-        ballast::client::LendingCore {
-            lending_program: l.market.venue.program_id(),
-            lending_market: l.market.market,
-            lending_market_authority: l.market.market_authority,
+        ballast::client::LendingKeys {
+            venue: l.market.venue,
+            market: l.market.market,
             obligation: l.obligation,
-            lst_reserve: lst.reserve,
-            lst_reserve_oracle: lst.oracle_price,
-            lst_reserve_liquidity_supply: lst.liquidity_supply,
-            lst_reserve_collateral_mint: lst.collateral_mint,
-            lst_reserve_collateral_supply: lst.collateral_supply,
-            sol_reserve: sol.reserve,
-            sol_reserve_oracle: sol.oracle_price,
-            sol_reserve_liquidity_supply: sol.liquidity_supply,
             collateral_account: l.collateral_account,
-            clock: (l.market.venue == LendingVenue::SplTokenLending).then(solana_program::sysvar::clock::id),
-            lst_reserve_switchboard: lst.switchboard,
-            sol_reserve_switchboard: sol.switchboard,
+            wsol_account: l.wsol_account,
+            lst: l.market.lst.accounts(),
+            sol: l.market.sol.accounts(),
         }
     }
 
+    pub fn lending_core(&self) -> ballast::client::LendingCore {
+        self.lending_keys().core()
+    }
+
     fn lending_accounts(&self) -> ballast::accounts::LendingAccounts {
-        let l = self.lending();
-        ballast::accounts::LendingAccounts {
-            core: self.lending_core(),
-            sol_reserve_fee_receiver: l.market.sol.fee_receiver,
-            wsol_account: l.wsol_account,
-        }
+        self.lending_keys().accounts()
     }
 
     pub fn lend_supply_ix(&self, allocator: &Pubkey, lst_amount: u64) -> Instruction {

@@ -248,6 +248,73 @@ pub fn withdraw(
 }
 
 pub use crate::__client_accounts_lending_core::LendingCore;
+
+/// A bound lending market's accounts, from which every lending account list is written: the
+/// keeper, the app and the harness name them through this one place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LendingKeys {
+    pub venue: crate::state::LendingVenue,
+    pub market: Pubkey,
+    pub obligation: Pubkey,
+    /// The vault's cToken and wSOL accounts.
+    pub collateral_account: Pubkey,
+    pub wsol_account: Pubkey,
+    pub lst: crate::adapters::lending::ReserveAccounts,
+    pub sol: crate::adapters::lending::ReserveAccounts,
+}
+
+impl LendingKeys {
+    /// From the vault's binding and both reserves as read.
+    pub fn of(
+        binding: &crate::state::LendingBinding,
+        lst: &crate::adapters::lending::ReserveView,
+        sol: &crate::adapters::lending::ReserveView,
+    ) -> Self {
+        Self {
+            venue: binding.venue,
+            market: binding.market,
+            obligation: binding.obligation,
+            collateral_account: binding.collateral_account,
+            wsol_account: binding.wsol_account,
+            lst: lst.accounts(),
+            sol: sol.accounts(),
+        }
+    }
+
+    /// `LendingCore`: the clock only on spl-token-lending (Save reads the sysvar itself), Save's
+    /// Switchboard feeds only on Save.
+    pub fn core(&self) -> LendingCore {
+        let program = self.venue.program_id();
+        LendingCore {
+            lending_program: program,
+            lending_market: self.market,
+            lending_market_authority: Pubkey::find_program_address(&[self.market.as_ref()], &program).0,
+            obligation: self.obligation,
+            lst_reserve: self.lst.reserve,
+            lst_reserve_oracle: self.lst.oracle,
+            lst_reserve_liquidity_supply: self.lst.liquidity_supply,
+            lst_reserve_collateral_mint: self.lst.collateral_mint,
+            lst_reserve_collateral_supply: self.lst.collateral_supply,
+            sol_reserve: self.sol.reserve,
+            sol_reserve_oracle: self.sol.oracle,
+            sol_reserve_liquidity_supply: self.sol.liquidity_supply,
+            collateral_account: self.collateral_account,
+            clock: (self.venue == crate::state::LendingVenue::SplTokenLending)
+                .then_some(anchor_lang::solana_program::sysvar::clock::ID),
+            lst_reserve_switchboard: self.lst.switchboard_oracle,
+            sol_reserve_switchboard: self.sol.switchboard_oracle,
+        }
+    }
+
+    /// `LendingAccounts`: the core, the SOL reserve's fee receiver and the vault's wSOL account.
+    pub fn accounts(&self) -> crate::accounts::LendingAccounts {
+        crate::accounts::LendingAccounts {
+            core: self.core(),
+            sol_reserve_fee_receiver: self.sol.fee_receiver,
+            wsol_account: self.wsol_account,
+        }
+    }
+}
 pub use crate::__client_accounts_loop_accounts::LoopAccounts;
 /// `harvest()` by anyone (`harvester`), the fee shares minted to `fee_recipient_shares` (a
 /// share-mint token account of the vault's fee recipient; `share_account` gives its associated

@@ -120,6 +120,19 @@ impl ReserveView {
         })
     }
 
+    /// The reserve's accounts the vault's instructions name.
+    pub fn accounts(&self) -> ReserveAccounts {
+        ReserveAccounts {
+            reserve: self.reserve,
+            oracle: self.oracle,
+            switchboard_oracle: self.switchboard_oracle,
+            liquidity_supply: self.liquidity_supply,
+            collateral_mint: self.collateral_mint,
+            collateral_supply: self.collateral_supply,
+            fee_receiver: self.fee_receiver,
+        }
+    }
+
     /// The keys Save's instruction builders take.
     pub fn save_keys(&self) -> save_ix::ReserveKeys {
         save_ix::ReserveKeys {
@@ -132,6 +145,19 @@ impl ReserveView {
             switchboard_feed: self.switchboard_oracle.unwrap_or(save_state::NULL_PUBKEY),
         }
     }
+}
+
+/// A reserve's accounts as the vault's instructions name them, on either venue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReserveAccounts {
+    pub reserve: Pubkey,
+    pub oracle: Pubkey,
+    /// Save's second price account; none on spl-token-lending.
+    pub switchboard_oracle: Option<Pubkey>,
+    pub liquidity_supply: Pubkey,
+    pub collateral_mint: Pubkey,
+    pub collateral_supply: Pubkey,
+    pub fee_receiver: Pubkey,
 }
 
 /// The venue's own decoding of the three accounts that value the position (boxed: an SBF
