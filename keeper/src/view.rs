@@ -1,7 +1,7 @@
 //! One vault as the keeper sees it, from raw account bytes: the vault, its stake pool, its
 //! lending position valued with the program crate's own health math at the market oracles'
 //! current prices, and the accounts an `unwind` needs.
-use anchor_lang::{AccountDeserialize, InstructionData, ToAccountMetas};
+use anchor_lang::AccountDeserialize;
 use anyhow::{anyhow, Context, Result};
 use ballast::adapters::lending::LendingState;
 use ballast::instructions::loop_exit::UnwindExit;
@@ -214,30 +214,20 @@ fn pool_core(p: &PoolBinding) -> ballast::client::PoolCore {
 
 /// The accounts an allocator instruction needs beyond what `VaultView` holds: the vault's Pyth
 /// price updates (the vault stores feed ids, not update accounts).
-#[derive(Clone, Copy, Debug)]
-pub struct PriceUpdates {
-    pub sol_usd: Pubkey,
-    pub lst_usd: Pubkey,
-}
+pub use ballast::client::PriceUpdates;
 
 impl VaultView {
-    fn lending_accounts(&self) -> Result<ballast::accounts::LendingAccounts> {
+    /// The allocator's accounts, from the view.
+    fn allocator_target(&self, allocator: &Pubkey) -> Result<ballast::client::AllocatorTarget> {
         let lending = self.lending.as_ref().ok_or_else(|| anyhow!("vault has no lending market"))?;
-        Ok(ballast::client::LendingKeys::of(&lending.binding, &lending.state.lst, &lending.state.sol).accounts())
-    }
-
-    /// An allocator instruction that names the lending accounts: `accounts`, then the pool's
-    /// valuation accounts (when the vault has a pool) as remaining accounts.
-    fn allocator_ix(&self, mut accounts: Vec<solana_sdk::instruction::AccountMeta>, data: Vec<u8>) -> Instruction {
-        use solana_sdk::instruction::AccountMeta;
-        if let Some(p) = self.vault.pool {
-            accounts.extend([
-                AccountMeta::new_readonly(p.pool_mint, false),
-                AccountMeta::new_readonly(p.pool_lst, false),
-                AccountMeta::new_readonly(p.pool_wsol, false),
-            ]);
-        }
-        Instruction { program_id: ballast::ID, accounts, data }
+        Ok(ballast::client::AllocatorTarget::of(
+            self.key,
+            &self.vault,
+            *allocator,
+            self.stake_pool.reserve_stake,
+            self.stake_pool.manager_fee_account,
+            ballast::client::LendingKeys::of(&lending.binding, &lending.state.lst, &lending.state.sol),
+        ))
     }
 
     /// `leverage_up(borrow_lamports)` by the allocator.
@@ -247,49 +237,12 @@ impl VaultView {
         borrow_lamports: u64,
         prices: &PriceUpdates,
     ) -> Result<Instruction> {
-        let stake_pool_program = self.vault.stake_pool_program;
-        let accounts = ballast::accounts::LeverageUp {
-            allocator: *allocator,
-            vault: self.key,
-            share_mint: self.vault.share_mint,
-            sol_reserve: self.vault.sol_reserve,
-            lst_account: self.vault.lst_account,
-            stake_pool: self.vault.stake_pool,
-            stake_pool_withdraw_authority: spl_stake_pool::find_withdraw_authority_program_address(
-                &stake_pool_program,
-                &self.vault.stake_pool,
-            )
-            .0,
-            stake_pool_reserve_stake: self.stake_pool.reserve_stake,
-            stake_pool_manager_fee_account: self.stake_pool.manager_fee_account,
-            lst_mint: self.vault.lst_mint,
-            stake_pool_program,
-            lending: self.lending_accounts()?,
-            native_mint: spl_token::native_mint::id(),
-            sol_usd_price: prices.sol_usd,
-            lst_usd_price: prices.lst_usd,
-            token_program: spl_token::id(),
-            system_program: solana_sdk::system_program::id(),
-        }
-        .to_account_metas(None);
-        Ok(self.allocator_ix(accounts, ballast::instruction::LeverageUp { borrow_lamports }.data()))
+        Ok(ballast::client::leverage_up(&self.allocator_target(allocator)?, prices, borrow_lamports))
     }
 
     /// `deleverage(repay_lamports)` by the allocator: repays debt from the SOL reserve.
     pub fn deleverage_ix(&self, allocator: &Pubkey, repay_lamports: u64) -> Result<Instruction> {
-        let accounts = ballast::accounts::Deleverage {
-            allocator: *allocator,
-            vault: self.key,
-            share_mint: self.vault.share_mint,
-            sol_reserve: self.vault.sol_reserve,
-            stake_pool: self.vault.stake_pool,
-            lending: self.lending_accounts()?,
-            native_mint: spl_token::native_mint::id(),
-            token_program: spl_token::id(),
-            system_program: solana_sdk::system_program::id(),
-        }
-        .to_account_metas(None);
-        Ok(self.allocator_ix(accounts, ballast::instruction::Deleverage { repay_lamports }.data()))
+        Ok(ballast::client::deleverage(&self.allocator_target(allocator)?, repay_lamports))
     }
 
     /// Seconds since the vault last booked its gains and fees (its last harvest).

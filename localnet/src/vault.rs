@@ -874,104 +874,44 @@ impl VaultClient {
         self.lending_keys().core()
     }
 
-    fn lending_accounts(&self) -> ballast::accounts::LendingAccounts {
-        self.lending_keys().accounts()
+    /// The allocator's accounts for the lending instructions.
+    pub fn allocator_target(&self, allocator: &Pubkey) -> ballast::client::AllocatorTarget {
+        ballast::client::AllocatorTarget {
+            allocator: *allocator,
+            vault: self.v.vault,
+            share_mint: self.v.share_mint,
+            sol_reserve: self.v.sol_reserve,
+            lst_account: self.v.lst_account,
+            lst_mint: self.pool.pool_mint,
+            stake_pool: self.pool.stake_pool,
+            stake_pool_program: self.pool.program,
+            stake_pool_reserve_stake: self.pool.reserve_stake,
+            stake_pool_manager_fee_account: self.pool.manager_fee_account,
+            pool: self.swap.as_ref().map(|p| [p.pool.pool_mint, p.pool.token_lst, p.pool.token_wsol]),
+            lending: self.lending_keys(),
+        }
+    }
+
+    /// The vault's receiver price updates.
+    fn price_updates(&self) -> ballast::client::PriceUpdates {
+        let l = self.lending();
+        ballast::client::PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update }
     }
 
     pub fn lend_supply_ix(&self, allocator: &Pubkey, lst_amount: u64) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::LendSupply {
-                allocator: *allocator,
-                vault: self.v.vault,
-                share_mint: self.v.share_mint,
-                lst_account: self.v.lst_account,
-                stake_pool: self.pool.stake_pool,
-                lending: self.lending_accounts(),
-                token_program: spl_token::id(),
-            }
-            .to_account_metas(None)
-            .into_iter()
-            .chain(self.pool_valuation_accounts(false))
-            .collect(),
-            data: ballast::instruction::LendSupply { lst_amount }.data(),
-        }
+        ballast::client::lend_supply(&self.allocator_target(allocator), lst_amount)
     }
 
     pub fn lend_withdraw_ix(&self, allocator: &Pubkey, ctokens: u64) -> Instruction {
-        let l = self.lending();
-        Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::LendWithdraw {
-                allocator: *allocator,
-                vault: self.v.vault,
-                share_mint: self.v.share_mint,
-                lst_account: self.v.lst_account,
-                stake_pool: self.pool.stake_pool,
-                lending: self.lending_accounts(),
-                sol_usd_price: l.sol_usd_update,
-                lst_usd_price: l.lst_usd_update,
-                token_program: spl_token::id(),
-            }
-            .to_account_metas(None)
-            .into_iter()
-            .chain(self.pool_valuation_accounts(false))
-            .collect(),
-            data: ballast::instruction::LendWithdraw { ctokens }.data(),
-        }
+        ballast::client::lend_withdraw(&self.allocator_target(allocator), &self.price_updates(), ctokens)
     }
 
     pub fn leverage_up_ix(&self, allocator: &Pubkey, borrow_lamports: u64) -> Instruction {
-        let l = self.lending();
-        Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::LeverageUp {
-                allocator: *allocator,
-                vault: self.v.vault,
-                share_mint: self.v.share_mint,
-                sol_reserve: self.v.sol_reserve,
-                lst_account: self.v.lst_account,
-                stake_pool: self.pool.stake_pool,
-                stake_pool_withdraw_authority: self.pool.withdraw_authority,
-                stake_pool_reserve_stake: self.pool.reserve_stake,
-                stake_pool_manager_fee_account: self.pool.manager_fee_account,
-                lst_mint: self.pool.pool_mint,
-                stake_pool_program: self.pool.program,
-                lending: self.lending_accounts(),
-                native_mint: spl_token::native_mint::id(),
-                sol_usd_price: l.sol_usd_update,
-                lst_usd_price: l.lst_usd_update,
-                token_program: spl_token::id(),
-                system_program: system_program::id(),
-            }
-            .to_account_metas(None)
-            .into_iter()
-            .chain(self.pool_valuation_accounts(false))
-            .collect(),
-            data: ballast::instruction::LeverageUp { borrow_lamports }.data(),
-        }
+        ballast::client::leverage_up(&self.allocator_target(allocator), &self.price_updates(), borrow_lamports)
     }
 
     pub fn deleverage_ix(&self, allocator: &Pubkey, repay_lamports: u64) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::Deleverage {
-                allocator: *allocator,
-                vault: self.v.vault,
-                share_mint: self.v.share_mint,
-                sol_reserve: self.v.sol_reserve,
-                stake_pool: self.pool.stake_pool,
-                lending: self.lending_accounts(),
-                native_mint: spl_token::native_mint::id(),
-                token_program: spl_token::id(),
-                system_program: system_program::id(),
-            }
-            .to_account_metas(None)
-            .into_iter()
-            .chain(self.pool_valuation_accounts(false))
-            .collect(),
-            data: ballast::instruction::Deleverage { repay_lamports }.data(),
-        }
+        ballast::client::deleverage(&self.allocator_target(allocator), repay_lamports)
     }
 
     pub async fn as_allocator(&mut self, ix: Instruction) -> TxResult {

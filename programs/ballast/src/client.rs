@@ -165,6 +165,142 @@ pub fn valuation_accounts(vault: &crate::state::Vault, pool_writable: bool) -> V
     metas
 }
 
+/// What an allocator's lending instruction names beyond the market's accounts: the vault's own,
+/// its stake pool's, and the pool it values after them.
+#[derive(Clone, Copy, Debug)]
+pub struct AllocatorTarget {
+    pub allocator: Pubkey,
+    pub vault: Pubkey,
+    pub share_mint: Pubkey,
+    pub sol_reserve: Pubkey,
+    pub lst_account: Pubkey,
+    pub lst_mint: Pubkey,
+    pub stake_pool: Pubkey,
+    pub stake_pool_program: Pubkey,
+    pub stake_pool_reserve_stake: Pubkey,
+    pub stake_pool_manager_fee_account: Pubkey,
+    /// The bound pool's mint, LST reserve and wSOL reserve, valued after the named accounts.
+    pub pool: Option<[Pubkey; 3]>,
+    pub lending: LendingKeys,
+}
+
+/// The Pyth receiver updates a risk-adding allocator instruction reads (the vault stores feed
+/// ids, not update accounts).
+#[derive(Clone, Copy, Debug)]
+pub struct PriceUpdates {
+    pub sol_usd: Pubkey,
+    pub lst_usd: Pubkey,
+}
+
+impl AllocatorTarget {
+    /// From the vault as read, its stake pool's reserve stake and manager fee account, and the
+    /// bound market's accounts.
+    pub fn of(
+        vault_key: Pubkey,
+        vault: &crate::state::Vault,
+        allocator: Pubkey,
+        stake_pool_reserve_stake: Pubkey,
+        stake_pool_manager_fee_account: Pubkey,
+        lending: LendingKeys,
+    ) -> Self {
+        Self {
+            allocator,
+            vault: vault_key,
+            share_mint: vault.share_mint,
+            sol_reserve: vault.sol_reserve,
+            lst_account: vault.lst_account,
+            lst_mint: vault.lst_mint,
+            stake_pool: vault.stake_pool,
+            stake_pool_program: vault.stake_pool_program,
+            stake_pool_reserve_stake,
+            stake_pool_manager_fee_account,
+            pool: vault.pool.map(|p| [p.pool_mint, p.pool_lst, p.pool_wsol]),
+            lending,
+        }
+    }
+
+    /// The named accounts, then the pool's valuation accounts.
+    fn instruction(&self, accounts: Vec<AccountMeta>, data: Vec<u8>) -> Instruction {
+        let mut accounts = accounts;
+        accounts.extend(self.pool.iter().flatten().map(|key| AccountMeta::new_readonly(*key, false)));
+        Instruction { program_id: crate::ID, accounts, data }
+    }
+}
+
+/// `lend_supply(lst_amount)`.
+pub fn lend_supply(t: &AllocatorTarget, lst_amount: u64) -> Instruction {
+    let accounts = crate::accounts::LendSupply {
+        allocator: t.allocator,
+        vault: t.vault,
+        share_mint: t.share_mint,
+        lst_account: t.lst_account,
+        stake_pool: t.stake_pool,
+        lending: t.lending.accounts(),
+        token_program: anchor_spl::token::ID,
+    };
+    t.instruction(accounts.to_account_metas(None), crate::instruction::LendSupply { lst_amount }.data())
+}
+
+/// `lend_withdraw(ctokens)`.
+pub fn lend_withdraw(t: &AllocatorTarget, prices: &PriceUpdates, ctokens: u64) -> Instruction {
+    let accounts = crate::accounts::LendWithdraw {
+        allocator: t.allocator,
+        vault: t.vault,
+        share_mint: t.share_mint,
+        lst_account: t.lst_account,
+        stake_pool: t.stake_pool,
+        lending: t.lending.accounts(),
+        sol_usd_price: prices.sol_usd,
+        lst_usd_price: prices.lst_usd,
+        token_program: anchor_spl::token::ID,
+    };
+    t.instruction(accounts.to_account_metas(None), crate::instruction::LendWithdraw { ctokens }.data())
+}
+
+/// `leverage_up(borrow_lamports)`.
+pub fn leverage_up(t: &AllocatorTarget, prices: &PriceUpdates, borrow_lamports: u64) -> Instruction {
+    let accounts = crate::accounts::LeverageUp {
+        allocator: t.allocator,
+        vault: t.vault,
+        share_mint: t.share_mint,
+        sol_reserve: t.sol_reserve,
+        lst_account: t.lst_account,
+        stake_pool: t.stake_pool,
+        stake_pool_withdraw_authority: spl_stake_pool::find_withdraw_authority_program_address(
+            &t.stake_pool_program,
+            &t.stake_pool,
+        )
+        .0,
+        stake_pool_reserve_stake: t.stake_pool_reserve_stake,
+        stake_pool_manager_fee_account: t.stake_pool_manager_fee_account,
+        lst_mint: t.lst_mint,
+        stake_pool_program: t.stake_pool_program,
+        lending: t.lending.accounts(),
+        native_mint: anchor_spl::token::spl_token::native_mint::ID,
+        sol_usd_price: prices.sol_usd,
+        lst_usd_price: prices.lst_usd,
+        token_program: anchor_spl::token::ID,
+        system_program: anchor_lang::solana_program::system_program::ID,
+    };
+    t.instruction(accounts.to_account_metas(None), crate::instruction::LeverageUp { borrow_lamports }.data())
+}
+
+/// `deleverage(repay_lamports)`: repays debt from the SOL reserve.
+pub fn deleverage(t: &AllocatorTarget, repay_lamports: u64) -> Instruction {
+    let accounts = crate::accounts::Deleverage {
+        allocator: t.allocator,
+        vault: t.vault,
+        share_mint: t.share_mint,
+        sol_reserve: t.sol_reserve,
+        stake_pool: t.stake_pool,
+        lending: t.lending.accounts(),
+        native_mint: anchor_spl::token::spl_token::native_mint::ID,
+        token_program: anchor_spl::token::ID,
+        system_program: anchor_lang::solana_program::system_program::ID,
+    };
+    t.instruction(accounts.to_account_metas(None), crate::instruction::Deleverage { repay_lamports }.data())
+}
+
 /// The accounts a withdrawal needs to sell LST through the bound pool, after the valuation ones.
 pub fn pool_exit_accounts(vault: &crate::state::Vault) -> Vec<AccountMeta> {
     let Some(p) = &vault.pool else { return Vec::new() };
