@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The stateful property test offline: TOTAL random sequences (default 10,000) of 50 steps on each
-# venue, in batches of BATCH (default 1,000) per process, each batch with its own seed.
+# venue, in batches of BATCH (default 1,000) per process, each batch with its own seed (from
+# FIRST_SEED, default 1, so runs can continue one another).
 # program-test keeps every bank a process starts until the process ends, so one long process
 # grows without bound; a batch per process keeps memory flat. Prints a row per batch; stops at
 # the first failing batch, whose seed reproduces it:
@@ -10,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 total="${TOTAL:-10000}"
 batch="${BATCH:-1000}"
+first_seed="${FIRST_SEED:-1}"
 binaries="${BINARIES:-stateful stateful_save}"
 export RUST_LOG="${RUST_LOG:-error,solana_program_runtime::loaded_programs=off}"
 
@@ -18,7 +20,7 @@ echo "| binary | seed | sequences | seconds |"
 echo "|---|---:|---:|---:|"
 start_all=$SECONDS
 for binary in $binaries; do
-  for ((seed = 1; (seed - 1) * batch < total; seed++)); do
+  for ((seed = first_seed; (seed - first_seed) * batch < total; seed++)); do
     start=$SECONDS
     BALLAST_STATEFUL_CASES="$batch" PROPTEST_RNG_SEED="$seed" \
       cargo test -p ballast-tests --locked --test "$binary" -- random_sequences_keep_the_invariants --quiet \
