@@ -128,6 +128,8 @@ async fn past_the_borrow_limit_a_flash_loan_repays_first_and_the_unwind_lands() 
 async fn unwind_flash_without_its_loan_or_with_another_is_refused_and_changes_nothing() {
     let mut env = past_the_borrow_limit().await;
     if env.venue != LendingVenue::Save {
+        // spl-token-lending has no flash loan to forge or misdirect: `unwind_flash` is refused
+        // there before these checks (`FlashLoanUnsupported`, the test above).
         return;
     }
     let mallory = env.chain.funded_keypair(10 * SOL).await;
