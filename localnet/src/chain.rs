@@ -124,6 +124,12 @@ impl Chain {
         k
     }
 
+    /// An empty, rent-exempt account of `len` bytes at `key`, owned by `owner`, paid by the payer.
+    pub async fn create_account_ix(&mut self, key: &Pubkey, len: usize, owner: &Pubkey) -> Instruction {
+        let rent = self.ctx.banks_client.get_rent().await.unwrap();
+        system_instruction::create_account(&self.ctx.payer.pubkey(), key, rent.minimum_balance(len), len as u64, owner)
+    }
+
     /// Creates an spl-token account for `mint` owned by `owner`.
     pub async fn token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
         let account = Keypair::new();

@@ -118,19 +118,12 @@ impl LendingFixture {
         lst_config: ReserveConfig,
         sol_config: ReserveConfig,
     ) -> Self {
-        let payer = chain.payer();
         let market = Keypair::new();
-        let rent = chain.ctx.banks_client.get_rent().await.unwrap();
+        let create = chain.create_account_ix(&market.pubkey(), LendingMarket::LEN, &spl_token_lending::id()).await;
         chain
             .send_ok(
                 &[
-                    system_instruction::create_account(
-                        &payer.pubkey(),
-                        &market.pubkey(),
-                        rent.minimum_balance(LendingMarket::LEN),
-                        LendingMarket::LEN as u64,
-                        &spl_token_lending::id(),
-                    ),
+                    create,
                     lending_ix::init_lending_market(
                         spl_token_lending::id(),
                         owner.pubkey(),

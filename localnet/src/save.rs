@@ -4,7 +4,7 @@
 use ballast::adapters::save::instruction::{self as save_ix, NewReserve};
 use ballast::adapters::save::state::{LendingMarket, Obligation, Reserve, ReserveConfig, NULL_PUBKEY};
 use ballast::adapters::save::{SAVE_PROGRAM_ID, SWITCHBOARD_V2_PROGRAM_ID};
-use solana_program::{instruction::Instruction, pubkey::Pubkey, system_instruction};
+use solana_program::{instruction::Instruction, pubkey::Pubkey};
 use solana_sdk::signature::{Keypair, Signer};
 
 use ballast::state::LendingVenue;
@@ -85,19 +85,12 @@ pub async fn create_market(
     if chain.clock().await.slot < FIRST_USABLE_SLOT {
         chain.ctx.warp_to_slot(FIRST_USABLE_SLOT).unwrap();
     }
-    let payer = chain.payer();
     let market = Keypair::new();
-    let rent = chain.ctx.banks_client.get_rent().await.unwrap();
+    let create = chain.create_account_ix(&market.pubkey(), LendingMarket::LEN, &SAVE_PROGRAM_ID).await;
     chain
         .send_ok(
             &[
-                system_instruction::create_account(
-                    &payer.pubkey(),
-                    &market.pubkey(),
-                    rent.minimum_balance(LendingMarket::LEN),
-                    LendingMarket::LEN as u64,
-                    &SAVE_PROGRAM_ID,
-                ),
+                create,
                 save_ix::init_lending_market(
                     market.pubkey(),
                     owner.pubkey(),
@@ -159,23 +152,11 @@ pub async fn refresh_all_ixs(chain: &mut Chain, market: &LendingFixture, obligat
     ixs
 }
 
-/// An empty account for a Save obligation (1,300 bytes, owned by Save).
-pub fn create_obligation_account_ix(chain: &Chain, rent: &solana_sdk::rent::Rent, obligation: &Pubkey) -> Instruction {
-    system_instruction::create_account(
-        &chain.ctx.payer.pubkey(),
-        obligation,
-        rent.minimum_balance(Obligation::LEN),
-        Obligation::LEN as u64,
-        &SAVE_PROGRAM_ID,
-    )
-}
-
 /// A new obligation in `market`, owned by `owner` (who signs).
 pub async fn open_obligation(chain: &mut Chain, market: &LendingFixture, owner: &Keypair) -> Pubkey {
     let obligation = Keypair::new();
-    let rent = chain.ctx.banks_client.get_rent().await.unwrap();
     let ixs = [
-        create_obligation_account_ix(chain, &rent, &obligation.pubkey()),
+        chain.create_account_ix(&obligation.pubkey(), Obligation::LEN, &SAVE_PROGRAM_ID).await,
         save_ix::init_obligation(obligation.pubkey(), market.market, owner.pubkey()),
     ];
     chain.send_ok(&ixs, &[&obligation, owner]).await;

@@ -654,14 +654,8 @@ impl VaultClient {
             LendingVenue::SplTokenLending => spl_token_lending::state::Obligation::LEN,
             LendingVenue::Save => ballast::adapters::save::state::Obligation::LEN,
         };
-        let rent = self.chain.ctx.banks_client.get_rent().await.unwrap();
-        system_instruction::create_account(
-            &self.chain.ctx.payer.pubkey(),
-            obligation,
-            rent.minimum_balance(len),
-            len as u64,
-            &self.venue.program_id(),
-        )
+        let program = self.venue.program_id();
+        self.chain.create_account_ix(obligation, len, &program).await
     }
 
     pub fn bind_lending_ix(
