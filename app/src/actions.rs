@@ -117,7 +117,12 @@ pub async fn build_deposit(app: &App, vault_key: &Pubkey, account: &Pubkey, amou
         (lamports as u128 * summary.share_supply as u128 / summary.free_assets_lamports as u128) as u64
     };
     let min_shares_out = (expected as u128 * (10_000 - vault.risk_params.max_slippage_bps as u128) / 10_000) as u64;
-    let ixs = ballast::client::deposit(*vault_key, vault, *account, lamports, min_shares_out);
+    let ixs = ballast::client::deposit(
+        &ballast::client::VaultKeys::of(*vault_key, vault),
+        *account,
+        lamports,
+        min_shares_out,
+    );
     Ok(Built {
         transaction: unsigned(app, &ixs, account).await?,
         message: format!(
@@ -162,7 +167,12 @@ pub async fn build_withdraw(app: &App, vault_key: &Pubkey, account: &Pubkey, amo
     let params = vault.risk_params;
     let keep_bps = 10_000u128.saturating_sub(params.withdrawal_fee_bps as u128 + params.max_slippage_bps as u128);
     let min_lamports_out = (lamports as u128 * keep_bps / 10_000) as u64;
-    let ix = ballast::client::withdraw(*vault_key, vault, *account, shares, min_lamports_out);
+    let ix = ballast::client::withdraw(
+        &ballast::client::VaultKeys::of(*vault_key, vault),
+        *account,
+        shares,
+        min_lamports_out,
+    );
     Ok(Built {
         transaction: unsigned(app, &[ix], account).await?,
         message: format!(

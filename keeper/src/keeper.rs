@@ -285,7 +285,10 @@ impl<C: Chain> Keeper<C> {
     async fn harvest(&self, vault: &Pubkey, reason: HarvestReason) -> Result<Action> {
         let view = VaultView::load(&self.chain, vault).await?;
         let mut ixs = self.compute_budget().to_vec();
-        ixs.extend(ballast::client::harvest_to_fee_recipient(view.key, &view.vault, self.keypair.pubkey()));
+        ixs.extend(ballast::client::harvest_to_fee_recipient(
+            &ballast::client::VaultKeys::of(view.key, &view.vault),
+            self.keypair.pubkey(),
+        ));
         let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
         if let Some(error) = simulation.error {
             tracing::warn!(%vault, %error, "harvest would fail");

@@ -1,9 +1,9 @@
 //! A Ballast vault bound to a real stake pool, and a client with one method per instruction.
-use anchor_lang::{InstructionData, ToAccountMetas};
+use ballast::client::{PoolKeys, StakePoolKeys, VaultKeys};
 use ballast::constants::seeds;
 use ballast::instructions::InitializeVaultArgs;
 use ballast::state::{LendingVenue, RiskParams, Vault};
-use solana_program::{instruction::Instruction, pubkey::Pubkey, system_instruction, system_program};
+use solana_program::{instruction::Instruction, pubkey::Pubkey, system_instruction};
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::chain::{Chain, TxResult};
@@ -57,13 +57,7 @@ pub struct VaultFixture {
     pub fee_recipient_shares: Pubkey,
 }
 
-pub fn vault_address(create_key: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[seeds::VAULT, create_key.as_ref()], &ballast::ID).0
-}
-
-pub fn vault_pda(seed: &[u8], vault: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[seed, vault.as_ref()], &ballast::ID).0
-}
+pub use ballast::client::{vault_address, vault_pda};
 
 impl VaultFixture {
     pub fn new() -> Self {
@@ -85,24 +79,7 @@ impl VaultFixture {
     }
 
     pub fn initialize_ix(&self, payer: &Pubkey, pool: &StakePoolFixture, args: InitializeVaultArgs) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::InitializeVault {
-                payer: *payer,
-                create_key: self.create_key.pubkey(),
-                vault: self.vault,
-                share_mint: self.share_mint,
-                sol_reserve: self.sol_reserve,
-                lst_account: self.lst_account,
-                dead_shares: self.dead_shares,
-                stake_pool: pool.stake_pool,
-                lst_mint: pool.pool_mint,
-                token_program: spl_token::id(),
-                system_program: system_program::id(),
-            }
-            .to_account_metas(None),
-            data: ballast::instruction::InitializeVault { args }.data(),
-        }
+        ballast::client::initialize_vault(*payer, self.create_key.pubkey(), pool.stake_pool, pool.pool_mint, args)
     }
 
     pub fn init_args(&self, params: RiskParams) -> InitializeVaultArgs {
@@ -277,24 +254,38 @@ impl VaultClient {
         Snapshot::take(&mut self.chain, &keys).await
     }
 
-    /// `[obligation, LST reserve, SOL reserve]` once the vault has a lending position.
-    pub fn lending_valuation_accounts(&self) -> Vec<solana_program::instruction::AccountMeta> {
-        use solana_program::instruction::AccountMeta;
-        match &self.lending {
-            None => vec![],
-            Some(l) => vec![
-                AccountMeta::new_readonly(l.obligation, false),
-                AccountMeta::new_readonly(l.market.lst.reserve, false),
-                AccountMeta::new_readonly(l.market.sol.reserve, false),
-            ],
+    /// The vault's accounts as the client names them, from the fixtures (the bindings once
+    /// made).
+    pub fn vault_keys(&self) -> VaultKeys {
+        VaultKeys {
+            vault: self.v.vault,
+            share_mint: self.v.share_mint,
+            sol_reserve: self.v.sol_reserve,
+            lst_account: self.v.lst_account,
+            stake_pool: self.pool.stake_pool,
+            fee_recipient: self.v.fee_recipient.pubkey(),
+            lending: self.lending.as_ref().map(|l| [l.obligation, l.market.lst.reserve, l.market.sol.reserve]),
+            pool: self.swap.as_ref().map(|p| PoolKeys {
+                swap: p.pool.swap,
+                pool_mint: p.pool.pool_mint,
+                pool_lst: p.pool.token_lst,
+                pool_wsol: p.pool.token_wsol,
+                pool_fee_account: p.pool.fee_account,
+                pool_token_account: p.pool_token_account,
+                wsol_account: p.wsol_account,
+            }),
         }
     }
 
-    /// The valuation accounts: the lending ones, then the pool's.
-    pub fn valuation_accounts(&self) -> Vec<solana_program::instruction::AccountMeta> {
-        let mut metas = self.lending_valuation_accounts();
-        metas.extend(self.pool_valuation_accounts(false));
-        metas
+    /// The stake pool's accounts as the client names them.
+    pub fn stake_pool_keys(&self) -> StakePoolKeys {
+        StakePoolKeys {
+            program: self.pool.program,
+            withdraw_authority: self.pool.withdraw_authority,
+            reserve_stake: self.pool.reserve_stake,
+            manager_fee_account: self.pool.manager_fee_account,
+            lst_mint: self.pool.pool_mint,
+        }
     }
 
     // ---- instructions -------------------------------------------------------------------
@@ -306,24 +297,7 @@ impl VaultClient {
         lamports: u64,
         min_shares_out: u64,
     ) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::Deposit {
-                depositor: *depositor,
-                vault: self.v.vault,
-                share_mint: self.v.share_mint,
-                sol_reserve: self.v.sol_reserve,
-                stake_pool: self.pool.stake_pool,
-                depositor_shares: *depositor_shares,
-                token_program: spl_token::id(),
-                system_program: system_program::id(),
-            }
-            .to_account_metas(None)
-            .into_iter()
-            .chain(self.valuation_accounts())
-            .collect(),
-            data: ballast::instruction::Deposit { lamports, min_shares_out }.data(),
-        }
+        ballast::client::deposit_into(&self.vault_keys(), *depositor, *depositor_shares, lamports, min_shares_out)
     }
 
     pub async fn deposit(&mut self, user: &Keypair, shares: &Pubkey, lamports: u64, min_shares_out: u64) -> TxResult {
@@ -339,28 +313,7 @@ impl VaultClient {
         shares: u64,
         min_lamports_out: u64,
     ) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::Withdraw {
-                owner: *owner,
-                vault: self.v.vault,
-                share_mint: self.v.share_mint,
-                sol_reserve: self.v.sol_reserve,
-                lst_account: self.v.lst_account,
-                stake_pool: self.pool.stake_pool,
-                owner_shares: *owner_shares,
-                recipient: *recipient,
-                token_program: spl_token::id(),
-                system_program: system_program::id(),
-            }
-            .to_account_metas(None)
-            .into_iter()
-            .chain(self.lending_valuation_accounts())
-            .chain(self.pool_valuation_accounts(true))
-            .chain(self.pool_exit_accounts())
-            .collect(),
-            data: ballast::instruction::Withdraw { shares, min_lamports_out }.data(),
-        }
+        ballast::client::withdraw_to(&self.vault_keys(), *owner, *owner_shares, *recipient, shares, min_lamports_out)
     }
 
     pub async fn withdraw(
@@ -375,29 +328,7 @@ impl VaultClient {
     }
 
     pub fn stake_ix(&self, allocator: &Pubkey, lamports: u64) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::Stake {
-                allocator: *allocator,
-                vault: self.v.vault,
-                share_mint: self.v.share_mint,
-                sol_reserve: self.v.sol_reserve,
-                lst_account: self.v.lst_account,
-                stake_pool: self.pool.stake_pool,
-                stake_pool_withdraw_authority: self.pool.withdraw_authority,
-                reserve_stake: self.pool.reserve_stake,
-                manager_fee_account: self.pool.manager_fee_account,
-                lst_mint: self.pool.pool_mint,
-                stake_pool_program: self.pool.program,
-                token_program: spl_token::id(),
-                system_program: system_program::id(),
-            }
-            .to_account_metas(None)
-            .into_iter()
-            .chain(self.valuation_accounts())
-            .collect(),
-            data: ballast::instruction::Stake { lamports }.data(),
-        }
+        ballast::client::stake(&self.vault_keys(), &self.stake_pool_keys(), *allocator, lamports)
     }
 
     pub async fn stake(&mut self, lamports: u64) -> TxResult {
@@ -407,22 +338,7 @@ impl VaultClient {
     }
 
     pub fn harvest_ix(&self, harvester: &Pubkey) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::Harvest {
-                harvester: *harvester,
-                vault: self.v.vault,
-                share_mint: self.v.share_mint,
-                stake_pool: self.pool.stake_pool,
-                fee_recipient_shares: self.v.fee_recipient_shares,
-                token_program: spl_token::id(),
-            }
-            .to_account_metas(None)
-            .into_iter()
-            .chain(self.valuation_accounts())
-            .collect(),
-            data: ballast::instruction::Harvest {}.data(),
-        }
+        ballast::client::harvest(&self.vault_keys(), *harvester, self.v.fee_recipient_shares)
     }
 
     pub async fn harvest(&mut self) -> TxResult {
@@ -666,29 +582,17 @@ impl VaultClient {
         sol_reserve: &Pubkey,
         obligation: &Pubkey,
     ) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::BindLending {
-                admin: *admin,
-                payer: self.chain.ctx.payer.pubkey(),
-                vault: self.v.vault,
-                lending_program: market.venue.program_id(),
-                lending_market: market.market,
-                lst_reserve: *lst_reserve,
-                sol_reserve: *sol_reserve,
-                obligation: *obligation,
-                collateral_mint: market.lst.collateral_mint,
-                collateral_account: vault_pda(seeds::COLLATERAL_ACCOUNT, &self.v.vault),
-                native_mint: spl_token::native_mint::id(),
-                wsol_account: vault_pda(seeds::WSOL_ACCOUNT, &self.v.vault),
-                clock: solana_program::sysvar::clock::id(),
-                rent: solana_program::sysvar::rent::id(),
-                token_program: spl_token::id(),
-                system_program: system_program::id(),
-            }
-            .to_account_metas(None),
-            data: ballast::instruction::BindLending {}.data(),
-        }
+        ballast::client::bind_lending(&ballast::client::BindLendingTarget {
+            vault: self.v.vault,
+            admin: *admin,
+            payer: self.chain.ctx.payer.pubkey(),
+            venue: market.venue,
+            market: market.market,
+            lst_reserve: *lst_reserve,
+            sol_reserve: *sol_reserve,
+            obligation: *obligation,
+            lst_collateral_mint: market.lst.collateral_mint,
+        })
     }
 
     /// A vault with 10.01 SOL of assets, 8 SOL of it staked and supplied as collateral on a

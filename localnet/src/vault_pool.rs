@@ -1,12 +1,11 @@
 //! The vault's LST/SOL pool: a real spl-token-swap stable pool seeded at the stake-pool rate,
 //! bound to the vault, the client's pool instructions, and a trader who moves the price.
-use anchor_lang::{InstructionData, ToAccountMetas};
 use ballast::adapters::token_swap::PoolReserves;
 use ballast::constants::seeds;
 use ballast::instructions::loop_exit::UnwindExit;
 use ballast::math::valuation::{PoolPosition, StakePoolRate};
-use solana_program::instruction::{AccountMeta, Instruction};
-use solana_program::{pubkey::Pubkey, system_program};
+use solana_program::instruction::Instruction;
+use solana_program::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
 use crate::chain::TxResult;
@@ -123,100 +122,18 @@ impl VaultClient {
         self.swap.as_ref().expect("pool bound")
     }
 
-    /// `[pool mint, pool LST, pool wSOL]` once a pool is bound.
-    pub fn pool_valuation_accounts(&self, writable: bool) -> Vec<AccountMeta> {
-        let meta = if writable { AccountMeta::new } else { AccountMeta::new_readonly };
-        match &self.swap {
-            None => vec![],
-            Some(p) => {
-                vec![meta(p.pool.pool_mint, false), meta(p.pool.token_lst, false), meta(p.pool.token_wsol, false)]
-            }
-        }
-    }
-
-    /// What a withdrawal needs to sell LST through the pool.
-    pub fn pool_exit_accounts(&self) -> Vec<AccountMeta> {
-        match &self.swap {
-            None => vec![],
-            Some(p) => vec![
-                AccountMeta::new_readonly(spl_token_swap::id(), false),
-                AccountMeta::new_readonly(p.pool.swap, false),
-                AccountMeta::new_readonly(p.pool.authority, false),
-                AccountMeta::new(p.pool.fee_account, false),
-                AccountMeta::new(p.wsol_account, false),
-                AccountMeta::new_readonly(spl_token::native_mint::id(), false),
-            ],
-        }
-    }
-
     pub fn pool_core(&self) -> ballast::client::PoolCore {
-        let p = self.pool_setup();
-        ballast::client::PoolCore {
-            swap_program: spl_token_swap::id(),
-            swap: p.pool.swap,
-            swap_authority: p.pool.authority,
-            pool_mint: p.pool.pool_mint,
-            pool_lst: p.pool.token_lst,
-            pool_wsol: p.pool.token_wsol,
-            pool_fee_account: p.pool.fee_account,
-            wsol_account: p.wsol_account,
-        }
-    }
-
-    fn pool_accounts(&self) -> ballast::accounts::PoolAccounts {
-        ballast::accounts::PoolAccounts {
-            core: self.pool_core(),
-            pool_token_account: self.pool_setup().pool_token_account,
-        }
+        self.vault_keys().pool.expect("pool bound").core()
     }
 
     pub fn pool_add_ix(&self, allocator: &Pubkey, pool_tokens: u64) -> Instruction {
         let l = self.lending();
-        Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::PoolAdd {
-                allocator: *allocator,
-                vault: self.v.vault,
-                share_mint: self.v.share_mint,
-                sol_reserve: self.v.sol_reserve,
-                lst_account: self.v.lst_account,
-                stake_pool: self.pool.stake_pool,
-                pool: self.pool_accounts(),
-                native_mint: spl_token::native_mint::id(),
-                sol_usd_price: l.sol_usd_update,
-                lst_usd_price: l.lst_usd_update,
-                token_program: spl_token::id(),
-                system_program: system_program::id(),
-            }
-            .to_account_metas(None)
-            .into_iter()
-            .chain(self.lending_valuation_accounts())
-            .collect(),
-            data: ballast::instruction::PoolAdd { pool_tokens }.data(),
-        }
+        let prices = ballast::client::PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update };
+        ballast::client::pool_add(&self.vault_keys(), &prices, *allocator, pool_tokens).expect("pool bound")
     }
 
     pub fn pool_remove_ix(&self, allocator: &Pubkey, pool_tokens: u64) -> Instruction {
-        Instruction {
-            program_id: ballast::ID,
-            accounts: ballast::accounts::PoolRemove {
-                allocator: *allocator,
-                vault: self.v.vault,
-                share_mint: self.v.share_mint,
-                sol_reserve: self.v.sol_reserve,
-                lst_account: self.v.lst_account,
-                stake_pool: self.pool.stake_pool,
-                pool: self.pool_accounts(),
-                native_mint: spl_token::native_mint::id(),
-                token_program: spl_token::id(),
-                system_program: system_program::id(),
-            }
-            .to_account_metas(None)
-            .into_iter()
-            .chain(self.lending_valuation_accounts())
-            .collect(),
-            data: ballast::instruction::PoolRemove { pool_tokens }.data(),
-        }
+        ballast::client::pool_remove(&self.vault_keys(), *allocator, pool_tokens).expect("pool bound")
     }
 
     /// The stake pool's rate now.

@@ -147,24 +147,6 @@ pub fn bind_pool(vault: Pubkey, admin: Pubkey, payer: Pubkey, swap: Pubkey, pool
     }
 }
 
-/// `[obligation, LST reserve, SOL reserve]` then `[pool mint, pool LST, pool wSOL]`, for the
-/// bindings the vault has: the accounts every valuing instruction takes after its own.
-pub fn valuation_accounts(vault: &crate::state::Vault, pool_writable: bool) -> Vec<AccountMeta> {
-    let pool_meta = if pool_writable { AccountMeta::new } else { AccountMeta::new_readonly };
-    let mut metas = Vec::with_capacity(6);
-    if let Some(l) = &vault.lending {
-        metas.extend([
-            AccountMeta::new_readonly(l.obligation, false),
-            AccountMeta::new_readonly(l.lst_reserve, false),
-            AccountMeta::new_readonly(l.sol_reserve, false),
-        ]);
-    }
-    if let Some(p) = &vault.pool {
-        metas.extend([pool_meta(p.pool_mint, false), pool_meta(p.pool_lst, false), pool_meta(p.pool_wsol, false)]);
-    }
-    metas
-}
-
 /// What an allocator's lending instruction names beyond the market's accounts: the vault's own,
 /// its stake pool's, and the pool it values after them.
 #[derive(Clone, Copy, Debug)]
@@ -301,18 +283,135 @@ pub fn deleverage(t: &AllocatorTarget, repay_lamports: u64) -> Instruction {
     t.instruction(accounts.to_account_metas(None), crate::instruction::Deleverage { repay_lamports }.data())
 }
 
-/// The accounts a withdrawal needs to sell LST through the bound pool, after the valuation ones.
-pub fn pool_exit_accounts(vault: &crate::state::Vault) -> Vec<AccountMeta> {
-    let Some(p) = &vault.pool else { return Vec::new() };
-    let swap_program = spl_token_swap::id();
-    vec![
-        AccountMeta::new_readonly(swap_program, false),
-        AccountMeta::new_readonly(p.swap, false),
-        AccountMeta::new_readonly(Pubkey::find_program_address(&[p.swap.as_ref()], &swap_program).0, false),
-        AccountMeta::new(p.pool_fee_account, false),
-        AccountMeta::new(p.wsol_account, false),
-        AccountMeta::new_readonly(anchor_spl::token::spl_token::native_mint::id(), false),
-    ]
+/// A vault's PDA from the key that created it.
+pub fn vault_address(create_key: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[crate::constants::seeds::VAULT, create_key.as_ref()], &crate::ID).0
+}
+
+/// One of a vault's own accounts (`constants::seeds`).
+pub fn vault_pda(seed: &[u8], vault: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[seed, vault.as_ref()], &crate::ID).0
+}
+
+/// A bound pool's accounts, as the vault's instructions name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolKeys {
+    pub swap: Pubkey,
+    pub pool_mint: Pubkey,
+    pub pool_lst: Pubkey,
+    pub pool_wsol: Pubkey,
+    pub pool_fee_account: Pubkey,
+    /// The vault's pool-token and wSOL accounts.
+    pub pool_token_account: Pubkey,
+    pub wsol_account: Pubkey,
+}
+
+impl PoolKeys {
+    pub fn of(binding: &crate::state::PoolBinding) -> Self {
+        Self {
+            swap: binding.swap,
+            pool_mint: binding.pool_mint,
+            pool_lst: binding.pool_lst,
+            pool_wsol: binding.pool_wsol,
+            pool_fee_account: binding.pool_fee_account,
+            pool_token_account: binding.pool_token_account,
+            wsol_account: binding.wsol_account,
+        }
+    }
+
+    pub fn core(&self) -> PoolCore {
+        let swap_program = spl_token_swap::id();
+        PoolCore {
+            swap_program,
+            swap: self.swap,
+            swap_authority: Pubkey::find_program_address(&[self.swap.as_ref()], &swap_program).0,
+            pool_mint: self.pool_mint,
+            pool_lst: self.pool_lst,
+            pool_wsol: self.pool_wsol,
+            pool_fee_account: self.pool_fee_account,
+            wsol_account: self.wsol_account,
+        }
+    }
+
+    pub fn accounts(&self) -> PoolAccounts {
+        PoolAccounts { core: self.core(), pool_token_account: self.pool_token_account }
+    }
+}
+
+/// A vault's accounts as its instructions name them: from the vault as read (`VaultKeys::of`),
+/// or from the fixtures that created it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VaultKeys {
+    pub vault: Pubkey,
+    pub share_mint: Pubkey,
+    pub sol_reserve: Pubkey,
+    pub lst_account: Pubkey,
+    pub stake_pool: Pubkey,
+    pub fee_recipient: Pubkey,
+    /// The lending position's obligation, LST reserve and SOL reserve, once bound.
+    pub lending: Option<[Pubkey; 3]>,
+    pub pool: Option<PoolKeys>,
+}
+
+impl VaultKeys {
+    pub fn of(vault_key: Pubkey, vault: &crate::state::Vault) -> Self {
+        Self {
+            vault: vault_key,
+            share_mint: vault.share_mint,
+            sol_reserve: vault.sol_reserve,
+            lst_account: vault.lst_account,
+            stake_pool: vault.stake_pool,
+            fee_recipient: vault.fee_recipient,
+            lending: vault.lending.map(|l| [l.obligation, l.lst_reserve, l.sol_reserve]),
+            pool: vault.pool.as_ref().map(PoolKeys::of),
+        }
+    }
+
+    /// `[obligation, LST reserve, SOL reserve]`, once lending is bound.
+    pub fn lending_valuation_accounts(&self) -> Vec<AccountMeta> {
+        self.lending.iter().flatten().map(|key| AccountMeta::new_readonly(*key, false)).collect()
+    }
+
+    /// `[pool mint, pool LST, pool wSOL]`, once a pool is bound.
+    pub fn pool_valuation_accounts(&self, writable: bool) -> Vec<AccountMeta> {
+        let meta = if writable { AccountMeta::new } else { AccountMeta::new_readonly };
+        self.pool.iter().flat_map(|p| [p.pool_mint, p.pool_lst, p.pool_wsol]).map(|key| meta(key, false)).collect()
+    }
+
+    /// The lending ones, then the pool's: the accounts every valuing instruction takes after
+    /// its own.
+    pub fn valuation_accounts(&self, pool_writable: bool) -> Vec<AccountMeta> {
+        let mut metas = self.lending_valuation_accounts();
+        metas.extend(self.pool_valuation_accounts(pool_writable));
+        metas
+    }
+
+    /// The accounts a withdrawal needs to sell LST through the bound pool, after the valuation
+    /// ones.
+    pub fn pool_exit_accounts(&self) -> Vec<AccountMeta> {
+        let Some(p) = &self.pool else { return Vec::new() };
+        let core = p.core();
+        vec![
+            AccountMeta::new_readonly(core.swap_program, false),
+            AccountMeta::new_readonly(core.swap, false),
+            AccountMeta::new_readonly(core.swap_authority, false),
+            AccountMeta::new(core.pool_fee_account, false),
+            AccountMeta::new(core.wsol_account, false),
+            AccountMeta::new_readonly(anchor_spl::token::spl_token::native_mint::id(), false),
+        ]
+    }
+
+    /// `owner`'s share account: the associated token account of the share mint.
+    pub fn share_account(&self, owner: &Pubkey) -> Pubkey {
+        anchor_spl::associated_token::get_associated_token_address(owner, &self.share_mint)
+    }
+
+    /// The named accounts, then `extra`.
+    fn instruction(&self, named: impl ToAccountMetas, extra: Vec<AccountMeta>, data: Vec<u8>) -> Instruction {
+        let mut accounts = named.to_account_metas(None);
+        accounts.extend(extra);
+        Instruction { program_id: crate::ID, accounts, data }
+    }
 }
 
 /// The depositor's share account: the associated token account of the share mint.
@@ -320,66 +419,236 @@ pub fn share_account(vault: &crate::state::Vault, owner: &Pubkey) -> Pubkey {
     anchor_spl::associated_token::get_associated_token_address(owner, &vault.share_mint)
 }
 
-/// `deposit(lamports, min_shares_out)` by `depositor` into its share account (see
-/// `share_account`), which the transaction creates first when it does not exist yet.
-pub fn deposit(
-    vault_key: Pubkey,
-    vault: &crate::state::Vault,
+/// A stake pool's accounts that staking into it and withdrawing from it name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StakePoolKeys {
+    /// The vault's pinned stake-pool program.
+    pub program: Pubkey,
+    pub withdraw_authority: Pubkey,
+    pub reserve_stake: Pubkey,
+    pub manager_fee_account: Pubkey,
+    pub lst_mint: Pubkey,
+}
+
+impl StakePoolKeys {
+    /// From the pool as read, under `program`.
+    pub fn of(
+        program: Pubkey,
+        stake_pool: &Pubkey,
+        reserve_stake: Pubkey,
+        manager_fee_account: Pubkey,
+        lst_mint: Pubkey,
+    ) -> Self {
+        let withdraw_authority = Pubkey::find_program_address(&[stake_pool.as_ref(), b"withdraw"], &program).0;
+        Self { program, withdraw_authority, reserve_stake, manager_fee_account, lst_mint }
+    }
+}
+
+/// `initialize_vault(args)`: the vault is the PDA of `create_key` (which signs), its mint and
+/// accounts PDAs of the vault.
+pub fn initialize_vault(
+    payer: Pubkey,
+    create_key: Pubkey,
+    stake_pool: Pubkey,
+    lst_mint: Pubkey,
+    args: crate::instructions::vault_initialize::InitializeVaultArgs,
+) -> Instruction {
+    use crate::constants::seeds;
+    let vault = vault_address(&create_key);
+    Instruction {
+        program_id: crate::ID,
+        accounts: crate::accounts::InitializeVault {
+            payer,
+            create_key,
+            vault,
+            share_mint: vault_pda(seeds::SHARE_MINT, &vault),
+            sol_reserve: vault_pda(seeds::SOL_RESERVE, &vault),
+            lst_account: vault_pda(seeds::LST_ACCOUNT, &vault),
+            dead_shares: vault_pda(seeds::DEAD_SHARES, &vault),
+            stake_pool,
+            lst_mint,
+            token_program: anchor_spl::token::ID,
+            system_program: anchor_lang::system_program::ID,
+        }
+        .to_account_metas(None),
+        data: crate::instruction::InitializeVault { args }.data(),
+    }
+}
+
+/// `deposit(lamports, min_shares_out)` by `depositor`, the shares minted to `depositor_shares`.
+pub fn deposit_into(
+    keys: &VaultKeys,
     depositor: Pubkey,
+    depositor_shares: Pubkey,
     lamports: u64,
     min_shares_out: u64,
-) -> Vec<Instruction> {
-    use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
-    let token_program = anchor_spl::token::ID;
+) -> Instruction {
     let accounts = crate::accounts::Deposit {
         depositor,
-        vault: vault_key,
-        share_mint: vault.share_mint,
-        sol_reserve: vault.sol_reserve,
-        stake_pool: vault.stake_pool,
-        depositor_shares: share_account(vault, &depositor),
-        token_program,
+        vault: keys.vault,
+        share_mint: keys.share_mint,
+        sol_reserve: keys.sol_reserve,
+        stake_pool: keys.stake_pool,
+        depositor_shares,
+        token_program: anchor_spl::token::ID,
         system_program: anchor_lang::system_program::ID,
     };
-    let mut metas = accounts.to_account_metas(None);
-    metas.extend(valuation_accounts(vault, false));
+    keys.instruction(
+        accounts,
+        keys.valuation_accounts(false),
+        crate::instruction::Deposit { lamports, min_shares_out }.data(),
+    )
+}
+
+/// `deposit` into the depositor's own share account (`VaultKeys::share_account`), which the
+/// transaction creates first when it does not exist yet.
+pub fn deposit(keys: &VaultKeys, depositor: Pubkey, lamports: u64, min_shares_out: u64) -> Vec<Instruction> {
+    use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
     vec![
-        create_associated_token_account_idempotent(&depositor, &depositor, &vault.share_mint, &token_program),
-        Instruction {
-            program_id: crate::ID,
-            accounts: metas,
-            data: crate::instruction::Deposit { lamports, min_shares_out }.data(),
-        },
+        create_associated_token_account_idempotent(&depositor, &depositor, &keys.share_mint, &anchor_spl::token::ID),
+        deposit_into(keys, depositor, keys.share_account(&depositor), lamports, min_shares_out),
     ]
 }
 
-/// `withdraw(shares, min_lamports_out)` from `owner`'s share account, paid to `owner`.
-pub fn withdraw(
-    vault_key: Pubkey,
-    vault: &crate::state::Vault,
+/// `withdraw(shares, min_lamports_out)` from `owner_shares`, paid to `recipient`.
+pub fn withdraw_to(
+    keys: &VaultKeys,
     owner: Pubkey,
+    owner_shares: Pubkey,
+    recipient: Pubkey,
     shares: u64,
     min_lamports_out: u64,
 ) -> Instruction {
     let accounts = crate::accounts::Withdraw {
         owner,
-        vault: vault_key,
-        share_mint: vault.share_mint,
-        sol_reserve: vault.sol_reserve,
-        lst_account: vault.lst_account,
-        stake_pool: vault.stake_pool,
-        owner_shares: share_account(vault, &owner),
-        recipient: owner,
+        vault: keys.vault,
+        share_mint: keys.share_mint,
+        sol_reserve: keys.sol_reserve,
+        lst_account: keys.lst_account,
+        stake_pool: keys.stake_pool,
+        owner_shares,
+        recipient,
         token_program: anchor_spl::token::ID,
         system_program: anchor_lang::system_program::ID,
     };
-    let mut metas = accounts.to_account_metas(None);
-    metas.extend(valuation_accounts(vault, true));
-    metas.extend(pool_exit_accounts(vault));
+    let mut extra = keys.valuation_accounts(true);
+    extra.extend(keys.pool_exit_accounts());
+    keys.instruction(accounts, extra, crate::instruction::Withdraw { shares, min_lamports_out }.data())
+}
+
+/// `withdraw` from `owner`'s own share account, paid to `owner`.
+pub fn withdraw(keys: &VaultKeys, owner: Pubkey, shares: u64, min_lamports_out: u64) -> Instruction {
+    withdraw_to(keys, owner, keys.share_account(&owner), owner, shares, min_lamports_out)
+}
+
+/// `stake(lamports)` by the allocator: reserve SOL into the stake pool.
+pub fn stake(keys: &VaultKeys, pool: &StakePoolKeys, allocator: Pubkey, lamports: u64) -> Instruction {
+    let accounts = crate::accounts::Stake {
+        allocator,
+        vault: keys.vault,
+        share_mint: keys.share_mint,
+        sol_reserve: keys.sol_reserve,
+        lst_account: keys.lst_account,
+        stake_pool: keys.stake_pool,
+        stake_pool_withdraw_authority: pool.withdraw_authority,
+        reserve_stake: pool.reserve_stake,
+        manager_fee_account: pool.manager_fee_account,
+        lst_mint: pool.lst_mint,
+        stake_pool_program: pool.program,
+        token_program: anchor_spl::token::ID,
+        system_program: anchor_lang::system_program::ID,
+    };
+    keys.instruction(accounts, keys.valuation_accounts(false), crate::instruction::Stake { lamports }.data())
+}
+
+/// `pool_add(pool_tokens)` by the allocator: LST and SOL into the bound pool, priced by the
+/// vault's Pyth updates.
+pub fn pool_add(keys: &VaultKeys, prices: &PriceUpdates, allocator: Pubkey, pool_tokens: u64) -> Option<Instruction> {
+    let pool = keys.pool?;
+    let accounts = crate::accounts::PoolAdd {
+        allocator,
+        vault: keys.vault,
+        share_mint: keys.share_mint,
+        sol_reserve: keys.sol_reserve,
+        lst_account: keys.lst_account,
+        stake_pool: keys.stake_pool,
+        pool: pool.accounts(),
+        native_mint: anchor_spl::token::spl_token::native_mint::ID,
+        sol_usd_price: prices.sol_usd,
+        lst_usd_price: prices.lst_usd,
+        token_program: anchor_spl::token::ID,
+        system_program: anchor_lang::system_program::ID,
+    };
+    Some(keys.instruction(
+        accounts,
+        keys.lending_valuation_accounts(),
+        crate::instruction::PoolAdd { pool_tokens }.data(),
+    ))
+}
+
+/// `pool_remove(pool_tokens)` by the allocator.
+pub fn pool_remove(keys: &VaultKeys, allocator: Pubkey, pool_tokens: u64) -> Option<Instruction> {
+    let pool = keys.pool?;
+    let accounts = crate::accounts::PoolRemove {
+        allocator,
+        vault: keys.vault,
+        share_mint: keys.share_mint,
+        sol_reserve: keys.sol_reserve,
+        lst_account: keys.lst_account,
+        stake_pool: keys.stake_pool,
+        pool: pool.accounts(),
+        native_mint: anchor_spl::token::spl_token::native_mint::ID,
+        token_program: anchor_spl::token::ID,
+        system_program: anchor_lang::system_program::ID,
+    };
+    Some(keys.instruction(
+        accounts,
+        keys.lending_valuation_accounts(),
+        crate::instruction::PoolRemove { pool_tokens }.data(),
+    ))
+}
+
+/// What `bind_lending` binds: the proposed market and reserves, the vault's new obligation
+/// (created empty by the caller, owned by the venue's program), and the LST reserve's
+/// collateral mint.
+#[derive(Clone, Copy, Debug)]
+pub struct BindLendingTarget {
+    pub vault: Pubkey,
+    pub admin: Pubkey,
+    pub payer: Pubkey,
+    pub venue: crate::state::LendingVenue,
+    pub market: Pubkey,
+    pub lst_reserve: Pubkey,
+    pub sol_reserve: Pubkey,
+    pub obligation: Pubkey,
+    pub lst_collateral_mint: Pubkey,
+}
+
+/// `bind_lending` after its proposal's timelock.
+pub fn bind_lending(t: &BindLendingTarget) -> Instruction {
+    use crate::constants::seeds;
     Instruction {
         program_id: crate::ID,
-        accounts: metas,
-        data: crate::instruction::Withdraw { shares, min_lamports_out }.data(),
+        accounts: crate::accounts::BindLending {
+            admin: t.admin,
+            payer: t.payer,
+            vault: t.vault,
+            lending_program: t.venue.program_id(),
+            lending_market: t.market,
+            lst_reserve: t.lst_reserve,
+            sol_reserve: t.sol_reserve,
+            obligation: t.obligation,
+            collateral_mint: t.lst_collateral_mint,
+            collateral_account: vault_pda(seeds::COLLATERAL_ACCOUNT, &t.vault),
+            native_mint: anchor_spl::token::spl_token::native_mint::ID,
+            wsol_account: vault_pda(seeds::WSOL_ACCOUNT, &t.vault),
+            clock: anchor_lang::solana_program::sysvar::clock::ID,
+            rent: anchor_lang::solana_program::sysvar::rent::ID,
+            token_program: anchor_spl::token::ID,
+            system_program: anchor_lang::system_program::ID,
+        }
+        .to_account_metas(None),
+        data: crate::instruction::BindLending {}.data(),
     }
 }
 
@@ -453,40 +722,33 @@ impl LendingKeys {
 }
 pub use crate::__client_accounts_loop_accounts::LoopAccounts;
 /// `harvest()` by anyone (`harvester`), the fee shares minted to `fee_recipient_shares` (a
-/// share-mint token account of the vault's fee recipient; `share_account` gives its associated
-/// one).
-pub fn harvest(
-    vault_key: Pubkey,
-    vault: &crate::state::Vault,
-    harvester: Pubkey,
-    fee_recipient_shares: Pubkey,
-) -> Instruction {
+/// share-mint token account of the vault's fee recipient; `VaultKeys::share_account` gives its
+/// associated one).
+pub fn harvest(keys: &VaultKeys, harvester: Pubkey, fee_recipient_shares: Pubkey) -> Instruction {
     let accounts = crate::accounts::Harvest {
         harvester,
-        vault: vault_key,
-        share_mint: vault.share_mint,
-        stake_pool: vault.stake_pool,
+        vault: keys.vault,
+        share_mint: keys.share_mint,
+        stake_pool: keys.stake_pool,
         fee_recipient_shares,
         token_program: anchor_spl::token::ID,
     };
-    let mut metas = accounts.to_account_metas(None);
-    metas.extend(valuation_accounts(vault, false));
-    Instruction { program_id: crate::ID, accounts: metas, data: crate::instruction::Harvest {}.data() }
+    keys.instruction(accounts, keys.valuation_accounts(false), crate::instruction::Harvest {}.data())
 }
 
 /// `harvest` by `harvester` with the fee shares minted to the fee recipient's associated share
 /// account, which `harvester` first creates (idempotently) so the harvest never fails for its
 /// want.
-pub fn harvest_to_fee_recipient(vault_key: Pubkey, vault: &crate::state::Vault, harvester: Pubkey) -> Vec<Instruction> {
+pub fn harvest_to_fee_recipient(keys: &VaultKeys, harvester: Pubkey) -> Vec<Instruction> {
     use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
     vec![
         create_associated_token_account_idempotent(
             &harvester,
-            &vault.fee_recipient,
-            &vault.share_mint,
+            &keys.fee_recipient,
+            &keys.share_mint,
             &anchor_spl::token::ID,
         ),
-        harvest(vault_key, vault, harvester, share_account(vault, &vault.fee_recipient)),
+        harvest(keys, harvester, keys.share_account(&keys.fee_recipient)),
     ]
 }
 
