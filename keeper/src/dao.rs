@@ -65,6 +65,21 @@ impl MarketLimits {
     }
 }
 
+impl MarketLimits {
+    /// The reserve floor (bps of the vault's assets) that can still start an unwind after the
+    /// LST jumps so far in one step that the market's LTV goes from the vault's trigger to just
+    /// under its liquidation line, past its borrow limit, with no flash loan to repay first (on
+    /// spl-token-lending, which has none): `math::unwind::blocked_unwind_floor_bps`.
+    pub fn floor_for_a_jump_from_the_trigger_bps(&self, params: &RiskParams) -> Result<u16, BoundsError> {
+        ballast::math::unwind::blocked_unwind_floor_bps(
+            params.unwind_trigger_ltv_bps,
+            self.borrow_limit_pct as u16 * 100,
+            self.liquidation_threshold_pct as u16 * 100,
+        )
+        .map_err(bounds_error)
+    }
+}
+
 fn bounds_error(error: anchor_lang::error::Error) -> BoundsError {
     match error {
         anchor_lang::error::Error::AnchorError(e) => BoundsError { name: e.error_name, message: e.error_msg },
@@ -176,6 +191,16 @@ mod tests {
     /// The example file shipped for operators.
     fn params() -> RiskParams {
         serde_json::from_str(include_str!("../examples/risk-params.json")).unwrap()
+    }
+
+    #[test]
+    fn the_floor_for_a_jump_from_the_trigger_is_the_programs_formula() {
+        // The example's trigger is 75%: on an 85% / 90% market a seventh of the assets.
+        let m = MarketLimits { borrow_limit_pct: 85, liquidation_threshold_pct: 90 };
+        assert_eq!(m.floor_for_a_jump_from_the_trigger_bps(&params()).unwrap(), 1_429);
+        // No room between the limits, nothing to cover.
+        let m = MarketLimits { borrow_limit_pct: 90, liquidation_threshold_pct: 90 };
+        assert_eq!(m.floor_for_a_jump_from_the_trigger_bps(&params()).unwrap(), 0);
     }
 
     #[test]

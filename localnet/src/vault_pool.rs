@@ -4,6 +4,7 @@ use ballast::adapters::token_swap::PoolReserves;
 use ballast::constants::seeds;
 use ballast::instructions::loop_exit::UnwindExit;
 use ballast::math::valuation::{PoolPosition, StakePoolRate};
+use ballast::state::RiskParams;
 use solana_program::instruction::Instruction;
 use solana_program::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
@@ -11,6 +12,10 @@ use solana_sdk::signature::{Keypair, Signer};
 use crate::chain::TxResult;
 use crate::swap::SwapPoolFixture;
 use crate::vault::{vault_pda, VaultClient, SOL};
+
+/// What the LST is marked down to (against SOL) to put a 50% loop past an 85% borrow limit,
+/// just below a 90% liquidation line.
+pub const PAST_THE_BORROW_LIMIT_MARK: f64 = 0.5587;
 
 /// The bound pool and the vault's own accounts for it.
 pub struct PoolSetup {
@@ -41,18 +46,21 @@ impl VaultClient {
         env
     }
 
-    /// A looped vault (16 LST against 8 SOL), its spare SOL staked, no pool; the LST then marked
-    /// down to 0.575 SOL: the market's LTV is about 87%, past the market's 85% borrow limit and
-    /// below its 90% liquidation line. No collateral may leave before some debt is repaid.
+    /// A looped vault (50% LTV, 16 LST against 8 SOL) with a reserve floor of 3% of its assets
+    /// and nothing above it; then the LST is marked down so the market's LTV (89.5%) is past the
+    /// borrow limit (85%), just below the liquidation line (90%), and further than the floor can
+    /// repay back under the limit (`blocked_unwind_floor_bps` asks 4.79%).
     pub async fn start_past_the_borrow_limit() -> Self {
-        let mut env = Self::start_looped(crate::vault::default_params(), 0, 4).await;
+        Self::start_past_the_borrow_limit_with_floor(300).await
+    }
+
+    /// The same with a reserve floor of `min_sol_reserve_bps`, the reserve staked down to it.
+    pub async fn start_past_the_borrow_limit_with_floor(min_sol_reserve_bps: u16) -> Self {
+        let params = RiskParams { min_sol_reserve_bps, ..crate::vault::default_params() };
+        let mut env = Self::start_looped(params, 0, 4).await;
         let vault = env.vault().await;
-        let floor_lamports = (vault.accounting.last_total_assets_lamports as u128
-            * vault.risk_params.min_sol_reserve_bps as u128)
-            .div_ceil(10_000) as u64;
-        env.stake(vault.accounting.reserve_lamports - floor_lamports).await.unwrap();
-        let (sol, lst) = (env.lending().market.sol.usd_price, env.lending().market.lst.usd_price);
-        env.set_prices(sol, lst * 0.575).await;
+        env.stake(vault.accounting.spare_reserve_lamports(min_sol_reserve_bps).unwrap()).await.unwrap();
+        env.mark_lst_down(PAST_THE_BORROW_LIMIT_MARK).await;
         env
     }
 

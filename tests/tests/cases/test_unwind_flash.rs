@@ -1,15 +1,18 @@
-//! Unwinding past the market's borrow limit (issue item 4, first case): the LST jumps down so
-//! the market's LTV is between its borrow limit (85%) and its liquidation line (90%). No
-//! collateral may leave before some debt is repaid, and the vault has no SOL of its own above its
-//! floor and no pool: a plain `unwind` cannot start, exactly when it is needed. On Save a flash
-//! loan taken at the top of the transaction repays first and the collateral sold pays it back
-//! (`unwind_flash`); spl-token-lending has no such loan and says so.
+//! Unwinding past the market's borrow limit: the LST jumps down so the market's LTV is between
+//! its borrow limit (85%) and its liquidation line (90%). No
+//! collateral may leave before some debt is repaid. The reserve's floor repays first then (sized
+//! by `math::unwind::blocked_unwind_floor_bps`); a vault with no SOL of its own and no pool
+//! cannot start a plain `unwind`, exactly when it is needed. On Save a flash loan taken at the
+//! top of the transaction repays first and the collateral sold pays it back (`unwind_flash`);
+//! spl-token-lending has no such loan and says so.
 use ballast::errors::VaultError;
-use ballast::events::FlashUnwound;
+use ballast::events::{FlashUnwound, Unwound};
 use ballast::instructions::loop_exit::UnwindExit;
+use ballast::math::unwind::blocked_unwind_floor_bps;
 use ballast::state::LendingVenue;
 use ballast_localnet::chain::{assert_error, events};
 use ballast_localnet::vault::SOL;
+use ballast_localnet::vault_pool::PAST_THE_BORROW_LIMIT_MARK;
 use ballast_localnet::VaultClient;
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -178,4 +181,74 @@ async fn unwind_flash_without_its_loan_or_with_another_is_refused_and_changes_no
         env.unwind_flash_ixs(&mallory.pubkey(), debt + SOL, UnwindExit::StakePool, mallory_wsol, 2);
     let result = env.chain.send(&[big, big_unwind, big_repay], &[&mallory]).await;
     assert_error(result, VaultError::FlashLoanTooLarge);
+}
+
+/// Without a flash loan the reserve's floor repays too: past the borrow limit it is what lets the
+/// unwind start (on spl-token-lending the only thing). A floor of 15% of the assets is spent at
+/// par and the collateral does the rest.
+#[tokio::test]
+async fn past_the_borrow_limit_the_reserve_floor_repays_first_and_the_unwind_lands() {
+    let mut env = VaultClient::start_past_the_borrow_limit_with_floor(1_500).await;
+    let vault = env.vault().await;
+    let ltv_before = env.market_ltv_bps().await;
+    assert!(ltv_before > 8_500 && ltv_before < 9_000, "{ltv_before}");
+    assert_eq!(vault.accounting.spare_reserve_lamports(1_500).unwrap(), 0, "nothing above the floor");
+    let reserve_before = vault.accounting.reserve_lamports;
+    let (free_before, shares_before) = env.share_price().await;
+    let caller = env.chain.funded_keypair(SOL).await;
+    let caller_before = env.chain.lamports(&caller.pubkey()).await;
+
+    let ix = env.unwind_ix_via(&caller.pubkey(), u64::MAX, UnwindExit::StakePool);
+    let (result, logs) = env.chain.send_logged(&[ix], &[&caller]).await;
+    assert!(result.is_ok(), "{result:?}\n{logs:#?}");
+    let event = events::<Unwound>(&logs).pop().unwrap();
+    // The floor repaid first, then collateral took the LTV to the target.
+    assert!(event.from_reserve_lamports > 0 && event.from_reserve_lamports <= reserve_before, "{event:?}");
+    assert!(event.lst_sold > 0 && event.ltv_after_bps <= 6_000, "{event:?}");
+    assert_eq!(env.chain.lamports(&caller.pubkey()).await, caller_before + event.reward_lamports);
+    // The holders paid the reward and the conversion's rounding (the stake pool pays its rate);
+    // shares unchanged.
+    let (free_after, shares_after) = env.share_price().await;
+    assert_eq!(shares_after, shares_before);
+    assert!(event.realized_loss_lamports <= event.reward_lamports + 3, "{event:?}");
+    assert!(free_before - free_after <= event.realized_loss_lamports as u128 + 2, "{free_before} -> {free_after}");
+}
+
+/// `math::unwind::blocked_unwind_floor_bps` sizes the floor for a jump past the borrow limit:
+/// with the floor it gives for this vault's jump, the unwind starts; with three quarters of it,
+/// it cannot (and nothing moves).
+#[tokio::test]
+async fn the_floor_sized_for_the_jump_starts_the_unwind_and_a_smaller_one_does_not() {
+    // The vault's LTV before and after the jump.
+    let mut probe = VaultClient::start_past_the_borrow_limit().await;
+    let ltv_after_jump = probe.market_ltv_bps().await;
+    let ltv_before_jump = (ltv_after_jump as f64 * PAST_THE_BORROW_LIMIT_MARK).floor() as u16;
+    let borrow_limit_bps = 8_500;
+    let floor_bps = blocked_unwind_floor_bps(ltv_before_jump, borrow_limit_bps, ltv_after_jump as u16).unwrap();
+    println!("from {ltv_before_jump} to {ltv_after_jump} bps: a floor of {floor_bps} bps");
+    assert!(floor_bps > 100 && floor_bps < 1_500, "{floor_bps}");
+
+    let mut sized = VaultClient::start_past_the_borrow_limit_with_floor(floor_bps).await;
+    assert_eq!(sized.market_ltv_bps().await, ltv_after_jump);
+    let caller = sized.chain.funded_keypair(SOL).await;
+    let ix = sized.unwind_ix_via(&caller.pubkey(), u64::MAX, UnwindExit::StakePool);
+    let (result, logs) = sized.chain.send_logged(&[ix], &[&caller]).await;
+    assert!(result.is_ok(), "{result:?}\n{logs:#?}");
+    // Repaid just past the borrow limit, the market lets little collateral go per round: the
+    // first call ends below the limit, after its rounds; the next one reaches the target.
+    let first = events::<Unwound>(&logs).pop().unwrap();
+    println!("first unwind: {first:?}");
+    assert!(first.from_reserve_lamports > 0 && first.ltv_after_bps < borrow_limit_bps as u64, "{first:?}");
+    let ix = sized.unwind_ix_via(&caller.pubkey(), u64::MAX, UnwindExit::StakePool);
+    let (result, logs) = sized.chain.send_logged(&[ix], &[&caller]).await;
+    assert!(result.is_ok(), "{result:?}\n{logs:#?}");
+    let second = events::<Unwound>(&logs).pop().unwrap();
+    println!("second unwind: {second:?}");
+    assert!(second.ltv_after_bps <= 6_000, "{second:?}");
+
+    let mut short = VaultClient::start_past_the_borrow_limit_with_floor(floor_bps * 3 / 4).await;
+    let caller = short.chain.funded_keypair(SOL).await;
+    let watch = watched(&short, &caller);
+    let ix = short.unwind_ix_via(&caller.pubkey(), u64::MAX, UnwindExit::StakePool);
+    short.assert_rejected(&[ix], &[&caller], VaultError::UnwindBlockedByBorrowLimit, &watch).await;
 }

@@ -1,8 +1,9 @@
 //! Leaving the loop: the engine `unwind` (anyone, above the trigger) and `leave_loop` (the
 //! allocator, at any LTV) share. The cheapest safe source pays first:
 //! 1. the vault's own SOL: the reserve above its floor (`min_sol_reserve_bps` of the booked
-//!    assets) repays debt at par; with the pool exit, then the vault's share of the pool's SOL
-//!    (pool tokens burned for both sides in proportion, the LST kept), at par too;
+//!    assets; past the market's borrow limit without a flash loan, the floor too) repays debt at
+//!    par; with the pool exit, then the vault's share of the pool's SOL (pool tokens burned for
+//!    both sides in proportion, the LST kept), at par too;
 //! 2. then collateral: withdrawn, redeemed for LST and turned into SOL through the exit the
 //!    caller names, either sold through the bound pool or unstaked through the stake pool's
 //!    `WithdrawSol` at its own rate. Either must pay at least the stake-pool rate less
@@ -301,8 +302,16 @@ pub fn run<'info>(
         health = state.health()?;
     }
 
-    // 1. The vault's own SOL above the reserve's floor, at par.
-    let own_lamports = vault.accounting.spare_reserve_lamports(params.min_sol_reserve_bps)?;
+    // 1. The vault's own SOL, at par: the reserve above its floor; past the market's borrow
+    //    limit with no flash loan, where no collateral may leave before some debt is repaid, the
+    //    floor too. On a venue without a flash loan that is the only way the unwind can start
+    //    there; `math::unwind::blocked_unwind_floor_bps` sizes the floor for it.
+    let past_borrow_limit = health.allowed_borrow_value <= health.borrowed_value_upper_bound;
+    let own_lamports = if flash.is_none() && past_borrow_limit {
+        vault.accounting.reserve_lamports
+    } else {
+        vault.accounting.spare_reserve_lamports(params.min_sol_reserve_bps)?
+    };
     let sol = &state.sol;
     let needed_lamports = sol_to_repay_for_target_ceil(
         health.borrowed_value,

@@ -86,9 +86,57 @@ pub fn sol_to_repay_for_target_ceil(
     lending_math(excess_value.try_div(sol_price).and_then(|v| v.try_mul(scale)).and_then(|v| v.try_ceil_u64()))
 }
 
+/// The reserve floor, in bps of the vault's booked assets, that lets `unwind` start without a
+/// flash loan after the market's LTV jumps from `ltv_from_bps` to `ltv_to_bps`, past the
+/// market's `borrow_limit_bps`, where no collateral may leave before some debt is repaid.
+/// `unwind` spends the floor too in that state; this is how large it must be (on a venue with no
+/// flash loan the unwind has nothing else).
+///
+/// Before the jump: collateral value C, debt D = l0·C, reserve S = f·A with A = C − D + S, so
+/// S = f/(1 − f)·(C − D). After it: C' = D/l1, and collateral may leave once D < B·C', which
+/// takes S ≥ D·(1 − B/l1). So f/(1 − f) ≥ g = (l1 − B)/l1 · l0/(1 − l0), and f = g/(1 + g),
+/// rounded up. Zero when `ltv_to_bps` is within the borrow limit.
+pub fn blocked_unwind_floor_bps(ltv_from_bps: u16, borrow_limit_bps: u16, ltv_to_bps: u16) -> Result<u16> {
+    let whole = BPS_DENOMINATOR as u128;
+    let (l0, b, l1) = (ltv_from_bps as u128, borrow_limit_bps as u128, ltv_to_bps as u128);
+    require!(l0 < whole && l1 <= whole && l0 <= l1, VaultError::LtvBoundsInvalid);
+    if l1 <= b {
+        return Ok(0);
+    }
+    // g = g_num / g_den; f = g_num / (g_den + g_num).
+    let g_num = (l1 - b) * l0;
+    let g_den = l1 * (whole - l0);
+    let floor_bps = (g_num * whole).div_ceil(g_den + g_num);
+    u16::try_from(floor_bps).map_err(|_| overflow())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_blocked_unwind_floor_covers_the_jump_and_no_more() {
+        // From a 75% trigger to the 90% liquidation line of an 85% borrow limit: a seventh.
+        assert_eq!(blocked_unwind_floor_bps(7_500, 8_500, 9_000).unwrap(), 1_429);
+        assert_eq!(blocked_unwind_floor_bps(8_000, 8_500, 9_000).unwrap(), 1_819);
+        assert_eq!(blocked_unwind_floor_bps(8_750, 9_000, 9_300).unwrap(), 1_843);
+        // Within the borrow limit nothing is needed; a jump from nowhere needs nothing.
+        assert_eq!(blocked_unwind_floor_bps(7_500, 8_500, 8_500).unwrap(), 0);
+        assert_eq!(blocked_unwind_floor_bps(0, 8_500, 9_000).unwrap(), 0);
+        assert!(blocked_unwind_floor_bps(10_000, 8_500, 9_000).is_err());
+        assert!(blocked_unwind_floor_bps(9_100, 8_500, 9_000).is_err());
+        // The floor found pays exactly what unblocks: 100 of equity at l0, the jump, then
+        // S = D·(1 − B/l1) within a lamport-sized rounding.
+        for (l0, b, l1) in [(7_500u16, 8_500u16, 9_000u16), (5_000, 8_500, 8_900), (8_750, 9_000, 9_300)] {
+            let f = blocked_unwind_floor_bps(l0, b, l1).unwrap() as f64 / 1e4;
+            let (l0, b, l1) = (l0 as f64 / 1e4, b as f64 / 1e4, l1 as f64 / 1e4);
+            let c = 100.0 / (1.0 - l0);
+            let debt = l0 * c;
+            let reserve = f / (1.0 - f) * (c - debt);
+            let needed = debt * (1.0 - b / l1);
+            assert!(reserve >= needed && reserve - needed < 1e-3 * c, "{reserve} {needed}");
+        }
+    }
 
     fn inputs(borrowed: u64, deposited: u64) -> UnwindPlanInputs {
         UnwindPlanInputs {
