@@ -2,6 +2,8 @@
 //! market's LTV is above the vault's trigger, simulate and send `unwind` with a priority fee,
 //! retrying with backoff. A pass is idempotent: it reloads everything and acts on what it
 //! finds, so a restart, or another keeper that was first, leads to no double action.
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -13,7 +15,8 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 
 use crate::chain::Chain;
-use crate::view::{PriceUpdates, VaultView};
+use crate::trend::{DiscountTrend, TrendConfig};
+use crate::view::{decimal_f64, PriceUpdates, VaultView};
 
 #[derive(Clone, Debug)]
 pub struct KeeperConfig {
@@ -26,10 +29,13 @@ pub struct KeeperConfig {
     pub backoff: Duration,
     /// When set, and the keeper's key is a vault's allocator, it also keeps the loop in its
     /// band: leverage up to the band's middle when carry is positive and the LTV is below the
-    /// band; when carry turns negative, repay debt from idle reserve SOL, and leave the loop
-    /// (`leave_loop` to no debt, converting collateral within the unwind's bound) when the
-    /// reserve cannot.
+    /// band; when carry turns negative (the borrow rate above the staking yield, or the LST's
+    /// discount widening faster than the difference), repay debt from idle reserve SOL, and
+    /// leave the loop (`leave_loop` to no debt, converting collateral within the unwind's
+    /// bound) when the reserve cannot.
     pub allocator: Option<PriceUpdates>,
+    /// What counts as a widening discount.
+    pub discount_trend: TrendConfig,
     /// The cluster's epoch length, for the staking yield per year.
     pub slots_per_epoch: u64,
     /// Harvest (book gains, losses and fees; permissionless) once this many seconds have passed
@@ -49,6 +55,7 @@ impl Default for KeeperConfig {
             send_attempts: 4,
             backoff: Duration::from_millis(200),
             allocator: None,
+            discount_trend: TrendConfig::default(),
             slots_per_epoch: 432_000,
             harvest_interval_secs: Some(6 * 3_600),
             harvest_after_unwind: true,
@@ -141,10 +148,6 @@ impl std::fmt::Display for Action {
 /// Allocator steps smaller than this are not worth a transaction.
 const MIN_ALLOCATOR_STEP_LAMPORTS: u64 = 10_000_000;
 
-fn decimal_f64(value: spl_token_lending::math::Decimal) -> f64 {
-    value.to_scaled_val().map(|v| v as f64 / 1e18).unwrap_or(f64::NAN)
-}
-
 /// What simulating an exit found.
 enum ExitSimulation {
     /// This transaction lands.
@@ -159,11 +162,24 @@ pub struct Keeper<C: Chain> {
     pub chain: C,
     pub keypair: Keypair,
     pub config: KeeperConfig,
+    /// Each vault's LST discount over the trend's window, from this keeper's own passes (a
+    /// restarted keeper waits half a window before it sees a trend again).
+    trends: Mutex<HashMap<Pubkey, DiscountTrend>>,
 }
 
 impl<C: Chain> Keeper<C> {
     pub fn new(chain: C, keypair: Keypair, config: KeeperConfig) -> Self {
-        Self { chain, keypair, config }
+        Self { chain, keypair, config, trends: Mutex::default() }
+    }
+
+    /// Records the vault's discount now; returns its widening per year (0 without a trend).
+    fn discount_widening_apr(&self, view: &VaultView) -> f64 {
+        let mut trends = self.trends.lock().expect("no pass panics while holding the trends");
+        let trend = trends.entry(view.key).or_default();
+        if let Some(discount) = view.discount() {
+            trend.observe(&self.config.discount_trend, view.slot, discount);
+        }
+        trend.widening_per_year(&self.config.discount_trend)
     }
 
     /// One pass over `vault`. Returns every action taken, in order.
@@ -337,9 +353,11 @@ impl<C: Chain> Keeper<C> {
         if view.vault.allocator != self.keypair.pubkey() || view.vault.paused {
             return Ok(None);
         }
-        let Some(carry) = view.carry(self.config.slots_per_epoch) else { return Ok(None) };
+        let widening = self.discount_widening_apr(view);
+        let Some(carry) = view.carry(self.config.slots_per_epoch, widening) else { return Ok(None) };
         let params = view.vault.risk_params;
         let (ix, action) = if carry.negative() {
+            tracing::info!(vault = %view.key, ?carry, "the loop's carry is negative");
             let spare = view
                 .vault
                 .accounting

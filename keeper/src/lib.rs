@@ -9,4 +9,5 @@ pub mod keeper;
 pub mod report;
 pub mod service;
 pub mod sim;
+pub mod trend;
 pub mod view;

@@ -180,6 +180,14 @@ struct RunArgs {
     /// Harvest right after an unwind or leaving the loop [default: true]
     #[arg(long, env = "BALLAST_HARVEST_AFTER_UNWIND")]
     harvest_after_unwind: Option<bool>,
+    /// As allocator: the window, in slots, over which the LST's discount to its rate is
+    /// followed [default: 648000, three days]
+    #[arg(long, env = "BALLAST_DISCOUNT_WINDOW_SLOTS")]
+    discount_window_slots: Option<u64>,
+    /// As allocator: the least widening of the discount across the window (bps) that counts as
+    /// a trend, which leaves the loop when it outruns the carry [default: 50]
+    #[arg(long, env = "BALLAST_DISCOUNT_EXIT_BPS")]
+    discount_exit_bps: Option<u64>,
 }
 
 impl RunArgs {
@@ -199,6 +207,8 @@ impl RunArgs {
             lst_usd_update: self.lst_usd_update.or(file.lst_usd_update),
             harvest_interval_secs: self.harvest_interval_secs.or(file.harvest_interval_secs),
             harvest_after_unwind: self.harvest_after_unwind.or(file.harvest_after_unwind),
+            discount_window_slots: self.discount_window_slots.or(file.discount_window_slots),
+            discount_exit_bps: self.discount_exit_bps.or(file.discount_exit_bps),
         })
     }
 }
@@ -244,6 +254,10 @@ async fn run(args: RunArgs) -> Result<()> {
             None => defaults.harvest_interval_secs,
         },
         harvest_after_unwind: args.harvest_after_unwind.unwrap_or(defaults.harvest_after_unwind),
+        discount_trend: ballast_keeper::trend::TrendConfig {
+            window_slots: args.discount_window_slots.unwrap_or(defaults.discount_trend.window_slots),
+            exit_bps: args.discount_exit_bps.unwrap_or(defaults.discount_trend.exit_bps),
+        },
         ..defaults
     };
     let interval = Duration::from_millis(args.interval_ms.unwrap_or(400));
@@ -333,6 +347,17 @@ fn main() -> Result<()> {
             let proposal = risk_params_proposal(&target, new_params, current_timelock_secs, min_hold_up_secs, market)
                 .context("the vault would refuse these parameters")?;
             println!("bounds: ok (checked locally with the program's own RiskParams::validate)");
+            if let Some(m) = market {
+                let floor_bps = m.floor_for_a_jump_from_the_trigger_bps(&new_params)?;
+                if new_params.min_sol_reserve_bps < floor_bps {
+                    println!(
+                        "note: on a market without a flash loan (spl-token-lending), a reserve floor of {} bps \
+                         cannot start an unwind after a one-step jump from the trigger to the liquidation line; \
+                         that takes {floor_bps} bps (on Save the flash loan does)",
+                        new_params.min_sol_reserve_bps
+                    );
+                }
+            }
             if lst_reserve.is_some() && market.is_none() {
                 println!(
                     "note: pass --borrow-limit-pct and --liquidation-threshold-pct to check the unwind trigger \

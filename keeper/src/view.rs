@@ -40,6 +40,11 @@ pub struct VaultView {
     pub lending: Option<LendingView>,
 }
 
+/// A lending market's decimal as a float, for the keeper's estimates (never for money moved).
+pub fn decimal_f64(value: spl_token_lending::math::Decimal) -> f64 {
+    value.to_scaled_val().map(|v| v as f64 / 1e18).unwrap_or(f64::NAN)
+}
+
 fn borsh<T: borsh::BorshDeserialize>(data: &[u8]) -> Result<T> {
     Ok(solana_sdk::borsh0_10::try_from_slice_unchecked(data)?)
 }
@@ -250,17 +255,30 @@ impl VaultView {
         self.unix_timestamp.saturating_sub(self.vault.accounting.last_fee_accrual_unix)
     }
 
-    /// The loop's carry, per year: the LST's staking yield over the last epoch, and the SOL
-    /// reserve's borrow rate now.
-    pub fn carry(&self, slots_per_epoch: u64) -> Option<Carry> {
+    /// The LST's discount to its stake-pool rate as the lending market prices it now
+    /// (1 − market LST/SOL ÷ rate), when the market's oracles are fresh.
+    pub fn discount(&self) -> Option<f64> {
+        let prices = self.lending.as_ref()?.prices?;
+        let pool = &self.stake_pool;
+        if pool.pool_token_supply == 0 {
+            return None;
+        }
+        let rate = pool.total_lamports as f64 / pool.pool_token_supply as f64;
+        Some(1.0 - decimal_f64(prices.lst) / decimal_f64(prices.sol) / rate)
+    }
+
+    /// The loop's carry, per year: the LST's staking yield over the last epoch, the SOL
+    /// reserve's borrow rate now, and the discount's widening (from the keeper's
+    /// [`crate::trend::DiscountTrend`]).
+    pub fn carry(&self, slots_per_epoch: u64, discount_widening_apr: f64) -> Option<Carry> {
         let lending = self.lending.as_ref()?;
         let pool = &self.stake_pool;
         let now = pool.total_lamports as f64 / pool.pool_token_supply.max(1) as f64;
         let last = pool.last_epoch_total_lamports as f64 / pool.last_epoch_pool_token_supply.max(1) as f64;
-        let epochs_per_year = 365.0 * 86_400.0 / 0.4 / slots_per_epoch.max(1) as f64;
+        let epochs_per_year = crate::trend::SLOTS_PER_YEAR / slots_per_epoch.max(1) as f64;
         let staking = if pool.last_epoch_pool_token_supply == 0 { 0.0 } else { (now / last - 1.0) * epochs_per_year };
         let borrow = lending.state.sol_borrow_rate().ok()?.to_scaled_val() as f64 / 1e18;
-        Some(Carry { staking_apr: staking, borrow_apr: borrow })
+        Some(Carry { staking_apr: staking, borrow_apr: borrow, discount_widening_apr })
     }
 }
 
@@ -268,11 +286,14 @@ impl VaultView {
 pub struct Carry {
     pub staking_apr: f64,
     pub borrow_apr: f64,
+    /// How fast the market's discount on the LST widens, per year, relative to its price.
+    pub discount_widening_apr: f64,
 }
 
 impl Carry {
-    /// The loop earns less on its collateral than its debt costs.
+    /// Each SOL of debt earns less than it costs: the staking yield, less the discount's
+    /// widening, is below the borrow rate (see [`crate::trend`]).
     pub fn negative(&self) -> bool {
-        self.borrow_apr > self.staking_apr
+        self.borrow_apr + self.discount_widening_apr > self.staking_apr
     }
 }

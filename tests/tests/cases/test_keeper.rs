@@ -4,6 +4,7 @@
 //! the same one restarted, finds nothing left to do.
 use ballast_keeper::chain::EmbeddedChain;
 use ballast_keeper::keeper::{Action, HarvestReason, Keeper, KeeperConfig};
+use ballast_keeper::trend::TrendConfig;
 use ballast_keeper::view::VaultView;
 use ballast_localnet::vault::{default_params, SOL};
 use ballast_localnet::VaultClient;
@@ -169,7 +170,7 @@ async fn as_allocator_the_keeper_brings_leverage_back_into_the_band() {
     assert!(env.market_ltv_bps().await < 5_000);
     let keeper = allocator_keeper(&mut env).await;
     let view = VaultView::load(&keeper.chain, &env.v.vault).await.unwrap();
-    assert!(!view.carry(432_000).unwrap().negative(), "{:?}", view.carry(432_000));
+    assert!(!view.carry(432_000, 0.0).unwrap().negative(), "{:?}", view.carry(432_000, 0.0));
     let actions = keeper.tick(&env.v.vault).await.unwrap();
     assert!(matches!(actions[..], [Action::Healthy { .. }, Action::Leveraged { .. }]), "{actions:?}");
     let ltv = env.market_ltv_bps().await;
@@ -209,6 +210,67 @@ async fn as_allocator_the_keeper_leaves_the_loop_when_carry_turns_negative() {
     assert!(free_after + bound_lamports >= free_before, "{free_before} -> {free_after}");
     // Out of the loop: nothing more to do while carry stays negative.
     assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
+}
+
+#[tokio::test]
+async fn as_allocator_the_keeper_leaves_the_loop_when_the_discount_keeps_widening() {
+    // Carry is positive (the stake pool earns 2% an epoch, the debt costs a few % a year), the
+    // leverage is in its band: staking alone would keep the loop. Then the market marks the LST
+    // further below its rate every 500 slots, 20 bp a step, far from the unwind's trigger.
+    let mut env = VaultClient::start_looped_in_pool().await;
+    env.epoch_with_rewards(20 * SOL).await;
+    let sol = env.lending().market.sol.usd_price;
+    let rate = env.pool_rate().await;
+    env.set_prices(sol, sol * rate).await;
+    let mut keeper = allocator_keeper(&mut env).await;
+    keeper.config.discount_trend = TrendConfig { window_slots: 4_000, exit_bps: 50 };
+    let actions = keeper.tick(&env.v.vault).await.unwrap();
+    assert!(matches!(actions[..], [Action::Healthy { .. }, Action::Leveraged { .. }]), "{actions:?}");
+    let debt_in_band = env.lending_health(None).await.debt_lamports;
+    let view = VaultView::load(&keeper.chain, &env.v.vault).await.unwrap();
+    assert!(!view.carry(432_000, 0.0).unwrap().negative(), "{:?}", view.carry(432_000, 0.0));
+
+    async fn step(env: &mut VaultClient, keeper: &Keeper<EmbeddedChain>, sol: f64, discount: f64) -> Vec<Action> {
+        // The harness's epochs are short (warm-up): each one crossed pays 7% a year's worth.
+        env.warp_slots_staking(500, 0.07).await;
+        let rate = env.pool_rate().await;
+        env.set_prices(sol, sol * rate * (1.0 - discount)).await;
+        keeper.tick(&env.v.vault).await.unwrap()
+    }
+    let left =
+        |actions: &[Action]| actions.iter().any(|a| matches!(a, Action::Deleveraged { .. } | Action::LeftLoop { .. }));
+    // A discount that stands still, however deep, is no trend: a window and a half of it.
+    for _ in 0..12 {
+        let actions = step(&mut env, &keeper, sol, 0.01).await;
+        assert!(!left(&actions), "{actions:?}");
+    }
+    assert!(env.lending_health(None).await.debt_lamports >= debt_in_band, "still looped");
+    // Widening: not at the first step that widens (one print is no trend), then out of the
+    // loop, through the stake pool at its rate.
+    let (free_before, supply) = env.share_price().await;
+    let mut first_exit_step = None;
+    for i in 1..=12 {
+        let actions = step(&mut env, &keeper, sol, 0.01 + 0.002 * i as f64).await;
+        if left(&actions) && first_exit_step.is_none() {
+            first_exit_step = Some(i);
+        }
+        if env.lending_health(None).await.debt_lamports == 0 {
+            break;
+        }
+    }
+    let first_exit_step = first_exit_step.expect("the keeper left the loop");
+    assert!(first_exit_step >= 2, "left after {first_exit_step} step: too soon to see a trend");
+    assert_eq!(env.lending_health(None).await.debt_lamports, 0, "out of the loop");
+    assert!(env.market_ltv_bps().await < env.vault().await.risk_params.unwind_trigger_ltv_bps as u64);
+    // The holders' share price fell by no more than the exit's bound (the discount itself is
+    // not realised: the stake pool pays the rate). The epochs crossed paid rewards, and the
+    // harvest after the exit minted the fee's shares, so the price is compared, not the value.
+    let (free_after, supply_after) = env.share_price().await;
+    let slippage_bps = env.vault().await.risk_params.unwind_slippage_bps as u128;
+    assert!(
+        free_after * supply * 10_000 >= free_before * supply_after * (10_000 - slippage_bps),
+        "{free_before}/{supply} -> {free_after}/{supply_after}"
+    );
 }
 
 #[tokio::test]
