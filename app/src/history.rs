@@ -58,7 +58,7 @@ pub struct History {
 const MAX_EVENTS: usize = 200;
 
 fn decode<T: Event + AnchorDeserialize>(logs: &[String]) -> Vec<T> {
-    ballast_localnet::chain::events::<T>(logs)
+    ballast::client::events::<T>(logs)
 }
 
 fn sol(lamports: u64) -> String {
@@ -250,5 +250,62 @@ impl<C: Chain> Chain for Recording<C> {
             &sent.logs,
         );
         Ok(sent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anchor_lang::{AnchorSerialize, Discriminator};
+    use ballast::events::{Deposited, VaultSnapshot};
+
+    fn deposited_line(vault: Pubkey, share_price_lamports: u64) -> String {
+        use base64::Engine;
+        let event = Deposited {
+            vault,
+            depositor: Pubkey::new_unique(),
+            lamports: 1_000_000_000,
+            shares: 1_000_000_000,
+            snapshot: VaultSnapshot { free_assets_lamports: 1, total_shares: 1, share_price_lamports },
+        };
+        let mut bytes = Deposited::DISCRIMINATOR.to_vec();
+        bytes.extend(event.try_to_vec().unwrap());
+        format!("Program data: {}", base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+
+    /// A cluster's log of a transaction with one instruction of `program` that logs `lines`.
+    fn logs_of(program: Pubkey, lines: &[String]) -> Vec<String> {
+        let mut logs = vec![format!("Program {program} invoke [1]")];
+        logs.extend_from_slice(lines);
+        logs.push(format!("Program {program} consumed 1000 of 200000 compute units"));
+        logs.push(format!("Program {program} success"));
+        logs
+    }
+
+    #[test]
+    fn an_event_another_program_logs_does_not_move_the_chart() {
+        let vault = Pubkey::new_unique();
+        let mut history = History::default();
+        history.record(&vault, 1, 10, "real", &logs_of(ballast::ID, &[deposited_line(vault, 1_000_000_000)]));
+        assert_eq!(history.points.len(), 1);
+        // Another program logs a deposit at twice the price, even after a line that reads like
+        // the runtime's mark of a call into Ballast.
+        let forger = Pubkey::new_unique();
+        let forged = [format!("Program log: Program {} invoke [2]", ballast::ID), deposited_line(vault, 2_000_000_000)];
+        history.record(&vault, 2, 20, "forged", &logs_of(forger, &forged));
+        assert_eq!(history.points.len(), 1);
+        assert_eq!(history.events.len(), 1);
+        assert_eq!(history.points[0].share_price_lamports, 1_000_000_000);
+        // Ballast called by another program is still Ballast; the caller's own line is not.
+        let mut nested = vec![format!("Program {forger} invoke [1]"), deposited_line(vault, 2_000_000_000)];
+        nested.extend(
+            logs_of(ballast::ID, &[deposited_line(vault, 1_100_000_000)]).into_iter().map(|l| l.replace("[1]", "[2]")),
+        );
+        nested.push(format!("Program {forger} success"));
+        history.record(&vault, 3, 30, "nested", &nested);
+        assert_eq!(
+            history.points.iter().map(|p| p.share_price_lamports).collect::<Vec<_>>(),
+            [1_000_000_000, 1_100_000_000]
+        );
     }
 }

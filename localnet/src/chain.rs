@@ -19,6 +19,11 @@ pub struct Chain {
 
 impl Chain {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// `start`, with more programs or accounts added to the bank first (an attacker's program).
+    pub async fn start_with(add: impl FnOnce(&mut solana_program_test::ProgramTest)) -> Self {
         // Before any bank of this process runs a transaction: start one so program-test
         // installs its syscall stubs, then wrap them (no transaction can run in between).
         static STUBS: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
@@ -28,7 +33,9 @@ impl Chain {
                 crate::entry::route_events_to_log();
             })
             .await;
-        Self { ctx: crate::entry::program_test().start_with_context().await, nonce: 0 }
+        let mut program_test = crate::entry::program_test();
+        add(&mut program_test);
+        Self { ctx: program_test.start_with_context().await, nonce: 0 }
     }
 
     pub fn payer(&self) -> Keypair {
@@ -197,14 +204,9 @@ pub fn assert_error(result: TxResult, expected: impl Into<u32>) {
     assert_eq!(custom_error(&result), Some(expected), "expected custom error {expected}, got {result:?}");
 }
 
-/// The Anchor events of type `T` in a transaction's log (`Program data:` lines on a cluster,
-/// `Program log: data:` here, see `entry::route_events_to_log`).
+/// The Anchor events of type `T` that Ballast itself logged in a transaction (see
+/// `ballast::client::events`; `Program log: data:` lines here, see
+/// `entry::route_events_to_log`).
 pub fn events<T: anchor_lang::Event + anchor_lang::AnchorDeserialize>(logs: &[String]) -> Vec<T> {
-    use base64::Engine;
-    logs.iter()
-        .filter_map(|line| line.strip_prefix("Program data: ").or_else(|| line.strip_prefix("Program log: data: ")))
-        .filter_map(|data| base64::engine::general_purpose::STANDARD.decode(data).ok())
-        .filter(|bytes| bytes.starts_with(&T::DISCRIMINATOR))
-        .filter_map(|bytes| T::deserialize(&mut &bytes[8..]).ok())
-        .collect()
+    ballast::client::events(logs)
 }

@@ -12,5 +12,7 @@ mod attacks_common;
 mod attacks_economics;
 #[path = "cases/attacks_extraction.rs"]
 mod attacks_extraction;
+#[path = "cases/attacks_history.rs"]
+mod attacks_history;
 #[path = "cases/attacks_risk.rs"]
 mod attacks_risk;

@@ -937,3 +937,44 @@ pub fn unwind_flash_ixs(
         ),
     ]
 }
+
+/// The Anchor events of type `T` that the Ballast program itself emitted, read from a
+/// transaction's log messages. Each line belongs to the program whose frame is on top of the
+/// invoke stack (`Program <id> invoke [n]` opens a frame, `Program <id> success` or
+/// `Program <id> failed: ...` closes it), as Anchor's own client reads them: another program that
+/// logs a Ballast event's bytes, directly or around a call into Ballast, is not Ballast. Events
+/// come as `Program data: <base64>` on a cluster and as `Program log: data: <base64>` on the
+/// embedded chain, where natively compiled programs log through `msg!`. Reading stops at a
+/// truncated log, where frames can no longer be told apart.
+pub fn events<T: anchor_lang::Event + anchor_lang::AnchorDeserialize>(logs: &[String]) -> Vec<T> {
+    use base64::Engine;
+    let mut frames: Vec<Pubkey> = Vec::new();
+    let mut found = Vec::new();
+    for line in logs {
+        if line == "Log truncated" {
+            break;
+        }
+        let Some(rest) = line.strip_prefix("Program ") else { continue };
+        if let Some(data) = rest.strip_prefix("data: ").or_else(|| rest.strip_prefix("log: data: ")) {
+            if frames.last() != Some(&crate::ID) {
+                continue;
+            }
+            let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data) else { continue };
+            if let Some(body) = bytes.strip_prefix(T::DISCRIMINATOR.as_slice()) {
+                if let Ok(event) = T::deserialize(&mut &body[..]) {
+                    found.push(event);
+                }
+            }
+            continue;
+        }
+        // Only the runtime writes a program id here: `Program log: invoke [1]` names no program.
+        let Some((id, tail)) = rest.split_once(' ') else { continue };
+        let Ok(program) = id.parse::<Pubkey>() else { continue };
+        if tail.starts_with("invoke [") {
+            frames.push(program);
+        } else if tail == "success" || tail.starts_with("failed") {
+            frames.pop();
+        }
+    }
+    found
+}
