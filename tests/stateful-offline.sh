@@ -2,8 +2,9 @@
 # The stateful property test offline: TOTAL random sequences (default 10,000) of 50 steps on each
 # venue, in batches of BATCH (default 1,000) per process, each batch with its own seed (from
 # FIRST_SEED, default 1, so runs can continue one another).
-# program-test keeps every bank a process starts until the process ends, so one long process
-# grows without bound; a batch per process keeps memory flat. Prints a row per batch; stops at
+# A program-test bank is freed only when its process ends (the runtime's program cache holds the
+# bank forks that hold the bank; see the README's Tests), so one long process grows without
+# bound; a batch per process keeps memory flat. Prints a row per batch; stops at
 # the first failing batch, whose seed reproduces it:
 #   BALLAST_STATEFUL_CASES=<batch> PROPTEST_RNG_SEED=<seed> cargo test -p ballast-tests \
 #     --test <binary> -- random_sequences_keep_the_invariants
