@@ -2,7 +2,7 @@
 //! user's account returns an unsigned transaction with the user as fee payer; `/actions.json`
 //! maps the site's paths to them. The same builders serve the page's demo wallet.
 use anchor_lang::solana_program::native_token::LAMPORTS_PER_SOL;
-use ballast::client::share_account;
+use ballast_client::share_account;
 use ballast_keeper::chain::Chain;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -117,12 +117,8 @@ pub async fn build_deposit(app: &App, vault_key: &Pubkey, account: &Pubkey, amou
         (lamports as u128 * summary.share_supply as u128 / summary.free_assets_lamports as u128) as u64
     };
     let min_shares_out = (expected as u128 * (10_000 - vault.risk_params.max_slippage_bps as u128) / 10_000) as u64;
-    let ixs = ballast::client::deposit(
-        &ballast::client::VaultKeys::of(*vault_key, vault),
-        *account,
-        lamports,
-        min_shares_out,
-    );
+    let ixs =
+        ballast_client::deposit(&ballast_client::VaultKeys::of(*vault_key, vault), *account, lamports, min_shares_out);
     Ok(Built {
         transaction: unsigned(app, &ixs, account).await?,
         message: format!(
@@ -167,12 +163,8 @@ pub async fn build_withdraw(app: &App, vault_key: &Pubkey, account: &Pubkey, amo
     let params = vault.risk_params;
     let keep_bps = 10_000u128.saturating_sub(params.withdrawal_fee_bps as u128 + params.max_slippage_bps as u128);
     let min_lamports_out = (lamports as u128 * keep_bps / 10_000) as u64;
-    let ix = ballast::client::withdraw(
-        &ballast::client::VaultKeys::of(*vault_key, vault),
-        *account,
-        shares,
-        min_lamports_out,
-    );
+    let ix =
+        ballast_client::withdraw(&ballast_client::VaultKeys::of(*vault_key, vault), *account, shares, min_lamports_out);
     Ok(Built {
         transaction: unsigned(app, &[ix], account).await?,
         message: format!(

@@ -2,9 +2,9 @@
 //! for the admin to sign, as a base64 message (what a multisig imports) and as the SPL
 //! Governance instruction a Realms proposal carries; checked first against the vault's own
 //! bounds, which are listed in words.
-use ballast::client::AdminTarget;
 use ballast::constants::*;
 use ballast::state::RiskParams;
+use ballast_client::AdminTarget;
 use ballast_keeper::chain::Chain;
 use ballast_keeper::dao::{check_bounds, MarketLimits, ProposalTransaction};
 use base64::Engine;
@@ -103,8 +103,8 @@ pub async fn propose(app: &App, vault_key: &Pubkey, body: &[u8]) -> ApiResult<Va
     check_bounds(&params, market).map_err(|e| ApiError::bad_request(format!("the vault would refuse this: {e}")))?;
     let target = target(vault_key, &view.vault);
     let timelock = summary.risk_params.timelock_secs;
-    let propose = ballast::client::propose_risk_params(&target, params);
-    let execute = ballast::client::execute_risk_params(&target);
+    let propose = ballast_client::propose_risk_params(&target, params);
+    let execute = ballast_client::execute_risk_params(&target);
     let hold_up = ballast_localnet::governance::MIN_HOLD_UP_SECS;
     Ok(json!({
         "transactions": [
@@ -122,7 +122,7 @@ pub async fn execute(app: &App, vault_key: &Pubkey) -> ApiResult<Value> {
     let (summary, view) = VaultSummary::load(&app.chain, vault_key).await?;
     let pending = summary.pending_risk_params.as_ref().ok_or_else(|| ApiError::bad_request("no change is pending"))?;
     let target = target(vault_key, &view.vault);
-    let ix = ballast::client::execute_risk_params(&target);
+    let ix = ballast_client::execute_risk_params(&target);
     Ok(json!({
         "transactions": [ admin_transaction(app, "execute_risk_params", ix, &target.admin, 0).await? ],
         "eta_unix": pending.eta_unix,
@@ -140,7 +140,7 @@ pub async fn cancel(app: &App, vault_key: &Pubkey) -> ApiResult<Value> {
     if summary.pending_risk_params.is_none() {
         return Err(ApiError::bad_request("no change is pending"));
     }
-    let ix = ballast::client::cancel_proposal(*vault_key, view.vault.admin, ballast::state::ProposalKind::RiskParams);
+    let ix = ballast_client::cancel_proposal(*vault_key, view.vault.admin, ballast::state::ProposalKind::RiskParams);
     Ok(json!({
         "transactions": [ admin_transaction(app, "cancel_proposal", ix, &view.vault.admin, 0).await? ],
         "note": "drops the pending change; the parameters in force stay",

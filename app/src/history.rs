@@ -58,7 +58,7 @@ pub struct History {
 const MAX_EVENTS: usize = 200;
 
 fn decode<T: Event + AnchorDeserialize>(logs: &[String]) -> Vec<T> {
-    ballast::client::events::<T>(logs)
+    ballast_client::events::<T>(logs)
 }
 
 fn sol(lamports: u64) -> String {

@@ -85,7 +85,7 @@ async fn actions_return_transactions_that_land_and_bad_input_sends_nothing() {
     let watch = [
         user.pubkey(),
         demo,
-        ballast::client::share_account(&run.embedded().world.lock().await.env.vault().await, &demo),
+        ballast_client::share_account(&run.embedded().world.lock().await.env.vault().await, &demo),
     ];
     let before = run.embedded().world.lock().await.env.snapshot(&watch).await;
     let cases: Vec<(String, serde_json::Value, u16, &str)> = vec![

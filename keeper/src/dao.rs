@@ -8,8 +8,8 @@
 //! the vault's ETA. Depositors see the pending change on chain for the whole timelock.
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::solana_program::pubkey::Pubkey;
-use ballast::client::{execute_risk_params, propose_risk_params, propose_roles, set_roles, AdminTarget};
 use ballast::state::RiskParams;
+use ballast_client::{execute_risk_params, propose_risk_params, propose_roles, set_roles, AdminTarget};
 use base64::Engine;
 
 /// One transaction of a governance proposal.
@@ -172,8 +172,8 @@ pub fn pool_proposal(
     let treasury =
         spl_governance::state::native_treasury::get_native_treasury_address(&governance_program(), &target.admin);
     timelocked(
-        ("propose_pool", ballast::client::propose_pool(target.vault, target.admin, swap)),
-        ("bind_pool", ballast::client::bind_pool(target.vault, target.admin, treasury, swap, pool_mint)),
+        ("propose_pool", ballast_client::propose_pool(target.vault, target.admin, swap)),
+        ("bind_pool", ballast_client::bind_pool(target.vault, target.admin, treasury, swap, pool_mint)),
         current_timelock_secs,
         min_hold_up_secs,
     )

@@ -261,7 +261,7 @@ impl<C: Chain> Keeper<C> {
     async fn flash_unwind(&self, view: &VaultView) -> Result<Option<(u64, Signature)>> {
         let Some(lending) = &view.lending else { return Ok(None) };
         let caller = self.keypair.pubkey();
-        let (repay_account, create) = ballast::client::wsol_account_of(caller);
+        let (repay_account, create) = ballast_client::wsol_account_of(caller);
         let debt = lending.health.debt_lamports;
         for flash_lamports in [debt / 4, debt / 2, debt / 4 * 3] {
             for exit in [UnwindExit::StakePool, UnwindExit::Pool] {
@@ -301,8 +301,8 @@ impl<C: Chain> Keeper<C> {
     async fn harvest(&self, vault: &Pubkey, reason: HarvestReason) -> Result<Action> {
         let view = VaultView::load(&self.chain, vault).await?;
         let mut ixs = self.compute_budget().to_vec();
-        ixs.extend(ballast::client::harvest_to_fee_recipient(
-            &ballast::client::VaultKeys::of(view.key, &view.vault),
+        ixs.extend(ballast_client::harvest_to_fee_recipient(
+            &ballast_client::VaultKeys::of(view.key, &view.vault),
             self.keypair.pubkey(),
         ));
         let simulation = self.chain.simulate(&ixs, &self.keypair).await?;

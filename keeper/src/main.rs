@@ -1,8 +1,8 @@
 //! `ballast-keeper`: operator commands for Ballast vaults.
 use anchor_lang::solana_program::pubkey::Pubkey;
 use anyhow::{Context, Result};
-use ballast::client::AdminTarget;
 use ballast::state::{LendingVenue, RiskParams};
+use ballast_client::AdminTarget;
 use ballast_keeper::dao::{pool_proposal, risk_params_proposal, roles_proposal, MarketLimits, TimelockedProposal};
 use clap::{Parser, Subcommand};
 

@@ -85,7 +85,7 @@ impl VaultView {
     /// reserves and the stake pool.
     pub fn unwind_ix(&self, caller: &Pubkey, max_repay_lamports: u64, exit: UnwindExit) -> Result<Instruction> {
         let (target, exit_accounts) = self.loop_exit_accounts(caller, exit)?;
-        Ok(ballast::client::unwind(target, exit_accounts, max_repay_lamports))
+        Ok(ballast_client::unwind(target, exit_accounts, max_repay_lamports))
     }
 
     /// A flash-loan unwind's three instructions through `exit` (Save's flash borrow,
@@ -102,7 +102,7 @@ impl VaultView {
         let (target, exit_accounts) = self.loop_exit_accounts(caller, exit)?;
         let lending = self.lending.as_ref().ok_or_else(|| anyhow!("vault has no lending market"))?;
         let sol_reserve = lending.state.sol.save_keys();
-        Ok(ballast::client::unwind_flash_ixs(
+        Ok(ballast_client::unwind_flash_ixs(
             target,
             exit_accounts,
             flash_lamports,
@@ -121,16 +121,16 @@ impl VaultView {
         exit: UnwindExit,
     ) -> Result<Instruction> {
         let (target, exit_accounts) = self.loop_exit_accounts(allocator, exit)?;
-        Ok(ballast::client::leave_loop(target, exit_accounts, target_ltv_bps, max_repay_lamports))
+        Ok(ballast_client::leave_loop(target, exit_accounts, target_ltv_bps, max_repay_lamports))
     }
 
     fn loop_exit_accounts(
         &self,
         caller: &Pubkey,
         exit: UnwindExit,
-    ) -> Result<(ballast::client::UnwindTarget, ballast::client::UnwindExitAccounts)> {
+    ) -> Result<(ballast_client::UnwindTarget, ballast_client::UnwindExitAccounts)> {
         let lending = self.lending.as_ref().ok_or_else(|| anyhow!("vault has no lending market"))?;
-        let target = ballast::client::UnwindTarget {
+        let target = ballast_client::UnwindTarget {
             caller: *caller,
             vault: self.key,
             sol_reserve: self.vault.sol_reserve,
@@ -141,12 +141,12 @@ impl VaultView {
         let exit_accounts = match exit {
             UnwindExit::Pool => {
                 let pool = self.vault.pool.ok_or_else(|| anyhow!("vault has no pool to sell through"))?;
-                ballast::client::UnwindExitAccounts::Pool {
+                ballast_client::UnwindExitAccounts::Pool {
                     core: pool_core(&pool),
                     pool_token_account: pool.pool_token_account,
                 }
             }
-            UnwindExit::StakePool => ballast::client::UnwindExitAccounts::StakePool {
+            UnwindExit::StakePool => ballast_client::UnwindExitAccounts::StakePool {
                 stake_pool_program: self.vault.stake_pool_program,
                 withdraw_authority: spl_stake_pool::find_withdraw_authority_program_address(
                     &self.vault.stake_pool_program,
@@ -199,13 +199,13 @@ async fn load_lending<C: Chain>(chain: &C, binding: LendingBinding, slot: u64) -
     Ok(LendingView { binding, state, prices, health, market_ltv_bps })
 }
 
-fn lending_core(l: &LendingView) -> ballast::client::LendingCore {
-    ballast::client::LendingKeys::of(&l.binding, &l.state.lst, &l.state.sol).core()
+fn lending_core(l: &LendingView) -> ballast_client::LendingCore {
+    ballast_client::LendingKeys::of(&l.binding, &l.state.lst, &l.state.sol).core()
 }
 
-fn pool_core(p: &PoolBinding) -> ballast::client::PoolCore {
+fn pool_core(p: &PoolBinding) -> ballast_client::PoolCore {
     let program = spl_token_swap::id();
-    ballast::client::PoolCore {
+    ballast_client::PoolCore {
         swap_program: program,
         swap: p.swap,
         swap_authority: Pubkey::find_program_address(&[p.swap.as_ref()], &program).0,
@@ -219,19 +219,19 @@ fn pool_core(p: &PoolBinding) -> ballast::client::PoolCore {
 
 /// The accounts an allocator instruction needs beyond what `VaultView` holds: the vault's Pyth
 /// price updates (the vault stores feed ids, not update accounts).
-pub use ballast::client::PriceUpdates;
+pub use ballast_client::PriceUpdates;
 
 impl VaultView {
     /// The allocator's accounts, from the view.
-    fn allocator_target(&self, allocator: &Pubkey) -> Result<ballast::client::AllocatorTarget> {
+    fn allocator_target(&self, allocator: &Pubkey) -> Result<ballast_client::AllocatorTarget> {
         let lending = self.lending.as_ref().ok_or_else(|| anyhow!("vault has no lending market"))?;
-        Ok(ballast::client::AllocatorTarget::of(
+        Ok(ballast_client::AllocatorTarget::of(
             self.key,
             &self.vault,
             *allocator,
             self.stake_pool.reserve_stake,
             self.stake_pool.manager_fee_account,
-            ballast::client::LendingKeys::of(&lending.binding, &lending.state.lst, &lending.state.sol),
+            ballast_client::LendingKeys::of(&lending.binding, &lending.state.lst, &lending.state.sol),
         ))
     }
 
@@ -242,12 +242,12 @@ impl VaultView {
         borrow_lamports: u64,
         prices: &PriceUpdates,
     ) -> Result<Instruction> {
-        Ok(ballast::client::leverage_up(&self.allocator_target(allocator)?, prices, borrow_lamports))
+        Ok(ballast_client::leverage_up(&self.allocator_target(allocator)?, prices, borrow_lamports))
     }
 
     /// `deleverage(repay_lamports)` by the allocator: repays debt from the SOL reserve.
     pub fn deleverage_ix(&self, allocator: &Pubkey, repay_lamports: u64) -> Result<Instruction> {
-        Ok(ballast::client::deleverage(&self.allocator_target(allocator)?, repay_lamports))
+        Ok(ballast_client::deleverage(&self.allocator_target(allocator)?, repay_lamports))
     }
 
     /// Seconds since the vault last booked its gains and fees (its last harvest).

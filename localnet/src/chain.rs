@@ -205,8 +205,8 @@ pub fn assert_error(result: TxResult, expected: impl Into<u32>) {
 }
 
 /// The Anchor events of type `T` that Ballast itself logged in a transaction (see
-/// `ballast::client::events`; `Program log: data:` lines here, see
+/// `ballast_client::events`; `Program log: data:` lines here, see
 /// `entry::route_events_to_log`).
 pub fn events<T: anchor_lang::Event + anchor_lang::AnchorDeserialize>(logs: &[String]) -> Vec<T> {
-    ballast::client::events(logs)
+    ballast_client::events(logs)
 }

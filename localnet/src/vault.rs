@@ -1,8 +1,8 @@
 //! A Ballast vault bound to a real stake pool, and a client with one method per instruction.
-use ballast::client::{PoolKeys, StakePoolKeys, VaultKeys};
 use ballast::constants::seeds;
 use ballast::instructions::InitializeVaultArgs;
 use ballast::state::{LendingVenue, RiskParams, Vault};
+use ballast_client::{PoolKeys, StakePoolKeys, VaultKeys};
 use solana_program::{instruction::Instruction, pubkey::Pubkey, system_instruction};
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -57,7 +57,7 @@ pub struct VaultFixture {
     pub fee_recipient_shares: Pubkey,
 }
 
-pub use ballast::client::{vault_address, vault_pda};
+pub use ballast_client::{vault_address, vault_pda};
 
 impl VaultFixture {
     pub fn new() -> Self {
@@ -79,7 +79,7 @@ impl VaultFixture {
     }
 
     pub fn initialize_ix(&self, payer: &Pubkey, pool: &StakePoolFixture, args: InitializeVaultArgs) -> Instruction {
-        ballast::client::initialize_vault(*payer, self.create_key.pubkey(), pool.stake_pool, pool.pool_mint, args)
+        ballast_client::initialize_vault(*payer, self.create_key.pubkey(), pool.stake_pool, pool.pool_mint, args)
     }
 
     pub fn init_args(&self, params: RiskParams) -> InitializeVaultArgs {
@@ -297,7 +297,7 @@ impl VaultClient {
         lamports: u64,
         min_shares_out: u64,
     ) -> Instruction {
-        ballast::client::deposit_into(&self.vault_keys(), *depositor, *depositor_shares, lamports, min_shares_out)
+        ballast_client::deposit_into(&self.vault_keys(), *depositor, *depositor_shares, lamports, min_shares_out)
     }
 
     pub async fn deposit(&mut self, user: &Keypair, shares: &Pubkey, lamports: u64, min_shares_out: u64) -> TxResult {
@@ -313,7 +313,7 @@ impl VaultClient {
         shares: u64,
         min_lamports_out: u64,
     ) -> Instruction {
-        ballast::client::withdraw_to(&self.vault_keys(), *owner, *owner_shares, *recipient, shares, min_lamports_out)
+        ballast_client::withdraw_to(&self.vault_keys(), *owner, *owner_shares, *recipient, shares, min_lamports_out)
     }
 
     pub async fn withdraw(
@@ -328,7 +328,7 @@ impl VaultClient {
     }
 
     pub fn stake_ix(&self, allocator: &Pubkey, lamports: u64) -> Instruction {
-        ballast::client::stake(&self.vault_keys(), &self.stake_pool_keys(), *allocator, lamports)
+        ballast_client::stake(&self.vault_keys(), &self.stake_pool_keys(), *allocator, lamports)
     }
 
     pub async fn stake(&mut self, lamports: u64) -> TxResult {
@@ -338,7 +338,7 @@ impl VaultClient {
     }
 
     pub fn harvest_ix(&self, harvester: &Pubkey) -> Instruction {
-        ballast::client::harvest(&self.vault_keys(), *harvester, self.v.fee_recipient_shares)
+        ballast_client::harvest(&self.vault_keys(), *harvester, self.v.fee_recipient_shares)
     }
 
     pub async fn harvest(&mut self) -> TxResult {
@@ -348,8 +348,8 @@ impl VaultClient {
     }
 
     /// The vault as an admin instruction targets it (with the bound market's LST reserve).
-    pub fn admin_target(&self, admin: &Pubkey) -> ballast::client::AdminTarget {
-        ballast::client::AdminTarget {
+    pub fn admin_target(&self, admin: &Pubkey) -> ballast_client::AdminTarget {
+        ballast_client::AdminTarget {
             vault: self.v.vault,
             admin: *admin,
             lst_reserve: self.lending.as_ref().map(|l| l.market.lst.reserve),
@@ -357,11 +357,11 @@ impl VaultClient {
     }
 
     pub fn propose_ix(&self, admin: &Pubkey, params: RiskParams) -> Instruction {
-        ballast::client::propose_risk_params(&self.admin_target(admin), params)
+        ballast_client::propose_risk_params(&self.admin_target(admin), params)
     }
 
     pub fn execute_ix(&self, admin: &Pubkey) -> Instruction {
-        ballast::client::execute_risk_params(&self.admin_target(admin))
+        ballast_client::execute_risk_params(&self.admin_target(admin))
     }
 
     pub fn cancel_ix(&self, admin: &Pubkey) -> Instruction {
@@ -369,7 +369,7 @@ impl VaultClient {
     }
 
     pub fn cancel_proposal_ix(&self, admin: &Pubkey, kind: ballast::state::ProposalKind) -> Instruction {
-        ballast::client::cancel_proposal(self.v.vault, *admin, kind)
+        ballast_client::cancel_proposal(self.v.vault, *admin, kind)
     }
 
     pub fn propose_roles_ix(
@@ -379,11 +379,11 @@ impl VaultClient {
         allocator: Pubkey,
         fee_recipient: Pubkey,
     ) -> Instruction {
-        ballast::client::propose_roles(self.v.vault, *admin, guardian, allocator, fee_recipient)
+        ballast_client::propose_roles(self.v.vault, *admin, guardian, allocator, fee_recipient)
     }
 
     pub fn set_roles_ix(&self, admin: &Pubkey) -> Instruction {
-        ballast::client::set_roles(self.v.vault, *admin)
+        ballast_client::set_roles(self.v.vault, *admin)
     }
 
     pub fn propose_lending_ix(
@@ -393,7 +393,7 @@ impl VaultClient {
         lst_reserve: &Pubkey,
         sol_reserve: &Pubkey,
     ) -> Instruction {
-        ballast::client::propose_lending(self.v.vault, *admin, market.market, *lst_reserve, *sol_reserve)
+        ballast_client::propose_lending(self.v.vault, *admin, market.market, *lst_reserve, *sol_reserve)
     }
 
     /// The vault's timelock passes (unix time only; the market's and the vault's prices are
@@ -407,15 +407,15 @@ impl VaultClient {
     }
 
     pub fn transfer_admin_ix(&self, admin: &Pubkey, new_admin: Pubkey) -> Instruction {
-        ballast::client::transfer_admin(self.v.vault, *admin, new_admin)
+        ballast_client::transfer_admin(self.v.vault, *admin, new_admin)
     }
 
     pub fn accept_admin_ix(&self, pending_admin: &Pubkey) -> Instruction {
-        ballast::client::accept_admin(self.v.vault, *pending_admin)
+        ballast_client::accept_admin(self.v.vault, *pending_admin)
     }
 
     pub fn set_pause_ix(&self, authority: &Pubkey, paused: bool) -> Instruction {
-        ballast::client::set_pause(self.v.vault, *authority, paused)
+        ballast_client::set_pause(self.v.vault, *authority, paused)
     }
 
     /// Sends `ixs` in one transaction, expects `error`, and checks that nothing moved in the
@@ -582,7 +582,7 @@ impl VaultClient {
         sol_reserve: &Pubkey,
         obligation: &Pubkey,
     ) -> Instruction {
-        ballast::client::bind_lending(&ballast::client::BindLendingTarget {
+        ballast_client::bind_lending(&ballast_client::BindLendingTarget {
             vault: self.v.vault,
             admin: *admin,
             payer: self.chain.ctx.payer.pubkey(),
@@ -755,9 +755,9 @@ impl VaultClient {
     }
 
     /// The bound market's accounts, from which the client writes every lending account list.
-    pub fn lending_keys(&self) -> ballast::client::LendingKeys {
+    pub fn lending_keys(&self) -> ballast_client::LendingKeys {
         let l = self.lending();
-        ballast::client::LendingKeys {
+        ballast_client::LendingKeys {
             venue: l.market.venue,
             market: l.market.market,
             obligation: l.obligation,
@@ -768,13 +768,13 @@ impl VaultClient {
         }
     }
 
-    pub fn lending_core(&self) -> ballast::client::LendingCore {
+    pub fn lending_core(&self) -> ballast_client::LendingCore {
         self.lending_keys().core()
     }
 
     /// The allocator's accounts for the lending instructions.
-    pub fn allocator_target(&self, allocator: &Pubkey) -> ballast::client::AllocatorTarget {
-        ballast::client::AllocatorTarget {
+    pub fn allocator_target(&self, allocator: &Pubkey) -> ballast_client::AllocatorTarget {
+        ballast_client::AllocatorTarget {
             allocator: *allocator,
             vault: self.v.vault,
             share_mint: self.v.share_mint,
@@ -791,25 +791,25 @@ impl VaultClient {
     }
 
     /// The vault's receiver price updates.
-    fn price_updates(&self) -> ballast::client::PriceUpdates {
+    fn price_updates(&self) -> ballast_client::PriceUpdates {
         let l = self.lending();
-        ballast::client::PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update }
+        ballast_client::PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update }
     }
 
     pub fn lend_supply_ix(&self, allocator: &Pubkey, lst_amount: u64) -> Instruction {
-        ballast::client::lend_supply(&self.allocator_target(allocator), lst_amount)
+        ballast_client::lend_supply(&self.allocator_target(allocator), lst_amount)
     }
 
     pub fn lend_withdraw_ix(&self, allocator: &Pubkey, ctokens: u64) -> Instruction {
-        ballast::client::lend_withdraw(&self.allocator_target(allocator), &self.price_updates(), ctokens)
+        ballast_client::lend_withdraw(&self.allocator_target(allocator), &self.price_updates(), ctokens)
     }
 
     pub fn leverage_up_ix(&self, allocator: &Pubkey, borrow_lamports: u64) -> Instruction {
-        ballast::client::leverage_up(&self.allocator_target(allocator), &self.price_updates(), borrow_lamports)
+        ballast_client::leverage_up(&self.allocator_target(allocator), &self.price_updates(), borrow_lamports)
     }
 
     pub fn deleverage_ix(&self, allocator: &Pubkey, repay_lamports: u64) -> Instruction {
-        ballast::client::deleverage(&self.allocator_target(allocator), repay_lamports)
+        ballast_client::deleverage(&self.allocator_target(allocator), repay_lamports)
     }
 
     pub async fn as_allocator(&mut self, ix: Instruction) -> TxResult {

@@ -110,7 +110,7 @@ impl VaultClient {
         )
         .await;
         let admin = self.v.admin.insecure_clone();
-        let propose = ballast::client::propose_pool(self.v.vault, admin.pubkey(), pool.swap);
+        let propose = ballast_client::propose_pool(self.v.vault, admin.pubkey(), pool.swap);
         self.chain.send_ok(&[propose], &[&admin]).await;
         self.pass_timelock().await;
         let ix = self.bind_pool_ix(&admin.pubkey(), &pool.swap, &pool.pool_mint);
@@ -123,25 +123,25 @@ impl VaultClient {
     }
 
     pub fn bind_pool_ix(&self, admin: &Pubkey, swap: &Pubkey, pool_mint: &Pubkey) -> Instruction {
-        ballast::client::bind_pool(self.v.vault, *admin, self.chain.ctx.payer.pubkey(), *swap, *pool_mint)
+        ballast_client::bind_pool(self.v.vault, *admin, self.chain.ctx.payer.pubkey(), *swap, *pool_mint)
     }
 
     pub fn pool_setup(&self) -> &PoolSetup {
         self.swap.as_ref().expect("pool bound")
     }
 
-    pub fn pool_core(&self) -> ballast::client::PoolCore {
+    pub fn pool_core(&self) -> ballast_client::PoolCore {
         self.vault_keys().pool.expect("pool bound").core()
     }
 
     pub fn pool_add_ix(&self, allocator: &Pubkey, pool_tokens: u64) -> Instruction {
         let l = self.lending();
-        let prices = ballast::client::PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update };
-        ballast::client::pool_add(&self.vault_keys(), &prices, *allocator, pool_tokens).expect("pool bound")
+        let prices = ballast_client::PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update };
+        ballast_client::pool_add(&self.vault_keys(), &prices, *allocator, pool_tokens).expect("pool bound")
     }
 
     pub fn pool_remove_ix(&self, allocator: &Pubkey, pool_tokens: u64) -> Instruction {
-        ballast::client::pool_remove(&self.vault_keys(), *allocator, pool_tokens).expect("pool bound")
+        ballast_client::pool_remove(&self.vault_keys(), *allocator, pool_tokens).expect("pool bound")
     }
 
     /// The stake pool's rate now.
@@ -228,7 +228,7 @@ impl VaultClient {
     /// `unwind`, called by `caller`, through `exit`.
     pub fn unwind_ix_via(&self, caller: &Pubkey, max_repay_lamports: u64, exit: UnwindExit) -> Instruction {
         let (target, exit_accounts) = self.loop_exit_accounts(caller, exit);
-        ballast::client::unwind(target, exit_accounts, max_repay_lamports)
+        ballast_client::unwind(target, exit_accounts, max_repay_lamports)
     }
 
     /// A flash-loan unwind's three instructions (Save's flash borrow, `unwind_flash`, Save's
@@ -244,7 +244,7 @@ impl VaultClient {
     ) -> [Instruction; 3] {
         let (target, exit_accounts) = self.loop_exit_accounts(caller, exit);
         let sol_reserve = self.lending().market.sol.save_keys();
-        ballast::client::unwind_flash_ixs(
+        ballast_client::unwind_flash_ixs(
             target,
             exit_accounts,
             flash_lamports,
@@ -263,15 +263,15 @@ impl VaultClient {
         exit: UnwindExit,
     ) -> Instruction {
         let (target, exit_accounts) = self.loop_exit_accounts(allocator, exit);
-        ballast::client::leave_loop(target, exit_accounts, target_ltv_bps, max_repay_lamports)
+        ballast_client::leave_loop(target, exit_accounts, target_ltv_bps, max_repay_lamports)
     }
 
     fn loop_exit_accounts(
         &self,
         caller: &Pubkey,
         exit: UnwindExit,
-    ) -> (ballast::client::UnwindTarget, ballast::client::UnwindExitAccounts) {
-        let target = ballast::client::UnwindTarget {
+    ) -> (ballast_client::UnwindTarget, ballast_client::UnwindExitAccounts) {
+        let target = ballast_client::UnwindTarget {
             caller: *caller,
             vault: self.v.vault,
             sol_reserve: self.v.sol_reserve,
@@ -280,11 +280,11 @@ impl VaultClient {
             lending: self.lending_core(),
         };
         let exit_accounts = match exit {
-            UnwindExit::Pool => ballast::client::UnwindExitAccounts::Pool {
+            UnwindExit::Pool => ballast_client::UnwindExitAccounts::Pool {
                 core: self.pool_core(),
                 pool_token_account: self.pool_setup().pool_token_account,
             },
-            UnwindExit::StakePool => ballast::client::UnwindExitAccounts::StakePool {
+            UnwindExit::StakePool => ballast_client::UnwindExitAccounts::StakePool {
                 stake_pool_program: self.pool.program,
                 withdraw_authority: self.pool.withdraw_authority,
                 reserve_stake: self.pool.reserve_stake,

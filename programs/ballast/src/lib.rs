@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 
 pub mod adapters;
 #[cfg(feature = "client")]
-pub mod client;
+pub mod client_accounts;
 pub mod constants;
 pub mod errors;
 pub mod events;

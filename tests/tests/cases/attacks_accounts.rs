@@ -65,7 +65,7 @@ async fn item_02_accounts_forged_under_another_program_are_refused() {
     // A swap pool (a real stable LST/SOL pool's bytes) for the vault to bind.
     let swap_pool = env.unbound_pool(10 * SOL).await;
     let forged_swap = forged_copy(&mut env.chain, &swap_pool.swap, &mallory_program).await;
-    let ix = ballast::client::propose_pool(env.v.vault, admin.pubkey(), forged_swap);
+    let ix = ballast_client::propose_pool(env.v.vault, admin.pubkey(), forged_swap);
     env.assert_rejected(&[ix], &[&admin], VaultError::PoolAccountInvalid, &[forged_swap]).await;
 
     let vault = env.vault().await;

@@ -5,12 +5,12 @@
 //! when executed, and the timelock cannot be skipped. Every rejection names its error and leaves
 //! every vault account, the share supply and the attacker's accounts unchanged.
 use anchor_lang::error::ErrorCode as AnchorError;
-use ballast::client::AdminTarget;
 use ballast::constants::{
     seeds, MAX_KEEPER_REWARD_BPS, MAX_PERFORMANCE_FEE_BPS, MAX_WITHDRAWAL_FEE_BPS, MIN_TIMELOCK_SECS,
 };
 use ballast::errors::VaultError;
 use ballast::state::{PendingRiskParams, RiskParams};
+use ballast_client::AdminTarget;
 use ballast_localnet::vault::{default_params, vault_pda, SOL};
 use ballast_localnet::VaultClient;
 use solana_sdk::signature::Signer;
@@ -220,11 +220,11 @@ async fn item_26_out_of_bounds_risk_params_are_refused_at_propose_and_at_execute
     env.assert_rejected(&[ix], &[&admin], VaultError::TriggerAboveLiquidationThreshold, &[]).await;
     // Without the market's reserve the check cannot be skipped.
     let no_reserve = AdminTarget { vault: env.v.vault, admin: admin.pubkey(), lst_reserve: None };
-    let ix = ballast::client::execute_risk_params(&no_reserve);
+    let ix = ballast_client::execute_risk_params(&no_reserve);
     env.assert_rejected(&[ix], &[&admin], VaultError::LendingAccountsMissing, &[]).await;
     // Nor by passing another reserve in its place.
     let other_reserve = AdminTarget { lst_reserve: Some(env.lending().market.sol.reserve), ..no_reserve };
-    let ix = ballast::client::execute_risk_params(&other_reserve);
+    let ix = ballast_client::execute_risk_params(&other_reserve);
     env.assert_rejected(&[ix], &[&admin], VaultError::LendingAccountMismatch, &[]).await;
     let cancelled = env.send_as(env.cancel_ix(&admin.pubkey()), &admin).await;
     assert!(cancelled.is_ok(), "{cancelled:?}");
@@ -245,7 +245,7 @@ async fn item_26_out_of_bounds_risk_params_are_refused_at_propose_and_at_execute
         let ix = env.propose_ix(&admin.pubkey(), bad);
         env.assert_rejected(&[ix], &[&admin], error, &[]).await;
     }
-    let ix = ballast::client::propose_risk_params(&no_reserve, late_trigger);
+    let ix = ballast_client::propose_risk_params(&no_reserve, late_trigger);
     env.assert_rejected(&[ix], &[&admin], VaultError::LendingAccountsMissing, &[]).await;
 
     // The timelock cannot be skipped, not even by proposing a shorter one: the current one applies.
@@ -374,7 +374,7 @@ async fn item_33_bindings_and_roles_wait_the_timelock_and_the_market_is_pinned()
     let swap_pool = env.unbound_pool(10 * SOL).await;
     let bind_pool = env.bind_pool_ix(&admin.pubkey(), &swap_pool.swap, &swap_pool.pool_mint);
     env.assert_rejected(std::slice::from_ref(&bind_pool), &[&admin], VaultError::NoPendingProposal, &watch).await;
-    env.send_as(ballast::client::propose_pool(env.v.vault, admin.pubkey(), swap_pool.swap), &admin).await.unwrap();
+    env.send_as(ballast_client::propose_pool(env.v.vault, admin.pubkey(), swap_pool.swap), &admin).await.unwrap();
     env.assert_rejected(std::slice::from_ref(&bind_pool), &[&admin], VaultError::TimelockNotExpired, &watch).await;
     env.pass_timelock().await;
     env.chain.send(&[bind_pool], &[&admin]).await.unwrap();

@@ -31,7 +31,7 @@ async fn events_logged_by_another_program_are_ignored() {
 
     // A real deposit: one event, as Ballast logs it.
     let alice = env.chain.funded_keypair(10 * SOL).await;
-    let deposit = ballast::client::deposit(&env.vault_keys(), alice.pubkey(), 2 * SOL, 0);
+    let deposit = ballast_client::deposit(&env.vault_keys(), alice.pubkey(), 2 * SOL, 0);
     let (result, logs) = env.chain.send_logged(&deposit, &[&alice]).await;
     assert!(result.is_ok(), "{result:?}");
     let real = events::<Deposited>(&logs);
@@ -75,7 +75,7 @@ async fn events_logged_by_another_program_are_ignored() {
     // Around a real deposit by Mallory, before and after it: only Ballast's own event counts, with
     // what was really deposited.
     let mut ixs = vec![forge.clone()];
-    ixs.extend(ballast::client::deposit(&env.vault_keys(), mallory.pubkey(), SOL / 10, 0));
+    ixs.extend(ballast_client::deposit(&env.vault_keys(), mallory.pubkey(), SOL / 10, 0));
     ixs.push(forge);
     let (result, logs) = env.chain.send_logged(&ixs, &[&mallory]).await;
     assert!(result.is_ok(), "{result:?}");

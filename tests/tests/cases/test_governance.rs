@@ -235,7 +235,7 @@ async fn roles_and_a_pool_change_through_the_realm_only_after_the_vault_timelock
 
     // A pool proposed and then cancelled by a second vote never binds.
     let swap_pool = env.unbound_pool(10 * SOL).await;
-    let propose_pool = ballast::client::propose_pool(env.v.vault, governance, swap_pool.swap);
+    let propose_pool = ballast_client::propose_pool(env.v.vault, governance, swap_pool.swap);
     let proposal = passed(&mut env, &dao, "Bind a pool", vec![(propose_pool.clone(), MIN_HOLD_UP_SECS)]).await;
     env.chain.advance_secs(MIN_HOLD_UP_SECS as i64 + 1).await;
     dao.execute(&mut env.chain, &proposal, 0, &propose_pool).await.unwrap();

@@ -285,7 +285,7 @@ async fn the_keeper_harvests_on_its_schedule_into_the_fee_recipients_account() {
     env.epoch_with_rewards(SOL).await;
     env.chain.advance_secs(6 * 3_600).await;
     env.sync_prices().await;
-    let fee_shares = ballast::client::share_account(&env.vault().await, &env.v.fee_recipient.pubkey());
+    let fee_shares = ballast_client::share_account(&env.vault().await, &env.v.fee_recipient.pubkey());
     assert!(env.chain.ctx.banks_client.get_account(fee_shares).await.unwrap().is_none());
     let (free_before, supply_before) = env.share_price().await;
     let actions = keeper.tick(&env.v.vault).await.unwrap();

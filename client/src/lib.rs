@@ -1,10 +1,11 @@
-//! Instruction builders for off-chain callers (keeper, app, tests), behind the `client`
-//! feature: one place that knows each instruction's accounts.
+//! Ballast's one client: the builder of every instruction and the order of every account list
+//! (named and remaining), and the reader of the program's events, for every off-chain part (the
+//! keeper, the simulator, the app, the test harness). Nothing else writes a Ballast instruction.
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::solana_program::pubkey::Pubkey;
 use anchor_lang::{InstructionData, ToAccountMetas};
 
-use crate::state::RiskParams;
+use ballast::state::RiskParams;
 
 /// The vault an admin instruction acts on, its admin, and the LST reserve of its lending market
 /// once bound (parameter changes are checked against its liquidation threshold).
@@ -23,53 +24,53 @@ impl AdminTarget {
 }
 
 pub fn propose_risk_params(target: &AdminTarget, params: RiskParams) -> Instruction {
-    let accounts = crate::accounts::ProposeRiskParams { admin: target.admin, vault: target.vault };
+    let accounts = ballast::accounts::ProposeRiskParams { admin: target.admin, vault: target.vault };
     Instruction {
-        program_id: crate::ID,
+        program_id: ballast::ID,
         accounts: target.with_market(accounts.to_account_metas(None)),
-        data: crate::instruction::ProposeRiskParams { params }.data(),
+        data: ballast::instruction::ProposeRiskParams { params }.data(),
     }
 }
 
 pub fn execute_risk_params(target: &AdminTarget) -> Instruction {
-    let accounts = crate::accounts::ExecuteRiskParams { admin: target.admin, vault: target.vault };
+    let accounts = ballast::accounts::ExecuteRiskParams { admin: target.admin, vault: target.vault };
     Instruction {
-        program_id: crate::ID,
+        program_id: ballast::ID,
         accounts: target.with_market(accounts.to_account_metas(None)),
-        data: crate::instruction::ExecuteRiskParams {}.data(),
+        data: ballast::instruction::ExecuteRiskParams {}.data(),
     }
 }
 
 /// `cancel_proposal(kind)`: drops the pending proposal of that kind.
-pub fn cancel_proposal(vault: Pubkey, admin: Pubkey, kind: crate::state::ProposalKind) -> Instruction {
+pub fn cancel_proposal(vault: Pubkey, admin: Pubkey, kind: ballast::state::ProposalKind) -> Instruction {
     Instruction {
-        program_id: crate::ID,
-        accounts: crate::accounts::CancelProposal { admin, vault }.to_account_metas(None),
-        data: crate::instruction::CancelProposal { kind }.data(),
+        program_id: ballast::ID,
+        accounts: ballast::accounts::CancelProposal { admin, vault }.to_account_metas(None),
+        data: ballast::instruction::CancelProposal { kind }.data(),
     }
 }
 
 pub fn set_pause(vault: Pubkey, authority: Pubkey, paused: bool) -> Instruction {
     Instruction {
-        program_id: crate::ID,
-        accounts: crate::accounts::SetPause { authority, vault }.to_account_metas(None),
-        data: crate::instruction::SetPause { paused }.data(),
+        program_id: ballast::ID,
+        accounts: ballast::accounts::SetPause { authority, vault }.to_account_metas(None),
+        data: ballast::instruction::SetPause { paused }.data(),
     }
 }
 
 pub fn transfer_admin(vault: Pubkey, admin: Pubkey, new_admin: Pubkey) -> Instruction {
     Instruction {
-        program_id: crate::ID,
-        accounts: crate::accounts::TransferAdmin { admin, vault }.to_account_metas(None),
-        data: crate::instruction::TransferAdmin { new_admin }.data(),
+        program_id: ballast::ID,
+        accounts: ballast::accounts::TransferAdmin { admin, vault }.to_account_metas(None),
+        data: ballast::instruction::TransferAdmin { new_admin }.data(),
     }
 }
 
 pub fn accept_admin(vault: Pubkey, pending_admin: Pubkey) -> Instruction {
     Instruction {
-        program_id: crate::ID,
-        accounts: crate::accounts::AcceptAdmin { pending_admin, vault }.to_account_metas(None),
-        data: crate::instruction::AcceptAdmin {}.data(),
+        program_id: ballast::ID,
+        accounts: ballast::accounts::AcceptAdmin { pending_admin, vault }.to_account_metas(None),
+        data: ballast::instruction::AcceptAdmin {}.data(),
     }
 }
 
@@ -83,17 +84,17 @@ pub fn propose_roles(
     fee_recipient: Pubkey,
 ) -> Instruction {
     Instruction {
-        program_id: crate::ID,
-        accounts: crate::accounts::ProposeRoles { admin, vault }.to_account_metas(None),
-        data: crate::instruction::ProposeRoles { guardian, allocator, fee_recipient }.data(),
+        program_id: ballast::ID,
+        accounts: ballast::accounts::ProposeRoles { admin, vault }.to_account_metas(None),
+        data: ballast::instruction::ProposeRoles { guardian, allocator, fee_recipient }.data(),
     }
 }
 
 pub fn set_roles(vault: Pubkey, admin: Pubkey) -> Instruction {
     Instruction {
-        program_id: crate::ID,
-        accounts: crate::accounts::SetRoles { admin, vault }.to_account_metas(None),
-        data: crate::instruction::SetRoles {}.data(),
+        program_id: ballast::ID,
+        accounts: ballast::accounts::SetRoles { admin, vault }.to_account_metas(None),
+        data: ballast::instruction::SetRoles {}.data(),
     }
 }
 
@@ -107,43 +108,43 @@ pub fn propose_lending(
     sol_reserve: Pubkey,
 ) -> Instruction {
     Instruction {
-        program_id: crate::ID,
-        accounts: crate::accounts::ProposeLending { admin, vault, lending_market, lst_reserve, sol_reserve }
+        program_id: ballast::ID,
+        accounts: ballast::accounts::ProposeLending { admin, vault, lending_market, lst_reserve, sol_reserve }
             .to_account_metas(None),
-        data: crate::instruction::ProposeLending {}.data(),
+        data: ballast::instruction::ProposeLending {}.data(),
     }
 }
 
 /// `propose_pool`: the swap `bind_pool` may bind after the timelock.
 pub fn propose_pool(vault: Pubkey, admin: Pubkey, swap: Pubkey) -> Instruction {
     Instruction {
-        program_id: crate::ID,
-        accounts: crate::accounts::ProposePool { admin, vault, swap }.to_account_metas(None),
-        data: crate::instruction::ProposePool {}.data(),
+        program_id: ballast::ID,
+        accounts: ballast::accounts::ProposePool { admin, vault, swap }.to_account_metas(None),
+        data: ballast::instruction::ProposePool {}.data(),
     }
 }
 
 /// `bind_pool` after its proposal's timelock: `payer` funds the vault's two new token accounts
 /// (for a DAO, the governance's native treasury, which the governance program signs for).
 pub fn bind_pool(vault: Pubkey, admin: Pubkey, payer: Pubkey, swap: Pubkey, pool_mint: Pubkey) -> Instruction {
-    let pda = |seed: &[u8]| Pubkey::find_program_address(&[seed, vault.as_ref()], &crate::ID).0;
+    let pda = |seed: &[u8]| Pubkey::find_program_address(&[seed, vault.as_ref()], &ballast::ID).0;
     Instruction {
-        program_id: crate::ID,
-        accounts: crate::accounts::BindPool {
+        program_id: ballast::ID,
+        accounts: ballast::accounts::BindPool {
             admin,
             payer,
             vault,
             swap_program: spl_token_swap::id(),
             swap,
             pool_mint,
-            pool_token_account: pda(crate::constants::seeds::POOL_TOKEN_ACCOUNT),
+            pool_token_account: pda(ballast::constants::seeds::POOL_TOKEN_ACCOUNT),
             native_mint: anchor_spl::token::spl_token::native_mint::ID,
-            wsol_account: pda(crate::constants::seeds::POOL_WSOL_ACCOUNT),
+            wsol_account: pda(ballast::constants::seeds::POOL_WSOL_ACCOUNT),
             token_program: anchor_spl::token::ID,
             system_program: anchor_lang::solana_program::system_program::ID,
         }
         .to_account_metas(None),
-        data: crate::instruction::BindPool {}.data(),
+        data: ballast::instruction::BindPool {}.data(),
     }
 }
 
@@ -179,7 +180,7 @@ impl AllocatorTarget {
     /// bound market's accounts.
     pub fn of(
         vault_key: Pubkey,
-        vault: &crate::state::Vault,
+        vault: &ballast::state::Vault,
         allocator: Pubkey,
         stake_pool_reserve_stake: Pubkey,
         stake_pool_manager_fee_account: Pubkey,
@@ -205,13 +206,13 @@ impl AllocatorTarget {
     fn instruction(&self, accounts: Vec<AccountMeta>, data: Vec<u8>) -> Instruction {
         let mut accounts = accounts;
         accounts.extend(self.pool.iter().flatten().map(|key| AccountMeta::new_readonly(*key, false)));
-        Instruction { program_id: crate::ID, accounts, data }
+        Instruction { program_id: ballast::ID, accounts, data }
     }
 }
 
 /// `lend_supply(lst_amount)`.
 pub fn lend_supply(t: &AllocatorTarget, lst_amount: u64) -> Instruction {
-    let accounts = crate::accounts::LendSupply {
+    let accounts = ballast::accounts::LendSupply {
         allocator: t.allocator,
         vault: t.vault,
         share_mint: t.share_mint,
@@ -220,12 +221,12 @@ pub fn lend_supply(t: &AllocatorTarget, lst_amount: u64) -> Instruction {
         lending: t.lending.accounts(),
         token_program: anchor_spl::token::ID,
     };
-    t.instruction(accounts.to_account_metas(None), crate::instruction::LendSupply { lst_amount }.data())
+    t.instruction(accounts.to_account_metas(None), ballast::instruction::LendSupply { lst_amount }.data())
 }
 
 /// `lend_withdraw(ctokens)`.
 pub fn lend_withdraw(t: &AllocatorTarget, prices: &PriceUpdates, ctokens: u64) -> Instruction {
-    let accounts = crate::accounts::LendWithdraw {
+    let accounts = ballast::accounts::LendWithdraw {
         allocator: t.allocator,
         vault: t.vault,
         share_mint: t.share_mint,
@@ -236,12 +237,12 @@ pub fn lend_withdraw(t: &AllocatorTarget, prices: &PriceUpdates, ctokens: u64) -
         lst_usd_price: prices.lst_usd,
         token_program: anchor_spl::token::ID,
     };
-    t.instruction(accounts.to_account_metas(None), crate::instruction::LendWithdraw { ctokens }.data())
+    t.instruction(accounts.to_account_metas(None), ballast::instruction::LendWithdraw { ctokens }.data())
 }
 
 /// `leverage_up(borrow_lamports)`.
 pub fn leverage_up(t: &AllocatorTarget, prices: &PriceUpdates, borrow_lamports: u64) -> Instruction {
-    let accounts = crate::accounts::LeverageUp {
+    let accounts = ballast::accounts::LeverageUp {
         allocator: t.allocator,
         vault: t.vault,
         share_mint: t.share_mint,
@@ -264,12 +265,12 @@ pub fn leverage_up(t: &AllocatorTarget, prices: &PriceUpdates, borrow_lamports: 
         token_program: anchor_spl::token::ID,
         system_program: anchor_lang::solana_program::system_program::ID,
     };
-    t.instruction(accounts.to_account_metas(None), crate::instruction::LeverageUp { borrow_lamports }.data())
+    t.instruction(accounts.to_account_metas(None), ballast::instruction::LeverageUp { borrow_lamports }.data())
 }
 
 /// `deleverage(repay_lamports)`: repays debt from the SOL reserve.
 pub fn deleverage(t: &AllocatorTarget, repay_lamports: u64) -> Instruction {
-    let accounts = crate::accounts::Deleverage {
+    let accounts = ballast::accounts::Deleverage {
         allocator: t.allocator,
         vault: t.vault,
         share_mint: t.share_mint,
@@ -280,17 +281,17 @@ pub fn deleverage(t: &AllocatorTarget, repay_lamports: u64) -> Instruction {
         token_program: anchor_spl::token::ID,
         system_program: anchor_lang::solana_program::system_program::ID,
     };
-    t.instruction(accounts.to_account_metas(None), crate::instruction::Deleverage { repay_lamports }.data())
+    t.instruction(accounts.to_account_metas(None), ballast::instruction::Deleverage { repay_lamports }.data())
 }
 
 /// A vault's PDA from the key that created it.
 pub fn vault_address(create_key: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[crate::constants::seeds::VAULT, create_key.as_ref()], &crate::ID).0
+    Pubkey::find_program_address(&[ballast::constants::seeds::VAULT, create_key.as_ref()], &ballast::ID).0
 }
 
 /// One of a vault's own accounts (`constants::seeds`).
 pub fn vault_pda(seed: &[u8], vault: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[seed, vault.as_ref()], &crate::ID).0
+    Pubkey::find_program_address(&[seed, vault.as_ref()], &ballast::ID).0
 }
 
 /// A bound pool's accounts, as the vault's instructions name them.
@@ -307,7 +308,7 @@ pub struct PoolKeys {
 }
 
 impl PoolKeys {
-    pub fn of(binding: &crate::state::PoolBinding) -> Self {
+    pub fn of(binding: &ballast::state::PoolBinding) -> Self {
         Self {
             swap: binding.swap,
             pool_mint: binding.pool_mint,
@@ -354,7 +355,7 @@ pub struct VaultKeys {
 }
 
 impl VaultKeys {
-    pub fn of(vault_key: Pubkey, vault: &crate::state::Vault) -> Self {
+    pub fn of(vault_key: Pubkey, vault: &ballast::state::Vault) -> Self {
         Self {
             vault: vault_key,
             share_mint: vault.share_mint,
@@ -410,12 +411,12 @@ impl VaultKeys {
     fn instruction(&self, named: impl ToAccountMetas, extra: Vec<AccountMeta>, data: Vec<u8>) -> Instruction {
         let mut accounts = named.to_account_metas(None);
         accounts.extend(extra);
-        Instruction { program_id: crate::ID, accounts, data }
+        Instruction { program_id: ballast::ID, accounts, data }
     }
 }
 
 /// The depositor's share account: the associated token account of the share mint.
-pub fn share_account(vault: &crate::state::Vault, owner: &Pubkey) -> Pubkey {
+pub fn share_account(vault: &ballast::state::Vault, owner: &Pubkey) -> Pubkey {
     anchor_spl::associated_token::get_associated_token_address(owner, &vault.share_mint)
 }
 
@@ -439,7 +440,7 @@ impl StakePoolKeys {
         manager_fee_account: Pubkey,
         lst_mint: Pubkey,
     ) -> Self {
-        let withdraw_authority = Pubkey::find_program_address(&[stake_pool.as_ref(), b"withdraw"], &program).0;
+        let withdraw_authority = spl_stake_pool::find_withdraw_authority_program_address(&program, stake_pool).0;
         Self { program, withdraw_authority, reserve_stake, manager_fee_account, lst_mint }
     }
 }
@@ -451,13 +452,13 @@ pub fn initialize_vault(
     create_key: Pubkey,
     stake_pool: Pubkey,
     lst_mint: Pubkey,
-    args: crate::instructions::vault_initialize::InitializeVaultArgs,
+    args: ballast::instructions::vault_initialize::InitializeVaultArgs,
 ) -> Instruction {
-    use crate::constants::seeds;
+    use ballast::constants::seeds;
     let vault = vault_address(&create_key);
     Instruction {
-        program_id: crate::ID,
-        accounts: crate::accounts::InitializeVault {
+        program_id: ballast::ID,
+        accounts: ballast::accounts::InitializeVault {
             payer,
             create_key,
             vault,
@@ -471,7 +472,7 @@ pub fn initialize_vault(
             system_program: anchor_lang::system_program::ID,
         }
         .to_account_metas(None),
-        data: crate::instruction::InitializeVault { args }.data(),
+        data: ballast::instruction::InitializeVault { args }.data(),
     }
 }
 
@@ -483,7 +484,7 @@ pub fn deposit_into(
     lamports: u64,
     min_shares_out: u64,
 ) -> Instruction {
-    let accounts = crate::accounts::Deposit {
+    let accounts = ballast::accounts::Deposit {
         depositor,
         vault: keys.vault,
         share_mint: keys.share_mint,
@@ -496,7 +497,7 @@ pub fn deposit_into(
     keys.instruction(
         accounts,
         keys.valuation_accounts(false),
-        crate::instruction::Deposit { lamports, min_shares_out }.data(),
+        ballast::instruction::Deposit { lamports, min_shares_out }.data(),
     )
 }
 
@@ -519,7 +520,7 @@ pub fn withdraw_to(
     shares: u64,
     min_lamports_out: u64,
 ) -> Instruction {
-    let accounts = crate::accounts::Withdraw {
+    let accounts = ballast::accounts::Withdraw {
         owner,
         vault: keys.vault,
         share_mint: keys.share_mint,
@@ -533,7 +534,7 @@ pub fn withdraw_to(
     };
     let mut extra = keys.valuation_accounts(true);
     extra.extend(keys.pool_exit_accounts());
-    keys.instruction(accounts, extra, crate::instruction::Withdraw { shares, min_lamports_out }.data())
+    keys.instruction(accounts, extra, ballast::instruction::Withdraw { shares, min_lamports_out }.data())
 }
 
 /// `withdraw` from `owner`'s own share account, paid to `owner`.
@@ -543,7 +544,7 @@ pub fn withdraw(keys: &VaultKeys, owner: Pubkey, shares: u64, min_lamports_out: 
 
 /// `stake(lamports)` by the allocator: reserve SOL into the stake pool.
 pub fn stake(keys: &VaultKeys, pool: &StakePoolKeys, allocator: Pubkey, lamports: u64) -> Instruction {
-    let accounts = crate::accounts::Stake {
+    let accounts = ballast::accounts::Stake {
         allocator,
         vault: keys.vault,
         share_mint: keys.share_mint,
@@ -558,14 +559,14 @@ pub fn stake(keys: &VaultKeys, pool: &StakePoolKeys, allocator: Pubkey, lamports
         token_program: anchor_spl::token::ID,
         system_program: anchor_lang::system_program::ID,
     };
-    keys.instruction(accounts, keys.valuation_accounts(false), crate::instruction::Stake { lamports }.data())
+    keys.instruction(accounts, keys.valuation_accounts(false), ballast::instruction::Stake { lamports }.data())
 }
 
 /// `pool_add(pool_tokens)` by the allocator: LST and SOL into the bound pool, priced by the
 /// vault's Pyth updates.
 pub fn pool_add(keys: &VaultKeys, prices: &PriceUpdates, allocator: Pubkey, pool_tokens: u64) -> Option<Instruction> {
     let pool = keys.pool?;
-    let accounts = crate::accounts::PoolAdd {
+    let accounts = ballast::accounts::PoolAdd {
         allocator,
         vault: keys.vault,
         share_mint: keys.share_mint,
@@ -582,14 +583,14 @@ pub fn pool_add(keys: &VaultKeys, prices: &PriceUpdates, allocator: Pubkey, pool
     Some(keys.instruction(
         accounts,
         keys.lending_valuation_accounts(),
-        crate::instruction::PoolAdd { pool_tokens }.data(),
+        ballast::instruction::PoolAdd { pool_tokens }.data(),
     ))
 }
 
 /// `pool_remove(pool_tokens)` by the allocator.
 pub fn pool_remove(keys: &VaultKeys, allocator: Pubkey, pool_tokens: u64) -> Option<Instruction> {
     let pool = keys.pool?;
-    let accounts = crate::accounts::PoolRemove {
+    let accounts = ballast::accounts::PoolRemove {
         allocator,
         vault: keys.vault,
         share_mint: keys.share_mint,
@@ -604,7 +605,7 @@ pub fn pool_remove(keys: &VaultKeys, allocator: Pubkey, pool_tokens: u64) -> Opt
     Some(keys.instruction(
         accounts,
         keys.lending_valuation_accounts(),
-        crate::instruction::PoolRemove { pool_tokens }.data(),
+        ballast::instruction::PoolRemove { pool_tokens }.data(),
     ))
 }
 
@@ -616,7 +617,7 @@ pub struct BindLendingTarget {
     pub vault: Pubkey,
     pub admin: Pubkey,
     pub payer: Pubkey,
-    pub venue: crate::state::LendingVenue,
+    pub venue: ballast::state::LendingVenue,
     pub market: Pubkey,
     pub lst_reserve: Pubkey,
     pub sol_reserve: Pubkey,
@@ -626,10 +627,10 @@ pub struct BindLendingTarget {
 
 /// `bind_lending` after its proposal's timelock.
 pub fn bind_lending(t: &BindLendingTarget) -> Instruction {
-    use crate::constants::seeds;
+    use ballast::constants::seeds;
     Instruction {
-        program_id: crate::ID,
-        accounts: crate::accounts::BindLending {
+        program_id: ballast::ID,
+        accounts: ballast::accounts::BindLending {
             admin: t.admin,
             payer: t.payer,
             vault: t.vault,
@@ -648,32 +649,32 @@ pub fn bind_lending(t: &BindLendingTarget) -> Instruction {
             system_program: anchor_lang::system_program::ID,
         }
         .to_account_metas(None),
-        data: crate::instruction::BindLending {}.data(),
+        data: ballast::instruction::BindLending {}.data(),
     }
 }
 
-pub use crate::__client_accounts_lending_core::LendingCore;
+pub use ballast::client_accounts::LendingCore;
 
 /// A bound lending market's accounts, from which every lending account list is written: the
 /// keeper, the app and the harness name them through this one place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LendingKeys {
-    pub venue: crate::state::LendingVenue,
+    pub venue: ballast::state::LendingVenue,
     pub market: Pubkey,
     pub obligation: Pubkey,
     /// The vault's cToken and wSOL accounts.
     pub collateral_account: Pubkey,
     pub wsol_account: Pubkey,
-    pub lst: crate::adapters::lending::ReserveAccounts,
-    pub sol: crate::adapters::lending::ReserveAccounts,
+    pub lst: ballast::adapters::lending::ReserveAccounts,
+    pub sol: ballast::adapters::lending::ReserveAccounts,
 }
 
 impl LendingKeys {
     /// From the vault's binding and both reserves as read.
     pub fn of(
-        binding: &crate::state::LendingBinding,
-        lst: &crate::adapters::lending::ReserveView,
-        sol: &crate::adapters::lending::ReserveView,
+        binding: &ballast::state::LendingBinding,
+        lst: &ballast::adapters::lending::ReserveView,
+        sol: &ballast::adapters::lending::ReserveView,
     ) -> Self {
         Self {
             venue: binding.venue,
@@ -704,7 +705,7 @@ impl LendingKeys {
             sol_reserve_oracle: self.sol.oracle,
             sol_reserve_liquidity_supply: self.sol.liquidity_supply,
             collateral_account: self.collateral_account,
-            clock: (self.venue == crate::state::LendingVenue::SplTokenLending)
+            clock: (self.venue == ballast::state::LendingVenue::SplTokenLending)
                 .then_some(anchor_lang::solana_program::sysvar::clock::ID),
             lst_reserve_switchboard: self.lst.switchboard_oracle,
             sol_reserve_switchboard: self.sol.switchboard_oracle,
@@ -712,20 +713,20 @@ impl LendingKeys {
     }
 
     /// `LendingAccounts`: the core, the SOL reserve's fee receiver and the vault's wSOL account.
-    pub fn accounts(&self) -> crate::accounts::LendingAccounts {
-        crate::accounts::LendingAccounts {
+    pub fn accounts(&self) -> ballast::accounts::LendingAccounts {
+        ballast::accounts::LendingAccounts {
             core: self.core(),
             sol_reserve_fee_receiver: self.sol.fee_receiver,
             wsol_account: self.wsol_account,
         }
     }
 }
-pub use crate::__client_accounts_loop_accounts::LoopAccounts;
+pub use ballast::client_accounts::LoopAccounts;
 /// `harvest()` by anyone (`harvester`), the fee shares minted to `fee_recipient_shares` (a
 /// share-mint token account of the vault's fee recipient; `VaultKeys::share_account` gives its
 /// associated one).
 pub fn harvest(keys: &VaultKeys, harvester: Pubkey, fee_recipient_shares: Pubkey) -> Instruction {
-    let accounts = crate::accounts::Harvest {
+    let accounts = ballast::accounts::Harvest {
         harvester,
         vault: keys.vault,
         share_mint: keys.share_mint,
@@ -733,7 +734,7 @@ pub fn harvest(keys: &VaultKeys, harvester: Pubkey, fee_recipient_shares: Pubkey
         fee_recipient_shares,
         token_program: anchor_spl::token::ID,
     };
-    keys.instruction(accounts, keys.valuation_accounts(false), crate::instruction::Harvest {}.data())
+    keys.instruction(accounts, keys.valuation_accounts(false), ballast::instruction::Harvest {}.data())
 }
 
 /// `harvest` by `harvester` with the fee shares minted to the fee recipient's associated share
@@ -767,9 +768,8 @@ pub fn wsol_account_of(owner: Pubkey) -> (Pubkey, Instruction) {
 }
 
 /// Client account structs of the composite account sets that no instruction names directly.
-pub use crate::__client_accounts_pool_accounts::{PoolAccounts, PoolCore};
-pub use crate::__client_accounts_stake_pool_exit::StakePoolExit;
-use crate::instructions::loop_exit::UnwindExit;
+pub use ballast::client_accounts::{PoolAccounts, PoolCore, StakePoolExit};
+use ballast::instructions::loop_exit::UnwindExit;
 
 /// The accounts `unwind` and `leave_loop` name (`caller` is the signer: anyone for `unwind`, the
 /// allocator for `leave_loop`).
@@ -857,9 +857,9 @@ fn loop_exit_metas(
 pub fn unwind(target: UnwindTarget, exit: UnwindExitAccounts, max_repay_lamports: u64) -> Instruction {
     let (accounts, exit) = loop_exit_metas(target, exit, &[]);
     Instruction {
-        program_id: crate::ID,
+        program_id: ballast::ID,
         accounts,
-        data: crate::instruction::Unwind { max_repay_lamports, exit }.data(),
+        data: ballast::instruction::Unwind { max_repay_lamports, exit }.data(),
     }
 }
 
@@ -873,9 +873,9 @@ pub fn leave_loop(
 ) -> Instruction {
     let (accounts, exit) = loop_exit_metas(target, exit, &[]);
     Instruction {
-        program_id: crate::ID,
+        program_id: ballast::ID,
         accounts,
-        data: crate::instruction::LeaveLoop { target_ltv_bps, max_repay_lamports, exit }.data(),
+        data: ballast::instruction::LeaveLoop { target_ltv_bps, max_repay_lamports, exit }.data(),
     }
 }
 
@@ -901,9 +901,9 @@ pub fn unwind_flash(
     ];
     let (accounts, exit) = loop_exit_metas(target, exit, &named);
     Instruction {
-        program_id: crate::ID,
+        program_id: ballast::ID,
         accounts,
-        data: crate::instruction::UnwindFlash { flash_lamports, exit }.data(),
+        data: ballast::instruction::UnwindFlash { flash_lamports, exit }.data(),
     }
 }
 
@@ -916,10 +916,10 @@ pub fn unwind_flash_ixs(
     exit: UnwindExitAccounts,
     flash_lamports: u64,
     flash_repay_account: Pubkey,
-    sol_reserve: &crate::adapters::save::instruction::ReserveKeys,
+    sol_reserve: &ballast::adapters::save::instruction::ReserveKeys,
     borrow_index: u8,
 ) -> [Instruction; 3] {
-    use crate::adapters::save::instruction as save_ix;
+    use ballast::adapters::save::instruction as save_ix;
     let market = target.lending.lending_market;
     let caller = target.caller;
     let destination = exit_wsol_account(&exit);
@@ -956,7 +956,7 @@ pub fn events<T: anchor_lang::Event + anchor_lang::AnchorDeserialize>(logs: &[St
         }
         let Some(rest) = line.strip_prefix("Program ") else { continue };
         if let Some(data) = rest.strip_prefix("data: ").or_else(|| rest.strip_prefix("log: data: ")) {
-            if frames.last() != Some(&crate::ID) {
+            if frames.last() != Some(&ballast::ID) {
                 continue;
             }
             let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data) else { continue };
