@@ -7,6 +7,11 @@ use anchor_lang::{InstructionData, ToAccountMetas};
 
 use ballast::state::RiskParams;
 
+/// A Ballast instruction from its named accounts and its data.
+fn ballast_ix(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction { program_id: ballast::ID, accounts: accounts.to_account_metas(None), data: data.data() }
+}
+
 /// The vault an admin instruction acts on, its admin, and the LST reserve of its lending market
 /// once bound (parameter changes are checked against its liquidation threshold).
 #[derive(Clone, Copy, Debug)]
@@ -43,35 +48,19 @@ pub fn execute_risk_params(target: &AdminTarget) -> Instruction {
 
 /// `cancel_proposal(kind)`: drops the pending proposal of that kind.
 pub fn cancel_proposal(vault: Pubkey, admin: Pubkey, kind: ballast::state::ProposalKind) -> Instruction {
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::CancelProposal { admin, vault }.to_account_metas(None),
-        data: ballast::instruction::CancelProposal { kind }.data(),
-    }
+    ballast_ix(ballast::accounts::CancelProposal { admin, vault }, ballast::instruction::CancelProposal { kind })
 }
 
 pub fn set_pause(vault: Pubkey, authority: Pubkey, paused: bool) -> Instruction {
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::SetPause { authority, vault }.to_account_metas(None),
-        data: ballast::instruction::SetPause { paused }.data(),
-    }
+    ballast_ix(ballast::accounts::SetPause { authority, vault }, ballast::instruction::SetPause { paused })
 }
 
 pub fn transfer_admin(vault: Pubkey, admin: Pubkey, new_admin: Pubkey) -> Instruction {
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::TransferAdmin { admin, vault }.to_account_metas(None),
-        data: ballast::instruction::TransferAdmin { new_admin }.data(),
-    }
+    ballast_ix(ballast::accounts::TransferAdmin { admin, vault }, ballast::instruction::TransferAdmin { new_admin })
 }
 
 pub fn accept_admin(vault: Pubkey, pending_admin: Pubkey) -> Instruction {
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::AcceptAdmin { pending_admin, vault }.to_account_metas(None),
-        data: ballast::instruction::AcceptAdmin {}.data(),
-    }
+    ballast_ix(ballast::accounts::AcceptAdmin { pending_admin, vault }, ballast::instruction::AcceptAdmin {})
 }
 
 /// `propose_roles(guardian, allocator, fee_recipient)`; `set_roles` applies them after the
@@ -83,19 +72,14 @@ pub fn propose_roles(
     allocator: Pubkey,
     fee_recipient: Pubkey,
 ) -> Instruction {
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::ProposeRoles { admin, vault }.to_account_metas(None),
-        data: ballast::instruction::ProposeRoles { guardian, allocator, fee_recipient }.data(),
-    }
+    ballast_ix(
+        ballast::accounts::ProposeRoles { admin, vault },
+        ballast::instruction::ProposeRoles { guardian, allocator, fee_recipient },
+    )
 }
 
 pub fn set_roles(vault: Pubkey, admin: Pubkey) -> Instruction {
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::SetRoles { admin, vault }.to_account_metas(None),
-        data: ballast::instruction::SetRoles {}.data(),
-    }
+    ballast_ix(ballast::accounts::SetRoles { admin, vault }, ballast::instruction::SetRoles {})
 }
 
 /// `propose_lending`: the market and its LST and SOL reserves `bind_lending` may bind after the
@@ -107,30 +91,23 @@ pub fn propose_lending(
     lst_reserve: Pubkey,
     sol_reserve: Pubkey,
 ) -> Instruction {
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::ProposeLending { admin, vault, lending_market, lst_reserve, sol_reserve }
-            .to_account_metas(None),
-        data: ballast::instruction::ProposeLending {}.data(),
-    }
+    ballast_ix(
+        ballast::accounts::ProposeLending { admin, vault, lending_market, lst_reserve, sol_reserve },
+        ballast::instruction::ProposeLending {},
+    )
 }
 
 /// `propose_pool`: the swap `bind_pool` may bind after the timelock.
 pub fn propose_pool(vault: Pubkey, admin: Pubkey, swap: Pubkey) -> Instruction {
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::ProposePool { admin, vault, swap }.to_account_metas(None),
-        data: ballast::instruction::ProposePool {}.data(),
-    }
+    ballast_ix(ballast::accounts::ProposePool { admin, vault, swap }, ballast::instruction::ProposePool {})
 }
 
 /// `bind_pool` after its proposal's timelock: `payer` funds the vault's two new token accounts
 /// (for a DAO, the governance's native treasury, which the governance program signs for).
 pub fn bind_pool(vault: Pubkey, admin: Pubkey, payer: Pubkey, swap: Pubkey, pool_mint: Pubkey) -> Instruction {
     let pda = |seed: &[u8]| Pubkey::find_program_address(&[seed, vault.as_ref()], &ballast::ID).0;
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::BindPool {
+    ballast_ix(
+        ballast::accounts::BindPool {
             admin,
             payer,
             vault,
@@ -142,10 +119,9 @@ pub fn bind_pool(vault: Pubkey, admin: Pubkey, payer: Pubkey, swap: Pubkey, pool
             wsol_account: pda(ballast::constants::seeds::POOL_WSOL_ACCOUNT),
             token_program: anchor_spl::token::ID,
             system_program: anchor_lang::solana_program::system_program::ID,
-        }
-        .to_account_metas(None),
-        data: ballast::instruction::BindPool {}.data(),
-    }
+        },
+        ballast::instruction::BindPool {},
+    )
 }
 
 /// What an allocator's lending instruction names beyond the market's accounts: the vault's own,
@@ -456,9 +432,8 @@ pub fn initialize_vault(
 ) -> Instruction {
     use ballast::constants::seeds;
     let vault = vault_address(&create_key);
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::InitializeVault {
+    ballast_ix(
+        ballast::accounts::InitializeVault {
             payer,
             create_key,
             vault,
@@ -470,10 +445,9 @@ pub fn initialize_vault(
             lst_mint,
             token_program: anchor_spl::token::ID,
             system_program: anchor_lang::system_program::ID,
-        }
-        .to_account_metas(None),
-        data: ballast::instruction::InitializeVault { args }.data(),
-    }
+        },
+        ballast::instruction::InitializeVault { args },
+    )
 }
 
 /// `deposit(lamports, min_shares_out)` by `depositor`, the shares minted to `depositor_shares`.
@@ -628,9 +602,8 @@ pub struct BindLendingTarget {
 /// `bind_lending` after its proposal's timelock.
 pub fn bind_lending(t: &BindLendingTarget) -> Instruction {
     use ballast::constants::seeds;
-    Instruction {
-        program_id: ballast::ID,
-        accounts: ballast::accounts::BindLending {
+    ballast_ix(
+        ballast::accounts::BindLending {
             admin: t.admin,
             payer: t.payer,
             vault: t.vault,
@@ -647,10 +620,9 @@ pub fn bind_lending(t: &BindLendingTarget) -> Instruction {
             rent: anchor_lang::solana_program::sysvar::rent::ID,
             token_program: anchor_spl::token::ID,
             system_program: anchor_lang::system_program::ID,
-        }
-        .to_account_metas(None),
-        data: ballast::instruction::BindLending {}.data(),
-    }
+        },
+        ballast::instruction::BindLending {},
+    )
 }
 
 pub use ballast::client_accounts::LendingCore;
