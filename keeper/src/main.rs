@@ -269,7 +269,7 @@ async fn run(args: RunArgs) -> Result<()> {
 
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
-        let _ = tokio::signal::ctrl_c().await;
+        shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
     let server =
@@ -277,6 +277,28 @@ async fn run(args: RunArgs) -> Result<()> {
     service::run(&keeper, &vaults, interval, &metrics, stop).await;
     server.await??;
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what a service manager or a container runtime sends to stop a process).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// What the Solana CLI's config (`~/.config/solana/cli/config.yml`) says about the cluster and
