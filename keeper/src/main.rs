@@ -146,12 +146,14 @@ struct RunArgs {
     #[arg(long)]
     #[serde(skip)]
     config: Option<std::path::PathBuf>,
-    /// JSON-RPC endpoint [default: the Solana CLI config's, else http://127.0.0.1:8899]
-    #[arg(long, env = "BALLAST_RPC_URL")]
+    /// JSON-RPC endpoint, or a moniker as the Solana CLI's `-u` takes (mainnet-beta, devnet,
+    /// testnet, localhost, or their first letter) [default: the Solana CLI config's, else
+    /// http://127.0.0.1:8899]
+    #[arg(short = 'u', long = "url", visible_alias = "rpc-url", env = "BALLAST_RPC_URL")]
     rpc_url: Option<String>,
-    /// The keeper's keypair (pays fees, receives rewards) [default: the Solana CLI config's,
-    /// else ~/.config/solana/id.json]
-    #[arg(long, env = "BALLAST_KEYPAIR")]
+    /// The keeper's keypair (pays fees, receives rewards), as the Solana CLI's `-k` [default: the
+    /// Solana CLI config's, else ~/.config/solana/id.json]
+    #[arg(short = 'k', long, env = "BALLAST_KEYPAIR")]
     keypair: Option<std::path::PathBuf>,
     /// Vaults to watch (repeat, or comma-separated).
     #[arg(long = "vault", env = "BALLAST_VAULTS", value_delimiter = ',')]
@@ -236,7 +238,7 @@ async fn run(args: RunArgs) -> Result<()> {
     };
     let keypair = solana_sdk::signature::read_keypair_file(&keypair_path)
         .map_err(|e| anyhow::anyhow!("reading keypair {}: {e}", keypair_path.display()))?;
-    let rpc_url = args.rpc_url.or(cli.json_rpc_url).unwrap_or_else(|| "http://127.0.0.1:8899".to_string());
+    let rpc_url = rpc_url(args.rpc_url, cli.json_rpc_url);
     let allocator = match (&args.sol_usd_update, &args.lst_usd_update) {
         (Some(sol), Some(lst)) => Some(ballast_keeper::view::PriceUpdates {
             sol_usd: sol.parse().with_context(|| format!("SOL/USD update {sol}"))?,
@@ -277,6 +279,13 @@ async fn run(args: RunArgs) -> Result<()> {
     service::run(&keeper, &vaults, interval, &metrics, stop).await;
     server.await??;
     Ok(())
+}
+
+/// The endpoint from `-u` (a URL or the Solana CLI's monikers), else the CLI config's, else a
+/// local validator's.
+fn rpc_url(arg: Option<String>, cli_config: Option<String>) -> String {
+    let url = arg.or(cli_config).unwrap_or_else(|| "http://127.0.0.1:8899".to_string());
+    solana_clap_utils::input_validators::normalize_to_url_if_moniker(url)
 }
 
 /// Ctrl-C, or SIGTERM (what a service manager or a container runtime sends to stop a process).
@@ -443,4 +452,36 @@ fn print_proposal(governance: &Pubkey, vault: &Pubkey, proposal: &TimelockedProp
         proposal.transactions[1].hold_up_secs,
         ballast::state::PROPOSAL_GRACE_SECS
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn url_and_keypair_flags_read_as_the_solana_clis() {
+        let vault = Pubkey::new_unique().to_string();
+        let cli =
+            Cli::try_parse_from(["ballast-keeper", "run", "-u", "d", "-k", "/k.json", "--vault", &vault]).unwrap();
+        let Command::Run(args) = cli.command else { panic!("not run") };
+        assert_eq!(args.keypair.as_deref(), Some(std::path::Path::new("/k.json")));
+        assert_eq!(rpc_url(args.rpc_url, None), "https://api.devnet.solana.com");
+        for (given, url) in [
+            ("mainnet-beta", "https://api.mainnet-beta.solana.com"),
+            ("t", "https://api.testnet.solana.com"),
+            ("localhost", "http://localhost:8899"),
+            ("https://rpc.example:8899", "https://rpc.example:8899"),
+        ] {
+            let cli = Cli::try_parse_from(["ballast-keeper", "run", "--url", given, "--vault", &vault]).unwrap();
+            let Command::Run(args) = cli.command else { panic!("not run") };
+            assert_eq!(rpc_url(args.rpc_url, None), url);
+        }
+        // The older spelling still works; without a flag, the CLI config's URL, else a local one.
+        let cli = Cli::try_parse_from(["ballast-keeper", "run", "--rpc-url", "d", "--vault", &vault]).unwrap();
+        let Command::Run(args) = cli.command else { panic!("not run") };
+        assert_eq!(rpc_url(args.rpc_url, None), "https://api.devnet.solana.com");
+        assert_eq!(rpc_url(None, Some("https://cfg.example".into())), "https://cfg.example");
+        assert_eq!(rpc_url(None, None), "http://127.0.0.1:8899");
+    }
 }
