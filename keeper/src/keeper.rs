@@ -397,7 +397,14 @@ impl<C: Chain> Keeper<C> {
             let collateral_sol =
                 lending.health.collateral_lst as f64 * decimal_f64(market.lst) / decimal_f64(market.sol);
             let debt = lending.health.debt_lamports as f64;
-            let borrow = ((middle * collateral_sol - debt) / (1.0 - middle)).max(0.0) as u64;
+            let to_middle = ((middle * collateral_sol - debt) / (1.0 - middle)).max(0.0);
+            // One step borrows at most what the market lends against the collateral it holds now
+            // (the loop's LST is supplied after the borrow), less 2% for its fee and interest:
+            // the band's middle may take several passes.
+            let h = &lending.health;
+            let room_value = decimal_f64(h.allowed_borrow_value) - decimal_f64(h.borrowed_value_upper_bound);
+            let room = (room_value / decimal_f64(market.sol) * 1e9 * 0.98).max(0.0);
+            let borrow = to_middle.min(room) as u64;
             if borrow < MIN_ALLOCATOR_STEP_LAMPORTS {
                 return Ok(None);
             }
