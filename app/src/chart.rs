@@ -28,7 +28,7 @@ fn svg(
     y_labels: Option<&dyn Fn(&f64) -> String>,
     draw: impl FnOnce(&mut Chart) -> Result<()>,
 ) -> Result<String> {
-    if !ballast_keeper::report::register_chart_font() {
+    if !ballast_sim::report::register_chart_font() {
         return Err(no_font());
     }
     let mut svg = String::new();

@@ -47,15 +47,12 @@ pub struct ReplayStatus {
     pub error: Option<String>,
 }
 
-/// The market histories of `keeper/scenarios`, replayable from the market panel.
+/// The market histories of `sim/scenarios`, replayable from the market panel.
 pub const SCENARIOS: [(&str, &str); 4] = [
-    ("msol-flash-depeg-2023-12", include_str!("../../keeper/scenarios/msol-flash-depeg-2023-12.toml")),
-    ("steth-slow-discount-2022", include_str!("../../keeper/scenarios/steth-slow-discount-2022.toml")),
-    (
-        "sol-crash-lagging-lst-feed-2022-11",
-        include_str!("../../keeper/scenarios/sol-crash-lagging-lst-feed-2022-11.toml"),
-    ),
-    ("negative-carry", include_str!("../../keeper/scenarios/negative-carry.toml")),
+    ("msol-flash-depeg-2023-12", include_str!("../../sim/scenarios/msol-flash-depeg-2023-12.toml")),
+    ("steth-slow-discount-2022", include_str!("../../sim/scenarios/steth-slow-discount-2022.toml")),
+    ("sol-crash-lagging-lst-feed-2022-11", include_str!("../../sim/scenarios/sol-crash-lagging-lst-feed-2022-11.toml")),
+    ("negative-carry", include_str!("../../sim/scenarios/negative-carry.toml")),
 ];
 
 /// The starting market, kept so "restore" can return to it.
@@ -295,7 +292,7 @@ impl Embedded {
 }
 
 /// The scenario's step, coarsened to at most `MAX_REPLAY_STEPS` steps: every step is a new bank.
-fn replay_step_slots(scenario: &ballast_keeper::sim::Scenario) -> u64 {
+fn replay_step_slots(scenario: &ballast_sim::scenario::Scenario) -> u64 {
     scenario.step_slots.max(scenario.duration_slots() / MAX_REPLAY_STEPS).max(1)
 }
 
@@ -307,7 +304,7 @@ impl Embedded {
             let names: Vec<&str> = SCENARIOS.iter().map(|(n, _)| *n).collect();
             ApiError::bad_request(format!("no scenario '{name}': one of {}", names.join(", ")))
         })?;
-        let scenario = ballast_keeper::sim::Scenario::parse(text)?;
+        let scenario = ballast_sim::scenario::Scenario::parse(text)?;
         {
             let mut replay = self.replay.lock().expect("replay lock");
             if replay.running {
@@ -331,29 +328,25 @@ impl Embedded {
     }
 
     /// Each step: the market to the path's point, a keeper pass, then the step's slots.
-    async fn replay(&self, scenario: &ballast_keeper::sim::Scenario) -> Result<()> {
-        let (trader, start_sol_usd) = {
+    async fn replay(&self, scenario: &ballast_sim::scenario::Scenario) -> Result<()> {
+        let mut driver = {
             let mut world = self.world.lock().await;
-            (world.env.trader(400 * SOL, 200 * SOL).await, world.market.sol_usd)
+            ballast_sim::replay::Driver::new(&mut world.env, scenario.clone(), None).await
         };
         let end = scenario.duration_slots();
         let step_slots = replay_step_slots(scenario);
-        let mut elapsed = 0;
-        while elapsed <= end {
-            let (sol_usd, lst_sol) = {
-                let mut world = self.world.lock().await;
-                ballast_keeper::sim::apply_step(&mut world.env, &trader, scenario, start_sol_usd, elapsed).await?
-            };
+        while driver.elapsed <= end {
+            let elapsed = driver.elapsed;
+            let (sol_usd, lst_sol) = driver.apply(&mut self.world.lock().await.env).await?;
             self.keeper_pass().await;
-            self.world.lock().await.env.warp_slots(step_slots).await;
+            driver.advance(&mut self.world.lock().await.env, step_slots).await?;
             {
                 let mut replay = self.replay.lock().expect("replay lock");
                 replay.step += 1;
-                replay.minute = elapsed as f64 * scenario.slot_ms as f64 / 60_000.0;
+                replay.minute = scenario.minute(elapsed);
                 replay.sol_usd = sol_usd;
                 replay.lst_sol = lst_sol;
             }
-            elapsed += step_slots;
         }
         let clock = self.chain.clock().await?;
         let text = format!("replayed {}: {} steps", scenario.name, end / step_slots + 1);

@@ -6,8 +6,6 @@
 pub mod chain;
 pub mod dao;
 pub mod keeper;
-pub mod report;
 pub mod service;
-pub mod sim;
 pub mod trend;
 pub mod view;

@@ -1,7 +1,7 @@
 //! `ballast-keeper`: operator commands for Ballast vaults.
 use anchor_lang::solana_program::pubkey::Pubkey;
 use anyhow::{Context, Result};
-use ballast::state::{LendingVenue, RiskParams};
+use ballast::state::RiskParams;
 use ballast_client::AdminTarget;
 use ballast_keeper::dao::{pool_proposal, risk_params_proposal, roles_proposal, MarketLimits, TimelockedProposal};
 use clap::{Parser, Subcommand};
@@ -18,22 +18,6 @@ enum Command {
     /// Watches vaults on a cluster: unwinds before the lending market could liquidate, cranks
     /// stake pools after an epoch boundary. Serves /metrics and /health.
     Run(RunArgs),
-    /// Replays a scenario's price path on the embedded chain, the vault at its maximum
-    /// leverage, with the keeper and without it; prints a table and writes CSV.
-    Simulate {
-        /// A scenario file (keeper/scenarios/*.toml).
-        #[arg(long)]
-        scenario: std::path::PathBuf,
-        /// Replay step in slots (the file's own by default; larger is faster and coarser).
-        #[arg(long)]
-        step_slots: Option<u64>,
-        /// Where the CSV files go.
-        #[arg(long, default_value = "target/simulations")]
-        out: std::path::PathBuf,
-        /// The lending program the vault loops on (both, side by side, when not given).
-        #[arg(long, value_enum)]
-        venue: Option<VenueArg>,
-    },
     /// What a DAO submits to govern a vault.
     #[command(subcommand)]
     Dao(DaoCommand),
@@ -41,24 +25,6 @@ enum Command {
 
 // The variants are the subcommands an operator types (`dao propose-risk-params`, ...): every
 // one prints a proposal, so every one starts with the verb.
-/// `--venue`: the lending programs the vault can loop on.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum VenueArg {
-    /// Save (formerly Solend), its deployed program.
-    Save,
-    /// spl-token-lending 0.2.0.
-    SplTokenLending,
-}
-
-impl From<VenueArg> for LendingVenue {
-    fn from(v: VenueArg) -> Self {
-        match v {
-            VenueArg::Save => LendingVenue::Save,
-            VenueArg::SplTokenLending => LendingVenue::SplTokenLending,
-        }
-    }
-}
-
 #[allow(clippy::enum_variant_names)]
 #[derive(Subcommand)]
 enum DaoCommand {
@@ -344,18 +310,6 @@ fn main() -> Result<()> {
         Command::Run(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(run(args))?;
-        }
-        Command::Simulate { scenario, step_slots, out, venue } => {
-            let mut scenario = ballast_keeper::sim::Scenario::load(&scenario)?;
-            if let Some(step) = step_slots {
-                scenario.step_slots = step;
-            }
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            let venues = match venue {
-                Some(v) => vec![v.into()],
-                None => vec![LendingVenue::SplTokenLending, LendingVenue::Save],
-            };
-            runtime.block_on(ballast_keeper::report::simulate(&scenario, &venues, &out))?;
         }
         Command::Dao(DaoCommand::ProposeRiskParams {
             vault,

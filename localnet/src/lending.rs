@@ -172,6 +172,19 @@ impl LendingFixture {
         }
     }
 
+    /// Publishes the given prices (`None`: that account keeps its last price and slot, as a feed
+    /// in an outage does) in the current slot.
+    pub async fn publish(&mut self, chain: &mut Chain, sol_usd: Option<f64>, lst_usd: Option<f64>) {
+        let slot = chain.clock().await.slot;
+        for (r, usd) in [(&mut self.sol, sol_usd), (&mut self.lst, lst_usd)] {
+            let Some(usd) = usd else { continue };
+            r.usd_price = usd;
+            chain
+                .write_account(&r.oracle_price, &LEGACY_ORACLE_PROGRAM, legacy_price_bytes(legacy_units(usd), 0, slot))
+                .await;
+        }
+    }
+
     /// Sets the LST's price and publishes both prices in the current slot.
     pub async fn set_lst_usd(&mut self, chain: &mut Chain, usd: f64) {
         self.lst.usd_price = usd;

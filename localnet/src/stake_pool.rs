@@ -143,6 +143,21 @@ impl StakePoolFixture {
         chain.send_ok(&[system_instruction::transfer(&payer.pubkey(), &self.reserve_stake, lamports)], &[]).await;
     }
 
+    /// A slashing step: `lamports` leave the pool's reserve stake; the next `update` books the
+    /// loss and the rate falls. The lamports move to the payer, so the bank's capitalization (which
+    /// a warp checks) is unchanged.
+    pub async fn slash(&self, chain: &mut Chain, lamports: u64) {
+        let payer = chain.payer().pubkey();
+        let mut reserve = chain.ctx.banks_client.get_account(self.reserve_stake).await.unwrap().expect("reserve stake");
+        let mut sink = chain.ctx.banks_client.get_account(payer).await.unwrap().expect("payer");
+        let rent = chain.ctx.banks_client.get_rent().await.unwrap();
+        let lamports = lamports.min(reserve.lamports.saturating_sub(rent.minimum_balance(reserve.data.len()) + 1));
+        reserve.lamports -= lamports;
+        sink.lamports += lamports;
+        chain.ctx.set_account(&self.reserve_stake, &reserve.into());
+        chain.ctx.set_account(&payer, &sink.into());
+    }
+
     /// Sets the pool's SOL deposit fee (manager only), as a pool operator may at any time.
     pub async fn set_sol_deposit_fee(&self, chain: &mut Chain, numerator: u64, denominator: u64) -> TxResult {
         let ix = sp_ix::set_fee(

@@ -721,6 +721,15 @@ impl VaultClient {
             .await;
     }
 
+    /// Posts the vault's receiver update for one feed (`lst`: LST/USD, else SOL/USD) with its own
+    /// confidence and publish time; the lending market's accounts are left as they are.
+    pub async fn post_vault_feed(&mut self, lst: bool, usd: f64, conf_usd: f64, publish_time: i64) {
+        let l = self.lending.as_ref().expect("lending bound");
+        let (key, feed) = if lst { (l.lst_usd_update, LST_USD_FEED) } else { (l.sol_usd_update, SOL_USD_FEED) };
+        let update = price_update(feed, usd_raw(usd), usd_raw(conf_usd).max(0) as u64, FEED_EXPONENT, publish_time);
+        self.chain.write_price_update(&key, &update, &pyth_solana_receiver_sdk::ID).await;
+    }
+
     /// Moves the market: both feeds (legacy and receiver) at once.
     pub async fn set_prices(&mut self, sol_usd: f64, lst_usd: f64) {
         let l = self.lending.as_mut().expect("lending bound");
@@ -860,29 +869,93 @@ impl VaultClient {
     /// liquidity down to `leave_lst`, as a utilization spike would (the vault's collateral
     /// cannot be redeemed beyond what is left).
     pub async fn borrow_out_lst(&mut self, leave_lst: u64) {
-        if self.venue == LendingVenue::Save {
-            return self.borrow_out_lst_on_save(leave_lst).await;
+        self.borrow_out(true, leave_lst).await
+    }
+
+    /// Another borrower deposits LST as collateral and borrows the SOL reserve's liquidity down
+    /// to `leave_lamports`: the SOL reserve's utilization, and so its borrow rate, rises.
+    pub async fn borrow_out_sol(&mut self, leave_lamports: u64) {
+        self.borrow_out(false, leave_lamports).await
+    }
+
+    /// Liquidity the LST (`lst`) or SOL reserve can lend or pay out now.
+    pub async fn reserve_available(&mut self, lst: bool) -> u64 {
+        let l = &self.lending().market;
+        let reserve = if lst { l.lst.reserve } else { l.sol.reserve };
+        match self.venue {
+            LendingVenue::SplTokenLending => {
+                LendingFixture::reserve(&mut self.chain, &reserve).await.liquidity.available_amount
+            }
+            LendingVenue::Save => crate::save::reserve(&mut self.chain, &reserve).await.available_amount,
         }
+    }
+
+    /// Another borrower posts the other reserve's asset as collateral (worth 2.5 times the loan)
+    /// and borrows the LST (`lst`) or SOL reserve's liquidity down to `leave`.
+    async fn borrow_out(&mut self, lst: bool, leave: u64) {
         use solana_program::program_pack::Pack;
         use spl_token_lending::instruction as lending_ix;
         let program = spl_token_lending::id();
-        let (market, lst, sol) = {
+        let (market, borrowed, collateral) = {
             let l = &self.lending().market;
-            (l.market, l.lst.clone(), l.sol.clone())
+            if lst {
+                (l.market, l.lst.clone(), l.sol.clone())
+            } else {
+                (l.market, l.sol.clone(), l.lst.clone())
+            }
         };
-        let available = LendingFixture::reserve(&mut self.chain, &lst.reserve).await.liquidity.available_amount;
-        let borrow = available.saturating_sub(leave_lst);
-        // SOL collateral at 50% LTV for LST worth about its rate in SOL, with room to spare.
-        let collateral_lamports = (borrow as f64 * self.pool_rate().await * 2.5) as u64;
+        let borrow = self.reserve_available(lst).await.saturating_sub(leave);
+        if borrow == 0 {
+            return;
+        }
+        let rate = self.pool_rate().await;
+        let borrowed_lamports = if lst { borrow as f64 * rate } else { borrow as f64 };
+        let collateral_lamports = (borrowed_lamports * 2.5) as u64;
         let borrower = self.chain.funded_keypair(collateral_lamports + 10 * SOL).await;
-        let wsol = self.chain.wsol_account(&borrower.pubkey(), collateral_lamports).await;
-        let ctokens = self.chain.token_account(&sol.collateral_mint, &borrower.pubkey()).await;
-        let lst_out = self.chain.token_account(&lst.liquidity_mint, &borrower.pubkey()).await;
+        let source = if lst {
+            self.chain.wsol_account(&borrower.pubkey(), collateral_lamports).await
+        } else {
+            self.lst_for(&borrower, collateral_lamports).await
+        };
+        let deposit = self.chain.token_balance(&source).await;
+        let ctokens = self.chain.token_account(&collateral.collateral_mint, &borrower.pubkey()).await;
+        let out = self.chain.token_account(&borrowed.liquidity_mint, &borrower.pubkey()).await;
         let obligation = Keypair::new();
+        let owner = borrower.pubkey();
+        if self.venue == LendingVenue::Save {
+            use ballast::adapters::save::instruction as save_ix;
+            let create = self.new_obligation_account_ix(&obligation.pubkey()).await;
+            let setup = [
+                create,
+                save_ix::init_obligation(obligation.pubkey(), market, owner),
+                save_ix::deposit_reserve_liquidity_and_obligation_collateral(
+                    deposit,
+                    source,
+                    ctokens,
+                    &collateral.save_keys(),
+                    market,
+                    obligation.pubkey(),
+                    owner,
+                ),
+            ];
+            self.chain.send_ok(&setup, &[&obligation, &borrower]).await;
+            let mut ixs = self.lending().market.refresh_reserves_ixs();
+            ixs.push(save_ix::refresh_obligation(obligation.pubkey(), &[collateral.reserve]));
+            ixs.push(save_ix::borrow_obligation_liquidity(
+                borrow,
+                &borrowed.save_keys(),
+                out,
+                market,
+                obligation.pubkey(),
+                owner,
+                &[collateral.reserve],
+            ));
+            self.chain.send_ok(&ixs, &[&borrower]).await;
+            return;
+        }
         let rent = self.chain.ctx.banks_client.get_rent().await.unwrap();
         let len = spl_token_lending::state::Obligation::LEN;
         let payer = self.chain.payer();
-        let owner = borrower.pubkey();
         let setup = [
             system_instruction::create_account(
                 &payer.pubkey(),
@@ -892,29 +965,29 @@ impl VaultClient {
                 &program,
             ),
             lending_ix::init_obligation(program, obligation.pubkey(), market, owner),
-            lending_ix::refresh_reserve(program, sol.reserve, sol.oracle_price),
+            lending_ix::refresh_reserve(program, collateral.reserve, collateral.oracle_price),
             lending_ix::deposit_reserve_liquidity(
                 program,
-                collateral_lamports,
-                wsol,
+                deposit,
+                source,
                 ctokens,
-                sol.reserve,
-                sol.liquidity_supply,
-                sol.collateral_mint,
+                collateral.reserve,
+                collateral.liquidity_supply,
+                collateral.collateral_mint,
                 market,
                 owner,
             ),
         ];
         self.chain.send_ok(&setup, &[&obligation, &borrower]).await;
-        let collateral = self.chain.token_balance(&ctokens).await;
+        let ctoken_amount = self.chain.token_balance(&ctokens).await;
         let mut ixs = vec![
-            lending_ix::refresh_reserve(program, sol.reserve, sol.oracle_price),
+            lending_ix::refresh_reserve(program, collateral.reserve, collateral.oracle_price),
             lending_ix::deposit_obligation_collateral(
                 program,
-                collateral,
+                ctoken_amount,
                 ctokens,
-                sol.collateral_supply,
-                sol.reserve,
+                collateral.collateral_supply,
+                collateral.reserve,
                 obligation.pubkey(),
                 market,
                 owner,
@@ -922,14 +995,14 @@ impl VaultClient {
             ),
         ];
         ixs.extend(self.lending().market.refresh_reserves_ixs());
-        ixs.push(lending_ix::refresh_obligation(program, obligation.pubkey(), vec![sol.reserve]));
+        ixs.push(lending_ix::refresh_obligation(program, obligation.pubkey(), vec![collateral.reserve]));
         ixs.push(lending_ix::borrow_obligation_liquidity(
             program,
             borrow,
-            lst.liquidity_supply,
-            lst_out,
-            lst.reserve,
-            lst.fee_receiver,
+            borrowed.liquidity_supply,
+            out,
+            borrowed.reserve,
+            borrowed.fee_receiver,
             obligation.pubkey(),
             market,
             owner,
@@ -966,51 +1039,6 @@ impl VaultClient {
             }
         };
         self.chain.send_ok(&[ix], &[&owner]).await;
-    }
-
-    /// `borrow_out_lst` on Save: the borrower's SOL goes in with Save's one-step deposit.
-    async fn borrow_out_lst_on_save(&mut self, leave_lst: u64) {
-        use ballast::adapters::save::instruction as save_ix;
-        let (market, lst, sol) = {
-            let l = &self.lending().market;
-            (l.market, l.lst.clone(), l.sol.clone())
-        };
-        let available = crate::save::reserve(&mut self.chain, &lst.reserve).await.available_amount;
-        let borrow = available.saturating_sub(leave_lst);
-        let collateral_lamports = (borrow as f64 * self.pool_rate().await * 2.5) as u64;
-        let borrower = self.chain.funded_keypair(collateral_lamports + 10 * SOL).await;
-        let wsol = self.chain.wsol_account(&borrower.pubkey(), collateral_lamports).await;
-        let ctokens = self.chain.token_account(&sol.collateral_mint, &borrower.pubkey()).await;
-        let lst_out = self.chain.token_account(&lst.liquidity_mint, &borrower.pubkey()).await;
-        let obligation = Keypair::new();
-        let owner = borrower.pubkey();
-        let create = self.new_obligation_account_ix(&obligation.pubkey()).await;
-        let setup = [
-            create,
-            save_ix::init_obligation(obligation.pubkey(), market, owner),
-            save_ix::deposit_reserve_liquidity_and_obligation_collateral(
-                collateral_lamports,
-                wsol,
-                ctokens,
-                &sol.save_keys(),
-                market,
-                obligation.pubkey(),
-                owner,
-            ),
-        ];
-        self.chain.send_ok(&setup, &[&obligation, &borrower]).await;
-        let mut ixs = self.lending().market.refresh_reserves_ixs();
-        ixs.push(save_ix::refresh_obligation(obligation.pubkey(), &[sol.reserve]));
-        ixs.push(save_ix::borrow_obligation_liquidity(
-            borrow,
-            &lst.save_keys(),
-            lst_out,
-            market,
-            obligation.pubkey(),
-            owner,
-            &[sol.reserve],
-        ));
-        self.chain.send_ok(&ixs, &[&borrower]).await;
     }
 
     pub async fn liquidate(&mut self, liquidator: &Keypair, repay_lamports: u64) -> TxResult {

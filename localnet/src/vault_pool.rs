@@ -22,6 +22,12 @@ pub struct PoolSetup {
     pub pool: SwapPoolFixture,
     pub pool_token_account: Pubkey,
     pub wsol_account: Pubkey,
+    /// The liquidity provider who seeded the pool, its pool tokens and the accounts its
+    /// withdrawals are paid to.
+    pub provider: Keypair,
+    pub provider_pool_tokens: Pubkey,
+    pub provider_lst: Pubkey,
+    pub provider_wsol: Pubkey,
 }
 
 /// A trader with LST and wSOL accounts who can push the pool either way.
@@ -99,7 +105,7 @@ impl VaultClient {
         let lst_amount = self.chain.token_balance(&provider_lst).await;
         let lamports = self.rate().await.lst_to_lamports_floor(lst_amount).unwrap();
         let lst_mint = self.pool.pool_mint;
-        let (pool, _) = SwapPoolFixture::create(
+        let (pool, provider_pool_tokens) = SwapPoolFixture::create(
             &mut self.chain,
             &provider,
             &provider_lst,
@@ -115,10 +121,15 @@ impl VaultClient {
         self.pass_timelock().await;
         let ix = self.bind_pool_ix(&admin.pubkey(), &pool.swap, &pool.pool_mint);
         self.chain.send_ok(&[ix], &[&admin]).await;
+        let provider_wsol = self.chain.wsol_account(&provider.pubkey(), 0).await;
         self.swap = Some(PoolSetup {
             pool,
             pool_token_account: vault_pda(seeds::POOL_TOKEN_ACCOUNT, &self.v.vault),
             wsol_account: vault_pda(seeds::POOL_WSOL_ACCOUNT, &self.v.vault),
+            provider,
+            provider_pool_tokens,
+            provider_lst,
+            provider_wsol,
         });
     }
 
@@ -177,6 +188,34 @@ impl VaultClient {
         let (lst_amount, lamports, pool_token_supply) = self.pool_reserves().await;
         let rate = self.rate().await;
         PoolReserves { lst_amount, lamports, pool_token_supply }.position(pool_tokens, amp, &rate).unwrap()
+    }
+
+    /// The seeding provider withdraws `pool_tokens` of its liquidity (both sides, in the pool's
+    /// proportions), as liquidity leaves a pool in a crisis.
+    pub async fn withdraw_provider_liquidity(&mut self, pool_tokens: u64) -> TxResult {
+        let p = self.pool_setup();
+        let ix = spl_token_swap::instruction::withdraw_all_token_types(
+            &spl_token_swap::id(),
+            &spl_token::id(),
+            &p.pool.swap,
+            &p.pool.authority,
+            &p.provider.pubkey(),
+            &p.pool.pool_mint,
+            &p.pool.fee_account,
+            &p.provider_pool_tokens,
+            &p.pool.token_lst,
+            &p.pool.token_wsol,
+            &p.provider_lst,
+            &p.provider_wsol,
+            spl_token_swap::instruction::WithdrawAllTokenTypes {
+                pool_token_amount: pool_tokens,
+                minimum_token_a_amount: 0,
+                minimum_token_b_amount: 0,
+            },
+        )
+        .expect("withdraw instruction");
+        let provider = p.provider.insecure_clone();
+        self.chain.send(&[ix], &[&provider]).await
     }
 
     /// A trader holding LST bought with `lst_lamports` and `wsol_lamports` of wSOL.

@@ -1,152 +1,28 @@
-//! Scenario replay on the embedded chain: a vault looped to the top of its band, a price path
-//! from a scenario file replayed step by step (both oracles rewritten, the pool pushed to the
-//! market's LST/SOL price by an arbitrary seller, interest accruing as slots pass), with the
-//! keeper running or not, and a liquidator calling the lending program's own
-//! `LiquidateObligation` whenever the position allows it.
+//! Scenario replay on the embedded chain. A vault is looped to the top of its band; then, step by
+//! step, the `Driver` moves the world as the scenario says (the lending market's price accounts,
+//! the vault's Pyth feeds, the pool pushed by an arbitrary seller, liquidity leaving it, slashing,
+//! the stake pool's update, deposits and withdrawals), interest accrues as slots pass, and the
+//! keeper and a liquidator act in the order the scenario's liquidator policy gives. The liquidator
+//! calls the lending program's own `LiquidateObligation` whenever the position allows it.
 use anyhow::{Context, Result};
-use ballast::state::{LendingVenue, RiskParams};
-use ballast_localnet::vault::{default_params, SOL, SOL_USD};
+use ballast::state::LendingVenue;
+use std::sync::Arc;
+
+use ballast_keeper::chain::{Chain, EmbeddedChain, Sent, Simulation};
+use ballast_keeper::keeper::{Action, Keeper, KeeperConfig};
+use ballast_keeper::view::PriceUpdates;
+use ballast_localnet::vault::{SOL, SOL_USD};
 use ballast_localnet::vault_pool::Trader;
 use ballast_localnet::VaultClient;
-use serde::Deserialize;
+use rand::{Rng, SeedableRng};
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::Transaction;
 use spl_token_lending::math::Decimal;
+use tokio::sync::Mutex;
 
-use crate::chain::EmbeddedChain;
-use crate::keeper::{Action, Keeper, KeeperConfig};
-use crate::view::PriceUpdates;
-
-/// A scenario file (TOML): a price path and the vault's parameters for it.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Scenario {
-    pub name: String,
-    pub source: String,
-    /// Slots between two replay steps.
-    pub step_slots: u64,
-    /// Milliseconds per slot (Solana's target is 400).
-    #[serde(default = "default_slot_ms")]
-    pub slot_ms: u64,
-    /// The LST/USD feed shows the price of this many slots ago (a lagging feed).
-    #[serde(default)]
-    pub lst_feed_lag_slots: u64,
-    /// The stake pool's staking yield, percent a year, paid at every epoch boundary (and once
-    /// before the path, so the yield shows from its start). Default 7, a typical SOL LST's.
-    #[serde(default = "default_staking_apr_pct")]
-    pub staking_apr_pct: f64,
-    pub vault: VaultOverrides,
-    /// The lending market's LST and SOL reserves (the harness's defaults when absent).
-    #[serde(default)]
-    pub market: MarketOverrides,
-    /// The path: linear between points.
-    pub points: Vec<Point>,
-}
-
-fn default_slot_ms() -> u64 {
-    400
-}
-
-fn default_staking_apr_pct() -> f64 {
-    7.0
-}
-
-/// The risk parameters the scenario runs with (the rest are the defaults of the harness).
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VaultOverrides {
-    pub target_ltv_high_bps: u16,
-    pub unwind_trigger_ltv_bps: u16,
-    pub unwind_target_ltv_bps: u16,
-    pub max_slippage_bps: u16,
-}
-
-/// The lending market the scenario runs against.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct MarketOverrides {
-    /// The LST reserve's borrow limit and liquidation threshold, in percent.
-    pub ltv_pct: u8,
-    pub liquidation_threshold_pct: u8,
-    /// The SOL reserve's borrow-rate curve, in percent a year.
-    pub sol_min_borrow_rate_pct: u8,
-    pub sol_optimal_borrow_rate_pct: u8,
-}
-
-impl Default for MarketOverrides {
-    fn default() -> Self {
-        let lst = ballast_localnet::lending::lst_reserve_config();
-        let sol = ballast_localnet::lending::sol_reserve_config(0, 4);
-        Self {
-            ltv_pct: lst.loan_to_value_ratio,
-            liquidation_threshold_pct: lst.liquidation_threshold,
-            sol_min_borrow_rate_pct: sol.min_borrow_rate,
-            sol_optimal_borrow_rate_pct: sol.optimal_borrow_rate,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Point {
-    pub minute: f64,
-    /// SOL/USD relative to the start.
-    pub sol: f64,
-    /// Market LST/SOL relative to the stake-pool rate (1.0: at the rate).
-    pub lst_sol: f64,
-}
-
-impl Scenario {
-    pub fn load(path: &std::path::Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        Self::parse(&text).with_context(|| format!("parsing {}", path.display()))
-    }
-
-    pub fn parse(text: &str) -> Result<Self> {
-        Ok(toml::from_str(text)?)
-    }
-
-    /// The path up to `minute` (the rest dropped), for short replays in tests.
-    pub fn until(mut self, minute: f64) -> Self {
-        let (sol, lst_sol) = self.at_minute(minute);
-        self.points.retain(|p| p.minute < minute);
-        self.points.push(Point { minute, sol, lst_sol });
-        self
-    }
-
-    pub fn duration_slots(&self) -> u64 {
-        let minutes = self.points.last().map(|p| p.minute).unwrap_or(0.0);
-        (minutes * 60_000.0 / self.slot_ms as f64) as u64
-    }
-
-    /// (SOL/USD factor, LST/SOL factor) at `slot` from the start.
-    pub fn at(&self, slot: u64) -> (f64, f64) {
-        self.at_minute(slot as f64 * self.slot_ms as f64 / 60_000.0)
-    }
-
-    fn at_minute(&self, minute: f64) -> (f64, f64) {
-        let after = self.points.iter().position(|p| p.minute >= minute).unwrap_or(self.points.len() - 1);
-        if after == 0 {
-            return (self.points[0].sol, self.points[0].lst_sol);
-        }
-        let (a, b) = (self.points[after - 1], self.points[after]);
-        let w = if b.minute > a.minute { ((minute - a.minute) / (b.minute - a.minute)).clamp(0.0, 1.0) } else { 1.0 };
-        (a.sol + (b.sol - a.sol) * w, a.lst_sol + (b.lst_sol - a.lst_sol) * w)
-    }
-
-    pub fn params(&self) -> RiskParams {
-        let v = self.vault;
-        RiskParams {
-            target_ltv_low_bps: v.target_ltv_high_bps.min(v.unwind_target_ltv_bps),
-            target_ltv_high_bps: v.target_ltv_high_bps,
-            unwind_trigger_ltv_bps: v.unwind_trigger_ltv_bps,
-            unwind_target_ltv_bps: v.unwind_target_ltv_bps,
-            max_slippage_bps: v.max_slippage_bps,
-            // The leverage the band's top implies: 1 / (1 - LTV).
-            max_leverage_bps: (100_000_000u64 / (10_000 - v.unwind_trigger_ltv_bps as u64)) as u32,
-            ..default_params()
-        }
-    }
-}
+use crate::scenario::{LiquidatorPolicy, Scenario};
 
 /// One replay step.
 #[derive(Clone, Debug)]
@@ -162,7 +38,7 @@ pub struct Row {
     pub unwound: bool,
     pub liquidated: bool,
     pub equity_lamports: u64,
-    /// What the keeper did (empty without a keeper).
+    /// What the keeper did (empty without a keeper, or in its outage).
     pub keeper: String,
 }
 
@@ -178,6 +54,8 @@ pub struct Report {
     /// Slots from the LTV first above the trigger to the unwind landing, per unwind.
     pub trigger_to_unwind_slots: Vec<u64>,
     pub worst_ltv_bps: u64,
+    /// Flows of the scenario the vault refused (a withdrawal larger than its liquid SOL).
+    pub flows_refused: u32,
     pub start_equity_lamports: u64,
     pub final_equity_lamports: u64,
     /// The same starting equity held as LST (valued at the stake-pool rate), and in an
@@ -199,27 +77,35 @@ pub async fn run_on(
     with_keeper: bool,
     mut on_step: impl FnMut(&Row),
 ) -> Result<Report> {
-    let mut env = setup_on(scenario, venue).await;
-    // The keeper is the vault's allocator too, as an operator runs it: besides unwinding, it
-    // keeps the loop in its band and leaves it when carry turns negative.
-    let keeper = if with_keeper {
-        let keypair = env.v.allocator.insecure_clone();
-        env.chain.airdrop(&keypair.pubkey(), 10 * SOL).await;
-        let l = env.lending();
-        let config = KeeperConfig {
-            allocator: Some(PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update }),
-            ..KeeperConfig::default()
-        };
-        Some(Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), keypair, config))
-    } else {
-        None
-    };
-    let trader = env.trader(400 * SOL, 200 * SOL).await;
+    scenario.ensure_replayable()?;
+    let (mut env, holder) = setup_with_holder(scenario, venue).await;
+    let allocator = env.v.allocator.insecure_clone();
+    if with_keeper {
+        env.chain.airdrop(&allocator.pubkey(), 10 * SOL).await;
+    }
+    let driver = Driver::new(&mut env, scenario.clone(), Some(holder)).await;
     let liquidator = env.chain.funded_keypair(1_000 * SOL).await;
     let rate0 = env.pool_rate().await;
     let start_equity = env.valuation().await.0;
-    let start_slot = env.chain.clock().await.slot;
+    let banks = env.chain.ctx.banks_client.clone();
+    let prices = {
+        let l = env.lending();
+        PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update }
+    };
+    let world = Arc::new(Mutex::new(World { env, driver, liquidator, liquidator_first: true, liquidated: false }));
+    // The keeper is the vault's allocator too, as an operator runs it: besides unwinding, it
+    // keeps the loop in its band and leaves it when carry turns negative. Its transactions land
+    // `latency_slots` after it decided on them.
+    let keeper = with_keeper.then(|| {
+        let chain = LatentChain {
+            inner: EmbeddedChain::new(banks),
+            world: Arc::clone(&world),
+            latency_slots: scenario.keeper.latency_slots,
+        };
+        Keeper::new(chain, allocator, KeeperConfig { allocator: Some(prices), ..KeeperConfig::default() })
+    });
     let trigger = scenario.vault.unwind_trigger_ltv_bps as u64;
+    let mut coin = rand::rngs::StdRng::seed_from_u64(scenario.seed);
 
     let mut report = Report {
         scenario: scenario.name.clone(),
@@ -230,40 +116,65 @@ pub async fn run_on(
         unwinds: 0,
         trigger_to_unwind_slots: Vec::new(),
         worst_ltv_bps: 0,
+        flows_refused: 0,
         start_equity_lamports: start_equity,
         final_equity_lamports: 0,
         hold_lst_lamports: 0,
         unlevered_lamports: 0,
     };
     let mut above_trigger_since: Option<u64> = None;
-    let mut elapsed = 0;
     let end = scenario.duration_slots();
-    while elapsed <= end {
-        let (sol_usd, lst_sol) = apply_step(&mut env, &trader, scenario, SOL_USD, elapsed).await?;
-
-        let slot = env.chain.clock().await.slot;
-        let ltv = market_ltv_bps(&mut env).await;
+    loop {
+        let mut w = world.lock().await;
+        let step_start = w.driver.elapsed;
+        if step_start > end {
+            break;
+        }
+        w.apply().await?;
+        let slot = w.slot_from_start().await;
+        let ltv = market_ltv_bps(&mut w.env).await;
         if ltv > trigger {
             above_trigger_since.get_or_insert(slot);
         }
+        let keeper_acts = keeper.as_ref().filter(|_| !scenario.keeper_out(step_start));
+        w.liquidator_first = match scenario.liquidator.policy {
+            LiquidatorPolicy::First => true,
+            LiquidatorPolicy::Last => false,
+            LiquidatorPolicy::Race => coin.gen_bool(0.5),
+        };
+        w.liquidated = false;
+        if w.liquidator_first || keeper_acts.is_none() {
+            w.liquidate().await;
+        }
+        let vault = w.env.v.vault;
+        drop(w);
         let mut unwound = false;
         let mut keeper_actions = Vec::new();
-        if let Some(keeper) = &keeper {
-            for action in keeper.tick(&env.v.vault).await? {
+        if let Some(keeper) = keeper_acts {
+            let actions = keeper.tick(&vault).await?;
+            for action in actions {
                 keeper_actions.push(describe(&action));
                 if let Action::Unwound { .. } | Action::FlashUnwound { .. } = action {
                     unwound = true;
                     report.unwinds += 1;
-                    let landed = env.chain.clock().await.slot;
+                    let landed = world.lock().await.slot_from_start().await;
                     report.trigger_to_unwind_slots.push(landed - above_trigger_since.take().unwrap_or(landed));
                 }
             }
         }
-        let liquidated = liquidate(&mut env, &liquidator).await;
-        if liquidated {
+        let mut w = world.lock().await;
+        if keeper_acts.is_some() && !w.liquidator_first {
+            w.liquidate().await;
+        }
+        if w.liquidated {
             report.liquidations += 1;
         }
-        let ltv = if unwound || liquidated { market_ltv_bps(&mut env).await } else { ltv };
+        let liquidated = w.liquidated;
+        let World { env, driver, .. } = &mut *w;
+        report.flows_refused += driver.flows(env).await;
+        // The LTV the market shows at the step: after the keeper's or the liquidator's move when
+        // either moved (or a flow), else as the market moved it.
+        let ltv = if unwound || liquidated || driver.moved_flows { market_ltv_bps(env).await } else { ltv };
         if ltv <= trigger {
             above_trigger_since = None;
         }
@@ -275,49 +186,295 @@ pub async fn run_on(
             ballast::math::unwind::market_ltv_bps_ceil(health.unhealthy_borrow_value, health.deposited_value)
                 .unwrap_or(0)
         };
+        let m = scenario.market(step_start);
         let row = Row {
-            slot: slot - start_slot,
-            minute: elapsed as f64 * scenario.slot_ms as f64 / 60_000.0,
-            sol_usd,
-            lst_sol,
+            slot,
+            minute: scenario.minute(step_start),
+            sol_usd: SOL_USD * m.sol_usd,
+            lst_sol: m.lst_sol,
             market_ltv_bps: ltv,
             liquidation_ltv_bps,
             unwound,
-            liquidated,
-            equity_lamports: env.valuation().await.0,
+            liquidated: w.liquidated,
+            equity_lamports: w.env.valuation().await.0,
             keeper: keeper_actions.join(" "),
         };
         on_step(&row);
         report.rows.push(row);
-        elapsed += scenario.step_slots;
-        env.warp_slots_staking(scenario.step_slots, scenario.staking_apr_pct / 100.0).await;
+        // A keeper's latency may have taken the world past this step's end already.
+        let rest = (step_start + scenario.step_slots).saturating_sub(w.driver.elapsed);
+        let World { env, driver, .. } = &mut *w;
+        driver.advance(env, rest).await?;
     }
-    report.final_equity_lamports = env.valuation().await.0;
-    let rate_end = env.pool_rate().await;
-    let (_, lst_sol_end) = scenario.at(end);
+    let mut w = world.lock().await;
+    report.final_equity_lamports = w.env.valuation().await.0;
+    let rate_end = w.env.pool_rate().await;
     let lst_held = start_equity as f64 / rate0;
     report.hold_lst_lamports = (lst_held * rate_end) as u64;
-    report.unlevered_lamports = (lst_held * rate_end * lst_sol_end) as u64;
+    report.unlevered_lamports = (lst_held * rate_end * scenario.market(end).lst_sol) as u64;
     Ok(report)
 }
 
-/// Moves the market to the scenario's point `elapsed` slots from its start: both oracles
-/// (SOL/USD from `start_sol_usd`; the LST feed lagging as the scenario says) and the pool,
-/// pushed by `trader` to the market's LST/SOL. Returns (SOL/USD, LST/SOL against the rate).
-pub async fn apply_step(
-    env: &mut VaultClient,
-    trader: &Trader,
-    scenario: &Scenario,
+/// The chain, the driver that moves it, and the liquidator watching it.
+struct World {
+    env: VaultClient,
+    driver: Driver,
+    liquidator: Keypair,
+    /// Whether the liquidator moves before the keeper in this step.
+    liquidator_first: bool,
+    /// Whether the liquidator liquidated in this step.
+    liquidated: bool,
+}
+
+impl World {
+    async fn apply(&mut self) -> Result<(f64, f64)> {
+        self.driver.apply(&mut self.env).await
+    }
+
+    async fn slot_from_start(&mut self) -> u64 {
+        self.env.chain.clock().await.slot - self.driver.start_slot
+    }
+
+    async fn liquidate(&mut self) {
+        self.liquidated |= liquidate(&mut self.env, &self.liquidator).await;
+    }
+}
+
+/// The keeper's view of the embedded chain, with its latency: a transaction it sends lands
+/// `latency_slots` after it was built, the world moving on meanwhile (and a liquidator that moves
+/// first acting on it).
+struct LatentChain {
+    inner: EmbeddedChain,
+    world: Arc<Mutex<World>>,
+    latency_slots: u64,
+}
+
+impl Chain for LatentChain {
+    async fn accounts(&self, keys: &[Pubkey]) -> Result<Vec<Option<solana_sdk::account::Account>>> {
+        self.inner.accounts(keys).await
+    }
+
+    async fn clock(&self) -> Result<solana_sdk::clock::Clock> {
+        self.inner.clock().await
+    }
+
+    async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation> {
+        self.inner.simulate(ixs, payer).await
+    }
+
+    async fn latest_blockhash(&self) -> Result<solana_sdk::hash::Hash> {
+        self.inner.latest_blockhash().await
+    }
+
+    async fn send_transaction(&self, tx: Transaction) -> Result<Sent> {
+        if self.latency_slots > 0 {
+            let mut w = self.world.lock().await;
+            let World { env, driver, .. } = &mut *w;
+            driver.advance(env, self.latency_slots).await?;
+            w.apply().await?;
+            if w.liquidator_first {
+                w.liquidate().await;
+            }
+        }
+        self.inner.send_transaction(tx).await
+    }
+}
+
+/// Moves the world along a scenario: the lending market's price accounts and the vault's Pyth
+/// feeds (each with its lag and outages), the pool (pushed to its price by an arbitrary seller,
+/// its provider withdrawing as the depth path falls), slashing, the stake pool's update after an
+/// epoch boundary, deposits and withdrawals.
+pub struct Driver {
+    scenario: Scenario,
+    /// Slots since the path's start.
+    pub elapsed: u64,
+    start_slot: u64,
+    start_unix: i64,
     start_sol_usd: f64,
-    elapsed: u64,
-) -> Result<(f64, f64)> {
-    let (sol_factor, lst_sol) = scenario.at(elapsed);
-    let (lagged_sol, lagged_lst_sol) = scenario.at(elapsed.saturating_sub(scenario.lst_feed_lag_slots));
-    let sol_usd = start_sol_usd * sol_factor;
-    let rate = env.pool_rate().await;
-    env.set_prices(sol_usd, start_sol_usd * lagged_sol * lagged_lst_sol * rate).await;
-    push_pool(env, trader, lst_sol * rate).await?;
-    Ok((sol_usd, lst_sol))
+    trader: Trader,
+    provider_pool_tokens_at_start: u64,
+    sol_available_at_start: u64,
+    lst_available_at_start: u64,
+    slashes_done: usize,
+    flows_done: usize,
+    /// The slot at which someone other than the keeper updates the stake pool.
+    update_due: Option<u64>,
+    /// The depositor whose shares the withdrawal waves redeem (its keypair, its share account).
+    holder: Option<(Keypair, solana_sdk::pubkey::Pubkey)>,
+    /// Whether a flow landed in the last step.
+    moved_flows: bool,
+}
+
+impl Driver {
+    /// A driver from the world as it is now (the vault bound to its market and pool); `holder`
+    /// makes the scenario's withdrawals.
+    pub async fn new(
+        env: &mut VaultClient,
+        scenario: Scenario,
+        holder: Option<(Keypair, solana_sdk::pubkey::Pubkey)>,
+    ) -> Driver {
+        let pool_sol = scenario.size.pool_sol * SOL;
+        let trader = env.trader(2 * pool_sol, pool_sol).await;
+        let provider_tokens = env.pool_setup().provider_pool_tokens;
+        let provider_pool_tokens_at_start = env.chain.token_balance(&provider_tokens).await;
+        let clock = env.chain.clock().await;
+        let (start_slot, start_unix) = (clock.slot, clock.unix_timestamp);
+        let start_sol_usd = env.lending().market.sol.usd_price;
+        let sol_available_at_start = env.reserve_available(false).await;
+        let lst_available_at_start = env.reserve_available(true).await;
+        Driver {
+            sol_available_at_start,
+            lst_available_at_start,
+            scenario,
+            elapsed: 0,
+            start_slot,
+            start_unix,
+            start_sol_usd,
+            trader,
+            provider_pool_tokens_at_start,
+            slashes_done: 0,
+            flows_done: 0,
+            update_due: None,
+            holder,
+            moved_flows: false,
+        }
+    }
+
+    /// The world at `elapsed`: feeds, pool, liquidity, slashing. Returns (SOL/USD, LST/SOL of
+    /// the lending market, against the rate).
+    pub async fn apply(&mut self, env: &mut VaultClient) -> Result<(f64, f64)> {
+        let s = &self.scenario;
+        let t = self.elapsed;
+        let minute = s.minute(t);
+        while let Some(slash) = s.stake_pool.slashes.get(self.slashes_done).filter(|x| x.minute <= minute) {
+            let total = env.pool.state(&mut env.chain).await.total_lamports;
+            env.pool.slash(&mut env.chain, (total as f64 * slash.pct / 100.0) as u64).await;
+            self.slashes_done += 1;
+        }
+        let rate = env.pool_rate().await;
+        let m = s.market(t);
+        let usd = |slot: u64| -> (f64, f64) {
+            let m = s.market(slot);
+            (self.start_sol_usd * m.sol_usd, self.start_sol_usd * m.sol_usd * m.lst_sol * rate)
+        };
+        let sol_now = usd(t).0;
+        let lst_lending = usd(t.saturating_sub(s.lending_lst_lag_slots())).1;
+        let sol_lending = usd(t.saturating_sub(s.feeds.lending_sol_usd.lag_slots)).0;
+        let (sol_out, lst_out) = (s.lending_feed_out(false, t), s.lending_feed_out(true, t));
+        env.lending
+            .as_mut()
+            .expect("lending bound")
+            .market
+            .publish(&mut env.chain, (!sol_out).then_some(sol_lending), (!lst_out).then_some(lst_lending))
+            .await;
+        let now = env.chain.clock().await.unix_timestamp;
+        for lst in [false, true] {
+            if s.vault_feed_out(lst, t) {
+                continue;
+            }
+            let feed = if lst { &s.feeds.vault_lst_usd } else { &s.feeds.vault_sol_usd };
+            let lag = if lst { s.vault_lst_lag_slots() } else { feed.lag_slots };
+            let (sol, lst_usd) = usd(t.saturating_sub(lag));
+            let price = if lst { lst_usd } else { sol };
+            let conf = match &feed.confidence_bps {
+                Some(path) => price * path.at(minute) / 10_000.0,
+                None => env.lending().conf_raw as f64 / 1e8,
+            };
+            env.post_vault_feed(lst, price, conf, now).await;
+        }
+        self.set_pool_depth(env, m.pool_depth).await?;
+        for (lst, share) in [(false, m.sol_available), (true, m.lst_available)] {
+            let Some(share) = share else { continue };
+            let start = if lst { self.lst_available_at_start } else { self.sol_available_at_start };
+            let leave = (start as f64 * share) as u64;
+            // Borrowed out in steps of at least 0.1% of the start, not dust.
+            if env.reserve_available(lst).await > leave + start / 1_000 {
+                if lst {
+                    env.borrow_out_lst(leave).await;
+                } else {
+                    env.borrow_out_sol(leave).await;
+                }
+            }
+        }
+        push_pool(env, &self.trader, m.pool_lst_sol * rate).await?;
+        Ok((sol_now, m.lst_sol))
+    }
+
+    /// The provider's liquidity down to `depth` of what it put in at the start.
+    async fn set_pool_depth(&mut self, env: &mut VaultClient, depth: f64) -> Result<()> {
+        let tokens = env.pool_setup().provider_pool_tokens;
+        let held = env.chain.token_balance(&tokens).await;
+        let keep = (self.provider_pool_tokens_at_start as f64 * depth) as u64;
+        if held > keep {
+            env.withdraw_provider_liquidity(held - keep).await.context("liquidity leaving the pool")?;
+        }
+        Ok(())
+    }
+
+    /// Advances `slots`: interest accrues; at an epoch boundary the stake pool earns the
+    /// scenario's yield and is updated `update_delay_slots` later (unless the keeper did).
+    pub async fn advance(&mut self, env: &mut VaultClient, slots: u64) -> Result<()> {
+        let before = env.chain.clock().await;
+        env.chain.ctx.warp_to_slot(before.slot + slots.max(1)).context("warp")?;
+        let now = env.chain.clock().await;
+        if now.epoch > before.epoch {
+            env.chain.ctx.warp_forward_force_reward_interval_end().context("rewards")?;
+            let reward = env.staking_reward_lamports(self.scenario.staking_apr_pct / 100.0).await;
+            if reward > 0 {
+                env.pool.add_rewards(&mut env.chain, reward * (now.epoch - before.epoch)).await;
+            }
+            let schedule: solana_sdk::epoch_schedule::EpochSchedule =
+                env.chain.ctx.banks_client.get_sysvar().await.context("epoch schedule")?;
+            let boundary = schedule.get_first_slot_in_epoch(now.epoch);
+            self.update_due = Some(boundary + self.scenario.stake_pool.update_delay_slots);
+        }
+        let now = env.chain.clock().await;
+        if self.update_due.is_some_and(|due| now.slot >= due) {
+            self.update_due = None;
+            let epoch = now.epoch;
+            if env.pool.state(&mut env.chain).await.last_update_epoch < epoch {
+                env.pool.update(&mut env.chain).await;
+            }
+        }
+        self.elapsed += slots;
+        // The bank's own unix time barely moves across a warp: keep it at the path's time (slots
+        // at `slot_ms`), so oracle ages, fees and the keeper's schedules see time pass.
+        let target = self.start_unix + (self.elapsed * self.scenario.slot_ms / 1_000) as i64;
+        let behind = target - env.chain.clock().await.unix_timestamp;
+        if behind > 0 {
+            env.chain.advance_secs(behind).await;
+        }
+        Ok(())
+    }
+
+    /// The flows due by now; returns how many the vault refused.
+    async fn flows(&mut self, env: &mut VaultClient) -> u32 {
+        let minute = self.scenario.minute(self.elapsed);
+        let mut refused = 0;
+        self.moved_flows = false;
+        while let Some(flow) = self.scenario.flows.get(self.flows_done).filter(|f| f.minute <= minute).copied() {
+            self.flows_done += 1;
+            let ok = match (flow.deposit_sol, flow.withdraw_pct) {
+                (Some(sol), _) => {
+                    let lamports = (sol * SOL as f64) as u64;
+                    let (user, shares) = env.depositor(lamports + SOL).await;
+                    env.deposit(&user, &shares, lamports, 0).await.is_ok()
+                }
+                (None, Some(pct)) => match &self.holder {
+                    Some((user, shares)) => {
+                        let held = env.chain.token_balance(shares).await;
+                        let amount = (held as f64 * pct / 100.0) as u64;
+                        env.withdraw(user, shares, amount, 0).await.is_ok()
+                    }
+                    None => false,
+                },
+                (None, None) => true,
+            };
+            refused += u32::from(!ok);
+            self.moved_flows |= ok;
+        }
+        refused
+    }
 }
 
 fn describe(action: &Action) -> String {
@@ -332,24 +489,46 @@ fn describe(action: &Action) -> String {
         Action::Leveraged { .. } => "leveraged".into(),
         Action::Deleveraged { .. } => "deleveraged".into(),
         Action::LeftLoop { .. } => "left-loop".into(),
-        Action::AllocatorRefused { .. } => "allocator-refused".into(),
+        Action::AllocatorRefused { error } => match custom_error_code(error) {
+            Some(code) => format!("allocator-refused({code})"),
+            None => "allocator-refused".into(),
+        },
         Action::Harvested { .. } => "harvested".into(),
         Action::HarvestRefused { .. } => "harvest-refused".into(),
     }
 }
 
-/// A vault with 10 SOL of deposits, 8 staked and supplied (the lending cap is 80% of assets), and
-/// looped to the top of its band.
+/// The custom program error code in a transaction error's text, when there is one.
+fn custom_error_code(error: &str) -> Option<u32> {
+    let marker = "custom program error: 0x";
+    let at = error.find(marker)? + marker.len();
+    let hex: String = error[at..].chars().take_while(char::is_ascii_hexdigit).collect();
+    u32::from_str_radix(&hex, 16).ok()
+}
+
+/// A vault with the scenario's deposits (10 SOL by default), 80% staked and supplied (the lending
+/// cap is 80% of assets; less when the SOL floor is higher), and looped to the top of its band.
 pub async fn setup(scenario: &Scenario) -> VaultClient {
     setup_on(scenario, ballast_localnet::vault::default_venue()).await
 }
 
 /// `setup`, the market on `venue`.
 pub async fn setup_on(scenario: &Scenario, venue: LendingVenue) -> VaultClient {
+    setup_with_holder(scenario, venue).await.0
+}
+
+/// `setup_on`, and the depositor (keypair, share account).
+async fn setup_with_holder(
+    scenario: &Scenario,
+    venue: LendingVenue,
+) -> (VaultClient, (Keypair, solana_sdk::pubkey::Pubkey)) {
     let mut env = VaultClient::start_venue(venue, scenario.params()).await;
-    let (alice, shares) = env.depositor(20 * SOL).await;
-    env.deposit(&alice, &shares, 10 * SOL, 0).await.expect("deposit");
-    env.stake(8 * SOL).await.expect("stake");
+    let deposit = scenario.size.vault_sol * SOL;
+    let (alice, shares) = env.depositor(2 * deposit).await;
+    env.deposit(&alice, &shares, deposit, 0).await.expect("deposit");
+    // 80% is staked and supplied (the lending cap), less where the SOL floor asks for more.
+    let staked_bps = 8_000u64.min(10_000 - scenario.params().min_sol_reserve_bps as u64);
+    env.stake(deposit / 10_000 * staked_bps).await.expect("stake");
     // An epoch of staking at the scenario's yield, so the loop's carry is known from the start.
     let reward = env.staking_reward_lamports(scenario.staking_apr_pct / 100.0).await;
     env.epoch_with_rewards(reward).await;
@@ -361,13 +540,13 @@ pub async fn setup_on(scenario: &Scenario, venue: LendingVenue) -> VaultClient {
         sol_optimal_borrow_rate_pct: m.sol_optimal_borrow_rate_pct,
     })
     .await;
-    env.bind_pool(200 * SOL).await;
+    env.bind_pool(scenario.size.pool_sol * SOL).await;
     let allocator = env.v.allocator.pubkey();
     let lst = env.vault().await.accounting.lst_amount;
     env.as_allocator(env.lend_supply_ix(&allocator, lst)).await.expect("lend_supply");
     let top = scenario.vault.target_ltv_high_bps as f64 / 10_000.0 - 0.005;
     env.loop_to_ltv(top, m.ltv_pct).await;
-    env
+    (env, (alice, shares))
 }
 
 async fn market_ltv_bps(env: &mut VaultClient) -> u64 {
@@ -376,7 +555,8 @@ async fn market_ltv_bps(env: &mut VaultClient) -> u64 {
     ballast::math::unwind::market_ltv_bps_ceil(h.borrowed_value, h.deposited_value).unwrap_or(u64::MAX)
 }
 
-/// An arbitrary seller moves the pool until its price is `target_sol_per_lst` (within 5 bp).
+/// An arbitrary seller moves the pool until its price is `target_sol_per_lst` (within 5 bp), as
+/// far as its inventory goes.
 async fn push_pool(env: &mut VaultClient, trader: &Trader, target_sol_per_lst: f64) -> Result<()> {
     for _ in 0..4 {
         let (lst, sol, _) = env.pool_reserves().await;
@@ -386,8 +566,8 @@ async fn push_pool(env: &mut VaultClient, trader: &Trader, target_sol_per_lst: f
         }
         let sell_lst = price > target_sol_per_lst;
         // Binary search the trade size on the pool's own curve.
-        let (mut lo, mut hi) = (0u64, if sell_lst { lst } else { sol } / 2);
-        for _ in 0..48 {
+        let (mut lo, mut hi) = (0u64, if sell_lst { lst * 8 } else { sol / 2 });
+        for _ in 0..64 {
             let mid = lo + (hi - lo) / 2;
             let (l2, s2) = after_trade(lst, sol, sell_lst, mid);
             let p = marginal_price(l2, s2);
@@ -397,11 +577,12 @@ async fn push_pool(env: &mut VaultClient, trader: &Trader, target_sol_per_lst: f
                 hi = mid;
             }
         }
-        if hi == 0 {
+        let available = env.chain.token_balance(if sell_lst { &trader.lst } else { &trader.wsol }).await;
+        let amount = hi.min(available);
+        if amount == 0 {
             return Ok(());
         }
-        let available = env.chain.token_balance(if sell_lst { &trader.lst } else { &trader.wsol }).await;
-        env.trade(trader, sell_lst, hi.min(available)).await.context("pushing the pool")?;
+        env.trade(trader, sell_lst, amount).await.context("pushing the pool")?;
     }
     Ok(())
 }

@@ -7,7 +7,8 @@ use anyhow::Result;
 use ballast::state::LendingVenue;
 use ballast_localnet::vault::SOL;
 
-use crate::sim::{run_on, Report, Scenario};
+use crate::replay::{run_on, Report};
+use crate::scenario::Scenario;
 
 /// Runs `scenario` with and without the keeper, prints the comparison, writes the CSVs.
 pub async fn simulate(scenario: &Scenario, venues: &[LendingVenue], out: &Path) -> Result<Vec<Report>> {
@@ -75,7 +76,10 @@ fn write_csv(report: &Report, path: &Path) -> Result<()> {
 
 pub fn print_table(scenario: &Scenario, reports: &[Report]) {
     let sol = |l: u64| l as f64 / SOL as f64;
-    println!("\n{} ({}), step {} slots", scenario.name, scenario.source, scenario.step_slots);
+    println!(
+        "\n{} ({}), step {} slots, liquidator {:?}",
+        scenario.name, scenario.source, scenario.step_slots, scenario.liquidator.policy
+    );
     println!(
         "{:<18} {:<16} {:>12} {:>8} {:>20} {:>10} {:>14} {:>14} {:>14}",
         "venue",

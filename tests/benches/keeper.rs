@@ -4,13 +4,13 @@
 //! - size of the unwind transaction as the keeper sends it (legacy, with compute-unit limit and
 //!   price): must fit 1,232 bytes;
 //! - slots from the market crossing the trigger to the keeper's unwind landing;
-//! - one keeper pass over a healthy vault (reads, health from raw bytes);
-//! - the full replay of the mSOL scenario, with the keeper and without.
+//! - one keeper pass over a healthy vault (reads, health from raw bytes).
+//!
+//! Replay speed is `ballast-sim`'s own bench (`sim/benches/replay.rs`).
 use std::time::Instant;
 
 use ballast_keeper::chain::EmbeddedChain;
 use ballast_keeper::keeper::{Action, Keeper, KeeperConfig};
-use ballast_keeper::sim::{run, Scenario};
 use ballast_keeper::view::VaultView;
 use ballast_localnet::vault::SOL;
 use ballast_localnet::VaultClient;
@@ -65,21 +65,4 @@ async fn main() {
     let landed = env.chain.clock().await.slot;
     row("slots from the trigger crossing to the unwind landing", (landed - crossed).to_string(), "<= 1");
     row("keeper pass that unwinds (ms)", format!("{:.2}", elapsed.as_secs_f64() * 1e3), "");
-
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../keeper/scenarios/msol-flash-depeg-2023-12.toml");
-    let scenario = Scenario::load(&path).unwrap();
-    for with_keeper in [true, false] {
-        let started = Instant::now();
-        let report = run(&scenario, with_keeper, |_| {}).await.unwrap();
-        row(
-            &format!(
-                "mSOL replay, {} steps, {} (s)",
-                report.rows.len(),
-                if with_keeper { "keeper" } else { "no keeper" }
-            ),
-            format!("{:.1}", started.elapsed().as_secs_f64()),
-            &format!("liquidations {}", report.liquidations),
-        );
-    }
 }

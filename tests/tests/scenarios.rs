@@ -1,5 +1,8 @@
-//! The scenarios of `keeper/scenarios`, shortened, replayed with and without the keeper.
+//! The scenarios of `sim/scenarios`, shortened, replayed with and without the keeper.
 #![allow(deprecated)]
 
 #[path = "cases/test_scenarios.rs"]
 mod test_scenarios;
+
+#[path = "cases/test_scenario_fields.rs"]
+mod test_scenario_fields;

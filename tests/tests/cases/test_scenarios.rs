@@ -1,18 +1,19 @@
-//! The scenarios of `keeper/scenarios` (one per entry of `docs/SCENARIOS.md`), shortened, replayed on
+//! The scenarios of `sim/scenarios` (one per entry of `docs/SCENARIOS.md`), shortened, replayed on
 //! the embedded chain at the vault's maximum leverage: with the keeper the vault is never
 //! liquidated; the same path without it is (so every scenario really bites). The full replays
-//! run from the CLI (`ballast-keeper simulate`).
-use ballast_keeper::sim::{run, Scenario};
+//! run from the CLI (`ballast-sim replay`).
+use ballast_sim::replay::{run, Report};
+use ballast_sim::scenario::Scenario;
 
 fn scenario(file: &str) -> Scenario {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../keeper/scenarios").join(file);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sim/scenarios").join(file);
     Scenario::load(&path).unwrap()
 }
 
 /// Runs `s` with and without the keeper: with it, no liquidation and an unwind on time; without
 /// it, the position crosses the trigger (the path is a real stress) and, where `liquidates`, is
 /// liquidated and ends below the kept vault.
-async fn bites(s: Scenario, liquidates: bool) -> [ballast_keeper::sim::Report; 2] {
+async fn bites(s: Scenario, liquidates: bool) -> [Report; 2] {
     let with = run(&s, true, |_| {}).await.unwrap();
     let without = run(&s, false, |_| {}).await.unwrap();
     assert_eq!(with.liquidations, 0, "{}: worst LTV {} with the keeper", s.name, with.worst_ltv_bps);
@@ -33,7 +34,7 @@ async fn bites(s: Scenario, liquidates: bool) -> [ballast_keeper::sim::Report; 2
 }
 
 /// The step at which the keeper, as allocator, first repaid from idle SOL or left the loop.
-fn left_loop_at(report: &ballast_keeper::sim::Report) -> Option<usize> {
+fn left_loop_at(report: &Report) -> Option<usize> {
     report.rows.iter().position(|row| row.keeper.contains("deleveraged") || row.keeper.contains("left-loop"))
 }
 
@@ -44,7 +45,7 @@ async fn msol_flash_depeg() {
     let reports = bites(s.clone(), true).await;
     // The chart (CI installs DejaVu Sans; elsewhere set BALLAST_CHART_FONT).
     let path = std::env::temp_dir().join(format!("ballast-chart-{}.png", std::process::id()));
-    assert!(ballast_keeper::report::write_chart(&s, &reports, &path).unwrap(), "no chart font");
+    assert!(ballast_sim::report::write_chart(&s, &reports, &path).unwrap(), "no chart font");
     let png = std::fs::read(&path).unwrap();
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{} bytes", png.len());
     std::fs::remove_file(path).unwrap();

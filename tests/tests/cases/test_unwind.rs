@@ -155,10 +155,9 @@ async fn one_unwind_fits_one_legacy_transaction_with_a_priority_fee() {
 async fn three_rounds_short_of_the_target_keep_their_progress() {
     // The scenario vault: looped to 79% with the trigger at 81% and the market's borrow limit
     // at 85%, so each withdrawal is small and three rounds cannot reach the 73% target.
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../keeper/scenarios/msol-flash-depeg-2023-12.toml");
-    let scenario = ballast_keeper::sim::Scenario::load(&path).unwrap();
-    let mut env = ballast_keeper::sim::setup(&scenario).await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../sim/scenarios/msol-flash-depeg-2023-12.toml");
+    let scenario = ballast_sim::scenario::Scenario::load(&path).unwrap();
+    let mut env = ballast_sim::replay::setup(&scenario).await;
     // The setup's staking rewards booked first.
     env.harvest().await.unwrap();
     // No SOL above the reserve's floor, so every lamport repaid comes from collateral.
