@@ -1,4 +1,6 @@
-//! `ballast-sim`: replays scenario files on the embedded chain, with the keeper and without.
+//! `ballast-sim`: replays scenario files on the embedded chain, with the keeper and without, and
+//! searches families of paths for the one that liquidates the vault, and advises risk parameters
+//! from scenarios.
 use anyhow::Result;
 use ballast::state::LendingVenue;
 use clap::{Parser, Subcommand};
@@ -27,6 +29,49 @@ enum Command {
         #[arg(long, value_enum)]
         venue: Option<VenueArg>,
     },
+    /// Searches a family of paths for the cheapest one that liquidates the vault: for draws of
+    /// the other dimensions (speed, feed lag, keeper latency, pool depth, SOL liquidity), bisects
+    /// the move's size. Prints the boundaries, writes the worst path as a scenario file, the
+    /// survival region as a PNG and every replay as CSV.
+    Search {
+        #[arg(long, value_enum)]
+        family: ballast_sim::search::Family,
+        /// The vault's parameters and market (a scenario file; its paths are not used). Today's
+        /// defaults when not given.
+        #[arg(long)]
+        scenario: Option<std::path::PathBuf>,
+        /// Replays to spend.
+        #[arg(long, default_value_t = 500)]
+        paths: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_enum, default_value = "spl-token-lending")]
+        venue: VenueArg,
+        /// Search the vault left alone (no keeper).
+        #[arg(long)]
+        no_keeper: bool,
+        #[arg(long, default_value = "target/search")]
+        out: std::path::PathBuf,
+    },
+    /// The highest leverage at which every scenario ends with no liquidation and the loss
+    /// against holding the LST within the scenario's exit cost. Prints the table behind it and
+    /// the RiskParams JSON that `ballast-keeper dao propose-risk-params --params` takes.
+    Advise {
+        /// Scenario files (their vault parameters are replaced by each candidate's).
+        #[arg(required = true)]
+        scenarios: Vec<std::path::PathBuf>,
+        /// The market's LST borrow limit and liquidation line, percent (the harness's defaults,
+        /// 85 and 90, when not given).
+        #[arg(long)]
+        ltv_pct: Option<u8>,
+        #[arg(long)]
+        liquidation_pct: Option<u8>,
+        #[arg(long, value_enum, default_value = "spl-token-lending")]
+        venue: VenueArg,
+        /// Where the RiskParams JSON goes.
+        #[arg(long, default_value = "target/advice/risk-params.json")]
+        out: std::path::PathBuf,
+    },
 }
 
 /// `--venue`: the lending programs the vault can loop on.
@@ -47,7 +92,14 @@ impl From<VenueArg> for LendingVenue {
     }
 }
 
-fn main() -> Result<()> {
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
     if std::env::var_os("RUST_LOG").is_none() {
         std::env::set_var("RUST_LOG", "error,solana_program_runtime::loaded_programs=off");
     }
@@ -63,6 +115,31 @@ fn main() -> Result<()> {
             };
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             runtime.block_on(ballast_sim::report::simulate(&scenario, &venues, &out))?;
+        }
+        Command::Advise { scenarios, ltv_pct, liquidation_pct, venue, out } => {
+            let scenarios =
+                scenarios.iter().map(|p| ballast_sim::scenario::Scenario::load(p)).collect::<Result<Vec<_>>>()?;
+            let mut market = ballast_sim::scenario::MarketOverrides::default();
+            market.ltv_pct = ltv_pct.unwrap_or(market.ltv_pct);
+            market.liquidation_threshold_pct = liquidation_pct.unwrap_or(market.liquidation_threshold_pct);
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(ballast_sim::report::advise(&scenarios, market, venue.into(), &out))?;
+        }
+        Command::Search { family, scenario, paths, seed, venue, no_keeper, out } => {
+            let base = match scenario {
+                Some(path) => ballast_sim::scenario::Scenario::load(&path)?,
+                None => ballast_sim::scenario::Scenario::parse(ballast_sim::search::TODAY)?,
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(ballast_sim::report::search(
+                &base,
+                family,
+                venue.into(),
+                !no_keeper,
+                paths,
+                seed,
+                &out,
+            ))?;
         }
     }
     Ok(())

@@ -54,9 +54,13 @@ pub struct Report {
     /// Slots from the LTV first above the trigger to the unwind landing, per unwind.
     pub trigger_to_unwind_slots: Vec<u64>,
     pub worst_ltv_bps: u64,
+    /// Keeper passes whose transaction failed where it landed.
+    pub keeper_failures: u32,
     /// Flows of the scenario the vault refused (a withdrawal larger than its liquid SOL).
     pub flows_refused: u32,
     pub start_equity_lamports: u64,
+    /// The loop's debt when the path starts.
+    pub start_debt_lamports: u64,
     pub final_equity_lamports: u64,
     /// The same starting equity held as LST (valued at the stake-pool rate), and in an
     /// unlevered vault (the LST valued at the market's LST/SOL at the end).
@@ -86,7 +90,7 @@ pub async fn run_on(
     let driver = Driver::new(&mut env, scenario.clone(), Some(holder)).await;
     let liquidator = env.chain.funded_keypair(1_000 * SOL).await;
     let rate0 = env.pool_rate().await;
-    let start_equity = env.valuation().await.0;
+    let (start_equity, start_position) = env.valuation().await;
     let banks = env.chain.ctx.banks_client.clone();
     let prices = {
         let l = env.lending();
@@ -117,7 +121,9 @@ pub async fn run_on(
         trigger_to_unwind_slots: Vec::new(),
         worst_ltv_bps: 0,
         flows_refused: 0,
+        keeper_failures: 0,
         start_equity_lamports: start_equity,
+        start_debt_lamports: start_position.debt_lamports,
         final_equity_lamports: 0,
         hold_lst_lamports: 0,
         unlevered_lamports: 0,
@@ -151,7 +157,13 @@ pub async fn run_on(
         let mut unwound = false;
         let mut keeper_actions = Vec::new();
         if let Some(keeper) = keeper_acts {
-            let actions = keeper.tick(&vault).await?;
+            // A transaction that simulated well can still fail where it lands (the market moved
+            // during the keeper's latency): the keeper's pass ends there, the replay goes on.
+            let actions = keeper.tick(&vault).await.unwrap_or_else(|_| {
+                report.keeper_failures += 1;
+                keeper_actions.push("failed".into());
+                Vec::new()
+            });
             for action in actions {
                 keeper_actions.push(describe(&action));
                 if let Action::Unwound { .. } | Action::FlashUnwound { .. } = action {
@@ -549,9 +561,14 @@ async fn setup_with_holder(
     (env, (alice, shares))
 }
 
+/// The market's LTV at its oracles' prices: 0 without debt, `u64::MAX` for debt with no
+/// collateral left (a position liquidated to nothing).
 async fn market_ltv_bps(env: &mut VaultClient) -> u64 {
     let prices = env.oracle_prices();
     let h = env.lending_health(Some(prices)).await;
+    if h.borrowed_value == Decimal::zero() {
+        return 0;
+    }
     ballast::math::unwind::market_ltv_bps_ceil(h.borrowed_value, h.deposited_value).unwrap_or(u64::MAX)
 }
 

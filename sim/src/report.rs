@@ -9,6 +9,7 @@ use ballast_localnet::vault::SOL;
 
 use crate::replay::{run_on, Report};
 use crate::scenario::Scenario;
+use crate::search::{Boundary, Family, SearchResult};
 
 /// Runs `scenario` with and without the keeper, prints the comparison, writes the CSVs.
 pub async fn simulate(scenario: &Scenario, venues: &[LendingVenue], out: &Path) -> Result<Vec<Report>> {
@@ -43,6 +44,139 @@ pub async fn simulate(scenario: &Scenario, venues: &[LendingVenue], out: &Path) 
     }
     print_table(scenario, &reports);
     Ok(reports)
+}
+
+/// Runs the search with a progress bar; prints the boundaries; writes the worst path as a
+/// scenario file, the survival region as a PNG and every replay as CSV.
+pub async fn search(
+    base: &Scenario,
+    family: Family,
+    venue: LendingVenue,
+    with_keeper: bool,
+    budget: usize,
+    seed: u64,
+    out: &Path,
+) -> Result<SearchResult> {
+    std::fs::create_dir_all(out)?;
+    let bar = indicatif::ProgressBar::new(budget as u64);
+    bar.set_style(indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:40}] {pos}/{len} replays {elapsed} (eta {eta})",
+    )?);
+    bar.set_message(format!("{} on {}", family.name(), venue.name()));
+    let started = std::time::Instant::now();
+    let result = crate::search::search(base, family, venue, with_keeper, budget, seed, |_| bar.inc(1)).await?;
+    bar.finish();
+    let secs = started.elapsed().as_secs_f64();
+    let name = family.name();
+    let what = family.severity_name();
+    let keeper = if with_keeper { "with the keeper" } else { "without the keeper" };
+    println!(
+        "\n{name} on {}, {keeper}, liquidator {:?}: {} replays in {secs:.0} s, seed {seed}",
+        venue.name(),
+        base.liquidator.policy,
+        result.probes.len()
+    );
+    let line = |b: &Boundary| match b.liquidated {
+        Some(at) => format!("survives any {what} under {:.1}%; liquidated at {at:.1}%", b.survived),
+        None => format!("survives every {what} up to {:.1}%", b.survived),
+    };
+    println!("plain case ({}): {}", result.plain().dims, line(result.plain()));
+    let mut csv = std::fs::File::create(out.join(format!("{name}-replays.csv")))?;
+    writeln!(csv, "severity_pct,liquidated,speed_slots,lag_slots,latency_slots,pool_depth,sol_available")?;
+    for p in &result.probes {
+        let d = p.dims;
+        writeln!(
+            csv,
+            "{:.3},{},{},{},{},{:.3},{:.3}",
+            p.severity, p.liquidated, d.speed_slots, d.lag_slots, d.latency_slots, d.pool_depth, d.sol_available
+        )?;
+    }
+    println!(
+        "\n{:<10} {:<10} {:>8} {:>8} {:>9} {:>7} {:>9}",
+        "survived", "liquidated", "speed", "lag", "latency", "depth", "SOL avail"
+    );
+    for b in &result.boundaries {
+        let d = b.dims;
+        println!(
+            "{:<10} {:<10} {:>8} {:>8} {:>9} {:>6.0}% {:>8.0}%",
+            format!("{:.1}%", b.survived),
+            b.liquidated.map(|x| format!("{x:.1}%")).unwrap_or_else(|| "-".into()),
+            d.speed_slots,
+            d.lag_slots,
+            d.latency_slots,
+            d.pool_depth * 100.0,
+            d.sol_available * 100.0
+        );
+    }
+    if let Some(worst) = result.cheapest() {
+        println!("\ncheapest liquidation found ({}): {}", worst.dims, line(worst));
+        let scenario = crate::search::path(base, family, worst.liquidated.unwrap_or(0.0), worst.dims);
+        let file = out.join(format!("{name}-worst.toml"));
+        std::fs::write(&file, format!("# Found by ballast-sim search --family {name} --seed {seed}: replay it with\n# ballast-sim replay {}\n{}", file.display(), scenario.to_toml()?))?;
+        println!("worst path: {}", file.display());
+    }
+    let chart = out.join(format!("{name}.png"));
+    if crate::search::write_chart(&result, &chart)? {
+        println!("survival region: {}", chart.display());
+    }
+    Ok(result)
+}
+
+/// Runs the advisor, printing each trial as it lands; writes and prints the RiskParams JSON.
+pub async fn advise(
+    scenarios: &[Scenario],
+    market: crate::scenario::MarketOverrides,
+    venue: LendingVenue,
+    out: &Path,
+) -> Result<crate::advise::Advice> {
+    let sol = |l: i64| l as f64 / SOL as f64;
+    println!(
+        "market: borrow limit {}%, liquidation at {}%, on {}; {} scenarios, each with the keeper",
+        market.ltv_pct,
+        market.liquidation_threshold_pct,
+        venue.name(),
+        scenarios.len()
+    );
+    println!(
+        "{:>8} {:<52} {:>6} {:>16} {:>12} {:>6}",
+        "trigger", "scenario", "liq.", "loss vs hold SOL", "exit cost SOL", "pass"
+    );
+    let advice = crate::advise::advise(scenarios, market, venue, |t| {
+        println!(
+            "{:>7.2}% {:<52} {:>6} {:>16.4} {:>12.4} {:>6}",
+            t.trigger_bps as f64 / 100.0,
+            t.scenario.chars().take(52).collect::<String>(),
+            t.liquidations,
+            sol(t.loss_vs_hold_lamports),
+            sol(t.exit_cost_lamports as i64),
+            if t.passes() { "yes" } else { "no" }
+        )
+    })
+    .await?;
+    match &advice.params {
+        Some(params) => {
+            let json = serde_json::to_string_pretty(params)?;
+            if let Some(dir) = out.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(out, format!("{json}\n"))?;
+            println!(
+                "\nhighest passing: trigger {:.2}%, band top {:.2}%, unwind target {:.2}%, leverage up to {:.2}x, unwind bound {} bps",
+                params.unwind_trigger_ltv_bps as f64 / 100.0,
+                params.target_ltv_high_bps as f64 / 100.0,
+                params.unwind_target_ltv_bps as f64 / 100.0,
+                params.max_leverage_bps as f64 / 10_000.0,
+                params.unwind_slippage_bps
+            );
+            println!(
+                "{json}\nwritten to {} (ballast-keeper dao propose-risk-params --params {})",
+                out.display(),
+                out.display()
+            );
+        }
+        None => println!("\nno candidate down to a 50% trigger passes every scenario"),
+    }
+    Ok(advice)
 }
 
 fn slug(name: &str) -> String {
@@ -98,17 +232,26 @@ pub fn print_table(scenario: &Scenario, reports: &[Report]) {
             _ => "-".to_string(),
         };
         println!(
-            "{:<18} {:<16} {:>12} {:>8} {:>20} {:>9.2}% {:>14.4} {:>14.4} {:>14.4}",
+            "{:<18} {:<16} {:>12} {:>8} {:>20} {:>10} {:>14.4} {:>14.4} {:>14.4}",
             r.venue.name(),
             if r.with_keeper { "with keeper" } else { "without keeper" },
             r.liquidations,
             r.unwinds,
             slots,
-            r.worst_ltv_bps as f64 / 100.0,
+            ltv_text(r.worst_ltv_bps),
             sol(r.final_equity_lamports),
             sol(r.hold_lst_lamports),
             sol(r.unlevered_lamports),
         );
+    }
+}
+
+/// An LTV for the table: a percentage, or "no collateral" once liquidations took all of it.
+fn ltv_text(bps: u64) -> String {
+    if bps == u64::MAX {
+        "no collat.".into()
+    } else {
+        format!("{:.2}%", bps as f64 / 100.0)
     }
 }
 
@@ -147,7 +290,10 @@ pub fn write_chart(scenario: &Scenario, reports: &[Report], path: &Path) -> Resu
     let root = BitMapBackend::new(path, (1200, 700)).into_drawing_area();
     root.fill(&WHITE)?;
     let end_minute = reports.iter().flat_map(|r| r.rows.last()).map(|r| r.minute).fold(1.0, f64::max);
-    let top = reports.iter().map(|r| r.worst_ltv_bps).max().unwrap_or(10_000).max(9_500) as f64 / 100.0 + 2.0;
+    // LTVs past 150% (a position liquidated to little or nothing) are drawn at the top.
+    const CAP_BPS: u64 = 15_000;
+    let ltv = |bps: u64| bps.min(CAP_BPS) as f64 / 100.0;
+    let top = ltv(reports.iter().map(|r| r.worst_ltv_bps).max().unwrap_or(10_000).max(9_500)) + 2.0;
     let mut chart = ChartBuilder::on(&root)
         .caption(&scenario.name, ("sans-serif", 24))
         .margin(16)
@@ -177,7 +323,7 @@ pub fn write_chart(scenario: &Scenario, reports: &[Report], path: &Path) -> Resu
         let name = if report.with_keeper { "with keeper" } else { "without keeper" };
         chart
             .draw_series(LineSeries::new(
-                report.rows.iter().map(|r| (r.minute, r.market_ltv_bps as f64 / 100.0)),
+                report.rows.iter().map(|r| (r.minute, ltv(r.market_ltv_bps))),
                 color.stroke_width(2),
             ))?
             .label(format!("{name}: {} liquidations, {} unwinds", report.liquidations, report.unwinds))
@@ -187,14 +333,14 @@ pub fn write_chart(scenario: &Scenario, reports: &[Report], path: &Path) -> Resu
                 .rows
                 .iter()
                 .filter(|r| r.unwound)
-                .map(|r| Circle::new((r.minute, r.market_ltv_bps as f64 / 100.0), 5, color.filled())),
+                .map(|r| Circle::new((r.minute, ltv(r.market_ltv_bps)), 5, color.filled())),
         )?;
         chart.draw_series(
             report
                 .rows
                 .iter()
                 .filter(|r| r.liquidated)
-                .map(|r| Cross::new((r.minute, r.market_ltv_bps as f64 / 100.0), 8, color.stroke_width(3))),
+                .map(|r| Cross::new((r.minute, ltv(r.market_ltv_bps)), 8, color.stroke_width(3))),
         )?;
     }
     chart

@@ -7,10 +7,10 @@
 use anyhow::{bail, Context, Result};
 use ballast::state::RiskParams;
 use ballast_localnet::vault::default_params;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A scenario file.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
@@ -65,7 +65,7 @@ fn default_staking_apr_pct() -> f64 {
 }
 
 /// The risk parameters the scenario runs with (the rest are the defaults of the harness).
-#[derive(Clone, Copy, Debug, Deserialize)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct VaultOverrides {
     pub target_ltv_high_bps: u16,
@@ -74,10 +74,12 @@ pub struct VaultOverrides {
     pub max_slippage_bps: u16,
     /// The SOL reserve's floor, bps of assets (the harness's default when left out).
     pub min_sol_reserve_bps: Option<u16>,
+    /// The unwind's own bound on what it sells, bps (the harness's default when left out).
+    pub unwind_slippage_bps: Option<u16>,
 }
 
 /// The lending market the scenario runs against.
-#[derive(Clone, Copy, Debug, Deserialize)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MarketOverrides {
     /// The LST reserve's borrow limit and liquidation threshold, in percent.
@@ -102,7 +104,7 @@ impl Default for MarketOverrides {
 }
 
 /// The vault against the pool it exits through.
-#[derive(Clone, Copy, Debug, Deserialize)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Size {
     /// SOL deposited into the vault before the path (80% of it is staked and looped).
@@ -118,7 +120,7 @@ impl Default for Size {
 }
 
 /// A version 1 point.
-#[derive(Clone, Copy, Debug, Deserialize)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Point {
     pub minute: f64,
@@ -131,8 +133,8 @@ pub struct Point {
 /// A piecewise-linear path: `[[minute, value], ...]`, minutes not decreasing. Two points at the
 /// same minute are a jump inside one slot. Before its first point a path holds its first value,
 /// after its last its last.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(try_from = "Vec<(f64, f64)>")]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(try_from = "Vec<(f64, f64)>", into = "Vec<(f64, f64)>")]
 pub struct Path(Vec<(f64, f64)>);
 
 impl TryFrom<Vec<(f64, f64)>> for Path {
@@ -149,6 +151,18 @@ impl TryFrom<Vec<(f64, f64)>> for Path {
             return Err(format!("[{}, {}]: minutes and values must be finite, minutes not negative", p.0, p.1));
         }
         Ok(Self(points))
+    }
+}
+
+impl From<Path> for Vec<(f64, f64)> {
+    fn from(path: Path) -> Self {
+        path.0
+    }
+}
+
+impl From<Window> for (f64, f64) {
+    fn from(w: Window) -> Self {
+        (w.from_minute, w.to_minute)
     }
 }
 
@@ -196,7 +210,7 @@ impl Path {
 }
 
 /// Independent paths (version 2). A path left out follows the version 1 `points`, or stays at 1.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Paths {
     /// SOL/USD, relative to the start.
@@ -218,7 +232,7 @@ pub struct Paths {
 }
 
 /// One price feed of the lending market (legacy price accounts, read by `RefreshReserve`).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LendingFeed {
     /// The feed shows its price of this many slots ago.
@@ -231,7 +245,7 @@ pub struct LendingFeed {
 }
 
 /// One of the vault's Pyth feeds (receiver price updates, read by the risk-adding instructions).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct VaultFeed {
     #[serde(default)]
@@ -243,7 +257,7 @@ pub struct VaultFeed {
     pub confidence_bps: Option<Path>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Feeds {
     #[serde(default)]
@@ -257,8 +271,8 @@ pub struct Feeds {
 }
 
 /// `[from_minute, to_minute]`, from before to.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(try_from = "(f64, f64)")]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[serde(try_from = "(f64, f64)", into = "(f64, f64)")]
 pub struct Window {
     pub from_minute: f64,
     pub to_minute: f64,
@@ -280,7 +294,7 @@ fn inside(windows: &[Window], minute: f64) -> bool {
 }
 
 /// The stake pool: slashing steps, and how late after an epoch boundary it is updated.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StakePool {
     /// Someone other than the keeper updates the pool this many slots after each epoch
@@ -292,7 +306,7 @@ pub struct StakePool {
 }
 
 /// At `minute` the pool's stake loses `pct` percent; the rate falls at its next update.
-#[derive(Clone, Copy, Debug, Deserialize)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Slash {
     pub minute: f64,
@@ -300,7 +314,7 @@ pub struct Slash {
 }
 
 /// The keeper, when the scenario runs with it.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeeperActor {
     /// Slots between the market's move and the keeper's transaction landing; less than
@@ -313,7 +327,7 @@ pub struct KeeperActor {
 }
 
 /// Who moves first in a slot where both the keeper and a liquidator can act.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LiquidatorPolicy {
     /// The liquidator acts first in the slot (a searcher watching the oracle update).
@@ -325,7 +339,7 @@ pub enum LiquidatorPolicy {
     Last,
 }
 
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Liquidator {
     #[serde(default)]
@@ -334,7 +348,7 @@ pub struct Liquidator {
 
 /// A deposit by a new depositor (`deposit_sol`), or the first depositor withdrawing
 /// `withdraw_pct` percent of its shares, at `minute`.
-#[derive(Clone, Copy, Debug, Deserialize)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Flow {
     pub minute: f64,
@@ -358,6 +372,11 @@ pub struct Market {
 }
 
 impl Scenario {
+    /// The scenario as a file that loads back to it.
+    pub fn to_toml(&self) -> Result<String> {
+        Ok(toml::to_string(self)?)
+    }
+
     pub fn load(path: &std::path::Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::parse(&text).with_context(|| format!("in {}", path.display()))
@@ -543,8 +562,16 @@ impl Scenario {
             // The leverage the band's top implies: 1 / (1 - LTV).
             max_leverage_bps: (100_000_000u64 / (10_000 - v.unwind_trigger_ltv_bps as u64)) as u32,
             min_sol_reserve_bps: v.min_sol_reserve_bps.unwrap_or(default_params().min_sol_reserve_bps),
+            unwind_slippage_bps: v.unwind_slippage_bps.unwrap_or(default_params().unwind_slippage_bps),
             ..default_params()
         }
+    }
+
+    /// The lowest LST/SOL (against the rate) the lending market shows along the path, at the
+    /// replay's steps.
+    pub fn worst_lst_sol(&self) -> f64 {
+        let end = self.duration_slots();
+        (0..=end / self.step_slots).map(|i| self.market(i * self.step_slots).lst_sol).fold(f64::INFINITY, f64::min)
     }
 
     /// Fails when a path or flow is set that the replay would not use.
@@ -627,6 +654,32 @@ mod tests {
                 assert!(error.contains(expected), "{tail:?}: {error:?} lacks {expected:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_scenario_written_out_loads_back_the_same() {
+        let s = parse("[paths]\nlst_sol = [[0, 1.0], [1, 0.9], [1, 0.8]]\n[keeper]\nlatency_slots = 5\noutages = [[1, 2]]\n[liquidator]\npolicy = \"race\"\n").unwrap();
+        let back = Scenario::parse(&s.to_toml().unwrap()).unwrap();
+        assert_eq!(back.to_toml().unwrap(), s.to_toml().unwrap());
+        for slot in [0, 100, 150, 151, 400] {
+            assert_eq!(back.market(slot), s.market(slot));
+        }
+        assert_eq!(back.keeper.latency_slots, 5);
+    }
+
+    #[test]
+    fn every_scenario_file_loads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut loaded = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let s = Scenario::load(&path).unwrap_or_else(|e| panic!("{e:#}"));
+                assert!(s.duration_slots() > 0, "{}", path.display());
+                loaded += 1;
+            }
+        }
+        assert!(loaded >= 8, "{loaded} files");
     }
 
     #[test]

@@ -6,3 +6,6 @@ mod test_scenarios;
 
 #[path = "cases/test_scenario_fields.rs"]
 mod test_scenario_fields;
+
+#[path = "cases/test_search.rs"]
+mod test_search;

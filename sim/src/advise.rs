@@ -1,0 +1,124 @@
+//! Risk parameters from scenarios: the highest leverage at which every scenario ends with no
+//! liquidation and the vault's loss against holding the LST stays within the scenario's exit
+//! cost. The exit cost of a scenario is what leaving the whole loop at the worst price its path
+//! reaches would cost: the starting debt times (the market's worst discount to the rate plus the
+//! unwind's own bound).
+//!
+//! Candidates keep the shape of today's defaults: a trigger T, the band's top 2 points under it,
+//! the unwind's target 8 points under it, leverage at most 1 / (1 - T). The search walks T down
+//! from a point under the market's borrow limit by bisection (a lower trigger is assumed to be no
+//! less safe).
+use anyhow::Result;
+use ballast::state::{LendingVenue, RiskParams};
+
+use crate::replay::{run_on, Report};
+use crate::scenario::{MarketOverrides, Scenario};
+
+/// One candidate's result on one scenario.
+#[derive(Clone, Debug)]
+pub struct Trial {
+    pub trigger_bps: u16,
+    pub scenario: String,
+    pub liquidations: u32,
+    /// Holding the LST less the vault's final equity (negative: the vault did better).
+    pub loss_vs_hold_lamports: i64,
+    pub exit_cost_lamports: u64,
+}
+
+impl Trial {
+    pub fn passes(&self) -> bool {
+        self.liquidations == 0 && self.loss_vs_hold_lamports <= self.exit_cost_lamports as i64
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Advice {
+    /// The highest passing trigger's parameters; `None` when even the lowest candidate fails.
+    pub params: Option<RiskParams>,
+    pub trials: Vec<Trial>,
+}
+
+/// The lowest trigger tried.
+const LOWEST_TRIGGER_BPS: u16 = 5_000;
+/// Candidates are this far apart.
+const STEP_BPS: u16 = 100;
+
+/// `scenario` with the candidate's band on `market`.
+pub fn candidate(scenario: &Scenario, market: MarketOverrides, trigger_bps: u16) -> Scenario {
+    let mut s = scenario.clone();
+    s.market = market;
+    s.vault.unwind_trigger_ltv_bps = trigger_bps;
+    s.vault.target_ltv_high_bps = trigger_bps - 200;
+    s.vault.unwind_target_ltv_bps = trigger_bps - 800;
+    s
+}
+
+fn trial(s: &Scenario, trigger_bps: u16, report: &Report) -> Trial {
+    let bound = s.params().unwind_slippage_bps as f64 / 10_000.0;
+    let discount = (1.0 - s.worst_lst_sol()).max(0.0);
+    Trial {
+        trigger_bps,
+        scenario: s.name.clone(),
+        liquidations: report.liquidations,
+        loss_vs_hold_lamports: report.hold_lst_lamports as i64 - report.final_equity_lamports as i64,
+        exit_cost_lamports: (report.start_debt_lamports as f64 * (discount + bound)) as u64,
+    }
+}
+
+/// Replays every scenario at `trigger_bps`; true when all pass.
+async fn passes(
+    scenarios: &[Scenario],
+    market: MarketOverrides,
+    venue: LendingVenue,
+    trigger_bps: u16,
+    trials: &mut Vec<Trial>,
+) -> Result<bool> {
+    let mut all = true;
+    for s in scenarios.iter().map(|s| candidate(s, market, trigger_bps)) {
+        let report = run_on(&s, venue, true, |_| {}).await?;
+        let t = trial(&s, trigger_bps, &report);
+        all &= t.passes();
+        trials.push(t);
+    }
+    Ok(all)
+}
+
+/// Finds the highest passing trigger for `scenarios` on `market`, each replayed with the keeper.
+/// `on_trial` sees each result.
+pub async fn advise(
+    scenarios: &[Scenario],
+    market: MarketOverrides,
+    venue: LendingVenue,
+    mut on_trial: impl FnMut(&Trial),
+) -> Result<Advice> {
+    let mut trials = Vec::new();
+    // Highest: a point under the borrow limit (the band's top must leave the market room).
+    let highest = (market.ltv_pct as u16 * 100).saturating_sub(STEP_BPS);
+    let pass_at = |t: u16| candidate(&scenarios[0], market, t).params();
+    let top = passes(scenarios, market, venue, highest, &mut trials).await?;
+    trials.iter().for_each(&mut on_trial);
+    if top {
+        return Ok(Advice { params: Some(pass_at(highest)), trials });
+    }
+    let seen = trials.len();
+    let bottom = passes(scenarios, market, venue, LOWEST_TRIGGER_BPS, &mut trials).await?;
+    trials[seen..].iter().for_each(&mut on_trial);
+    if !bottom {
+        return Ok(Advice { params: None, trials });
+    }
+    // Bisect over the candidates between a passing `lo` and a failing `hi`.
+    let (mut lo, mut hi) = (LOWEST_TRIGGER_BPS, highest);
+    while hi - lo > STEP_BPS {
+        let mid = lo + (hi - lo) / 2 / STEP_BPS * STEP_BPS;
+        let mid = if mid == lo { lo + STEP_BPS } else { mid };
+        let seen = trials.len();
+        let ok = passes(scenarios, market, venue, mid, &mut trials).await?;
+        trials[seen..].iter().for_each(&mut on_trial);
+        if ok {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(Advice { params: Some(pass_at(lo)), trials })
+}
