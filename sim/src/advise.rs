@@ -11,7 +11,7 @@
 use anyhow::Result;
 use ballast::state::{LendingVenue, RiskParams};
 
-use crate::replay::{run_on, Report};
+use crate::runner::{Runner, Summary};
 use crate::scenario::{MarketOverrides, Scenario};
 
 /// One candidate's result on one scenario.
@@ -53,7 +53,7 @@ pub fn candidate(scenario: &Scenario, market: MarketOverrides, trigger_bps: u16)
     s
 }
 
-fn trial(s: &Scenario, trigger_bps: u16, report: &Report) -> Trial {
+fn trial(s: &Scenario, trigger_bps: u16, report: &Summary) -> Trial {
     let bound = s.params().unwind_slippage_bps as f64 / 10_000.0;
     let discount = (1.0 - s.worst_lst_sol()).max(0.0);
     Trial {
@@ -67,6 +67,7 @@ fn trial(s: &Scenario, trigger_bps: u16, report: &Report) -> Trial {
 
 /// Replays every scenario at `trigger_bps`; true when all pass.
 async fn passes(
+    runner: &impl Runner,
     scenarios: &[Scenario],
     market: MarketOverrides,
     venue: LendingVenue,
@@ -75,7 +76,7 @@ async fn passes(
 ) -> Result<bool> {
     let mut all = true;
     for s in scenarios.iter().map(|s| candidate(s, market, trigger_bps)) {
-        let report = run_on(&s, venue, true, |_| {}).await?;
+        let report = runner.run(&s, venue, true).await?;
         let t = trial(&s, trigger_bps, &report);
         all &= t.passes();
         trials.push(t);
@@ -86,6 +87,7 @@ async fn passes(
 /// Finds the highest passing trigger for `scenarios` on `market`, each replayed with the keeper.
 /// `on_trial` sees each result.
 pub async fn advise(
+    runner: &impl Runner,
     scenarios: &[Scenario],
     market: MarketOverrides,
     venue: LendingVenue,
@@ -95,13 +97,13 @@ pub async fn advise(
     // Highest: a point under the borrow limit (the band's top must leave the market room).
     let highest = (market.ltv_pct as u16 * 100).saturating_sub(STEP_BPS);
     let pass_at = |t: u16| candidate(&scenarios[0], market, t).params();
-    let top = passes(scenarios, market, venue, highest, &mut trials).await?;
+    let top = passes(runner, scenarios, market, venue, highest, &mut trials).await?;
     trials.iter().for_each(&mut on_trial);
     if top {
         return Ok(Advice { params: Some(pass_at(highest)), trials });
     }
     let seen = trials.len();
-    let bottom = passes(scenarios, market, venue, LOWEST_TRIGGER_BPS, &mut trials).await?;
+    let bottom = passes(runner, scenarios, market, venue, LOWEST_TRIGGER_BPS, &mut trials).await?;
     trials[seen..].iter().for_each(&mut on_trial);
     if !bottom {
         return Ok(Advice { params: None, trials });
@@ -112,7 +114,7 @@ pub async fn advise(
         let mid = lo + (hi - lo) / 2 / STEP_BPS * STEP_BPS;
         let mid = if mid == lo { lo + STEP_BPS } else { mid };
         let seen = trials.len();
-        let ok = passes(scenarios, market, venue, mid, &mut trials).await?;
+        let ok = passes(runner, scenarios, market, venue, mid, &mut trials).await?;
         trials[seen..].iter().for_each(&mut on_trial);
         if ok {
             lo = mid;

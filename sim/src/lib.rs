@@ -4,5 +4,6 @@
 pub mod advise;
 pub mod replay;
 pub mod report;
+pub mod runner;
 pub mod scenario;
 pub mod search;

@@ -72,6 +72,15 @@ enum Command {
         #[arg(long, default_value = "target/advice/risk-params.json")]
         out: std::path::PathBuf,
     },
+    /// One replay for a search or the advisor: the scenario on standard input, its summary as
+    /// JSON on standard output.
+    #[command(hide = true)]
+    RunOne {
+        #[arg(long, value_enum)]
+        venue: VenueArg,
+        #[arg(long)]
+        no_keeper: bool,
+    },
 }
 
 /// `--venue`: the lending programs the vault can loop on.
@@ -124,6 +133,14 @@ fn run() -> Result<()> {
             market.liquidation_threshold_pct = liquidation_pct.unwrap_or(market.liquidation_threshold_pct);
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             runtime.block_on(ballast_sim::report::advise(&scenarios, market, venue.into(), &out))?;
+        }
+        Command::RunOne { venue, no_keeper } => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+            let scenario = ballast_sim::scenario::Scenario::parse(&text)?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let report = runtime.block_on(ballast_sim::replay::run_on(&scenario, venue.into(), !no_keeper, |_| {}))?;
+            println!("{}", serde_json::to_string(&ballast_sim::runner::Summary::from(&report))?);
         }
         Command::Search { family, scenario, paths, seed, venue, no_keeper, out } => {
             let base = match scenario {

@@ -64,7 +64,17 @@ pub async fn search(
     )?);
     bar.set_message(format!("{} on {}", family.name(), venue.name()));
     let started = std::time::Instant::now();
-    let result = crate::search::search(base, family, venue, with_keeper, budget, seed, |_| bar.inc(1)).await?;
+    let result = crate::search::search(
+        &crate::runner::Subprocess::current()?,
+        base,
+        family,
+        venue,
+        with_keeper,
+        budget,
+        seed,
+        |_| bar.inc(1),
+    )
+    .await?;
     bar.finish();
     let secs = started.elapsed().as_secs_f64();
     let name = family.name();
@@ -141,7 +151,7 @@ pub async fn advise(
         "{:>8} {:<52} {:>6} {:>16} {:>12} {:>6}",
         "trigger", "scenario", "liq.", "loss vs hold SOL", "exit cost SOL", "pass"
     );
-    let advice = crate::advise::advise(scenarios, market, venue, |t| {
+    let advice = crate::advise::advise(&crate::runner::Subprocess::current()?, scenarios, market, venue, |t| {
         println!(
             "{:>7.2}% {:<52} {:>6} {:>16.4} {:>12.4} {:>6}",
             t.trigger_bps as f64 / 100.0,

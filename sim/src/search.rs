@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 use ballast::state::LendingVenue;
 use rand::{Rng, SeedableRng};
 
-use crate::replay::run_on;
+use crate::runner::Runner;
 use crate::scenario::{Path, Scenario};
 
 /// The families of paths the search walks.
@@ -221,7 +221,9 @@ impl SearchResult {
 
 /// Searches `family` on `base`'s vault and market with `budget` replays: for each draw, one
 /// replay at the range's top (does anything liquidate?), then bisection. `on_probe` sees each.
+#[allow(clippy::too_many_arguments)]
 pub async fn search(
+    runner: &impl Runner,
     base: &Scenario,
     family: Family,
     venue: LendingVenue,
@@ -242,8 +244,8 @@ pub async fn search(
         let probe = |severity: f64| {
             let scenario = path(base, family, severity, dims);
             async move {
-                let report = run_on(&scenario, venue, with_keeper, |_| {}).await?;
-                anyhow::Ok(Probe { dims, severity, liquidated: report.liquidations > 0 })
+                let summary = runner.run(&scenario, venue, with_keeper).await?;
+                anyhow::Ok(Probe { dims, severity, liquidated: summary.liquidations > 0 })
             }
         };
         let top = probe(hi0).await?;

@@ -1,5 +1,6 @@
 //! The search and the advisor on the embedded chain, at small budgets.
 use ballast::state::{LendingVenue, RiskParams};
+use ballast_sim::runner::InProcess;
 use ballast_sim::scenario::{MarketOverrides, Scenario};
 use ballast_sim::search::{path, search, Family, TODAY};
 
@@ -9,7 +10,7 @@ async fn the_search_finds_the_one_slot_lst_gap_that_liquidates() {
     // a gap liquidates once it takes the market's LTV past 90%: 1 - 78.5/90 = 12.8%.
     let base = Scenario::parse(TODAY).unwrap();
     let venue = ballast_localnet::vault::default_venue();
-    let result = search(&base, Family::LstGap, venue, true, 9, 1, |_| {}).await.unwrap();
+    let result = search(&InProcess, &base, Family::LstGap, venue, true, 9, 1, |_| {}).await.unwrap();
     let plain = result.plain();
     let liquidated = plain.liquidated.expect("a 40% gap liquidates");
     println!("survives under {:.2}%, liquidated at {liquidated:.2}%", plain.survived);
@@ -32,7 +33,8 @@ async fn the_advisor_lowers_the_trigger_until_every_scenario_passes() {
     let text = format!("{TODAY}\n[paths]\nlst_sol = [[0, 1.0], [0.2, 1.0], [1.2, 0.80], [2, 0.80]]\n");
     let scenario = Scenario::parse(&text).unwrap();
     let venue = LendingVenue::SplTokenLending;
-    let advice = ballast_sim::advise::advise(&[scenario], MarketOverrides::default(), venue, |_| {}).await.unwrap();
+    let advice =
+        ballast_sim::advise::advise(&InProcess, &[scenario], MarketOverrides::default(), venue, |_| {}).await.unwrap();
     let params = advice.params.expect("a low trigger passes");
     for t in &advice.trials {
         println!("{} {} {} {}", t.trigger_bps, t.liquidations, t.loss_vs_hold_lamports, t.exit_cost_lamports);
