@@ -172,16 +172,15 @@ impl LendingFixture {
         }
     }
 
-    /// Publishes the given prices (`None`: that account keeps its last price and slot, as a feed
-    /// in an outage does) in the current slot.
-    pub async fn publish(&mut self, chain: &mut Chain, sol_usd: Option<f64>, lst_usd: Option<f64>) {
+    /// Publishes the given (price, confidence) pairs in USD in the current slot; `None`: that
+    /// account keeps its last price and slot, as a feed in an outage does.
+    pub async fn publish(&mut self, chain: &mut Chain, sol_usd: Option<(f64, f64)>, lst_usd: Option<(f64, f64)>) {
         let slot = chain.clock().await.slot;
-        for (r, usd) in [(&mut self.sol, sol_usd), (&mut self.lst, lst_usd)] {
-            let Some(usd) = usd else { continue };
+        for (r, quote) in [(&mut self.sol, sol_usd), (&mut self.lst, lst_usd)] {
+            let Some((usd, conf_usd)) = quote else { continue };
             r.usd_price = usd;
-            chain
-                .write_account(&r.oracle_price, &LEGACY_ORACLE_PROGRAM, legacy_price_bytes(legacy_units(usd), 0, slot))
-                .await;
+            let bytes = legacy_price_bytes(legacy_units(usd), legacy_units(conf_usd).max(0) as u64, slot);
+            chain.write_account(&r.oracle_price, &LEGACY_ORACLE_PROGRAM, bytes).await;
         }
     }
 

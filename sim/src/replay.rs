@@ -372,13 +372,13 @@ impl Driver {
         let sol_now = usd(t).0;
         let lst_lending = usd(t.saturating_sub(s.lending_lst_lag_slots())).1;
         let sol_lending = usd(t.saturating_sub(s.feeds.lending_sol_usd.lag_slots)).0;
-        let (sol_out, lst_out) = (s.lending_feed_out(false, t), s.lending_feed_out(true, t));
-        env.lending
-            .as_mut()
-            .expect("lending bound")
-            .market
-            .publish(&mut env.chain, (!sol_out).then_some(sol_lending), (!lst_out).then_some(lst_lending))
-            .await;
+        let quote = |lst: bool, usd: f64| {
+            let feed = if lst { &s.feeds.lending_lst_usd } else { &s.feeds.lending_sol_usd };
+            let conf = feed.confidence_bps.as_ref().map_or(0.0, |p| usd * p.at(minute) / 10_000.0);
+            (!s.lending_feed_out(lst, t)).then_some((usd, conf))
+        };
+        let (sol_quote, lst_quote) = (quote(false, sol_lending), quote(true, lst_lending));
+        env.lending.as_mut().expect("lending bound").market.publish(&mut env.chain, sol_quote, lst_quote).await;
         let now = env.chain.clock().await.unix_timestamp;
         for lst in [false, true] {
             if s.vault_feed_out(lst, t) {

@@ -242,6 +242,9 @@ pub struct LendingFeed {
     /// price and slot (the lending program then refuses to refresh the reserve).
     #[serde(default)]
     pub outages: Vec<Window>,
+    /// The confidence interval the account carries, bps of the price (0 when left out).
+    /// spl-token-lending reads none; Save refuses a price whose confidence is too wide.
+    pub confidence_bps: Option<Path>,
 }
 
 /// One of the vault's Pyth feeds (receiver price updates, read by the risk-adding instructions).

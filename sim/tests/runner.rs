@@ -6,10 +6,8 @@ use ballast_sim::scenario::Scenario;
 
 #[tokio::test]
 async fn a_replay_in_a_child_process_matches_one_in_place() {
-    let text = format!(
-        "{}\n[paths]\nlst_sol = [[0, 1.0], [0.2, 1.0], [0.2, 0.86], [1, 0.86]]\n",
-        ballast_sim::search::TODAY
-    );
+    let text =
+        format!("{}\n[paths]\nlst_sol = [[0, 1.0], [0.2, 1.0], [0.2, 0.86], [1, 0.86]]\n", ballast_sim::search::TODAY);
     let scenario = Scenario::parse(&text).unwrap();
     let child = Subprocess { exe: env!("CARGO_BIN_EXE_ballast-sim").into() };
     let there = child.run(&scenario, LendingVenue::SplTokenLending, true).await.unwrap();

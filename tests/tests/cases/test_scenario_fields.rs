@@ -3,6 +3,7 @@
 //! liquidations (or, for the fields that only refuse risk-adding steps, in what the keeper could
 //! do). The vault is at the top of its band (78.5% against a market lending up to 85% and
 //! liquidating at 90%).
+use ballast::state::LendingVenue;
 use ballast_sim::replay::{run, Report};
 use ballast_sim::scenario::Scenario;
 
@@ -223,4 +224,22 @@ async fn flows_change_the_vaults_size_along_the_path() {
     assert!((at(&moved, 2.0) - at(&still, 2.0)).abs() < sol / 10, "{} {}", at(&moved, 2.0), at(&still, 2.0));
     assert_eq!(refused.flows_refused, 1);
     assert_eq!(at(&refused, 1.0), at(&still, 1.0));
+}
+
+#[tokio::test]
+async fn a_wide_confidence_on_the_markets_feed_keeps_save_from_pricing_a_bad_print() {
+    // A one-slot print of the LST at 0.13 of its rate on the market's price account. Without a
+    // confidence interval on it Save liquidates the loop to nothing, as spl-token-lending does
+    // with one (it reads none); with the interval at four times the price, as Pyth published
+    // its bad print, Save refuses the price, and nobody can liquidate on it.
+    let print = "[paths]\nlst_sol = [[0, 1.0], [0.05, 1.0], [0.05, 0.13], [0.0567, 0.13], [0.0567, 1.0], [0.2, 1.0]]\npool_lst_sol = [[0, 1.0], [0.2, 1.0]]\n";
+    let wide = format!("{print}[feeds.lending_lst_usd]\nconfidence_bps = [[0, 20], [0.05, 20], [0.05, 40000], [0.1, 40000], [0.1, 20]]\n");
+    let on = |s: Scenario, venue| async move { ballast_sim::replay::run_on(&s, venue, true, |_| {}).await.unwrap() };
+    let save_bare = on(file(1, "", print), LendingVenue::Save).await;
+    let save_wide = on(file(1, "", &wide), LendingVenue::Save).await;
+    let spl_wide = on(file(1, "", &wide), LendingVenue::SplTokenLending).await;
+    assert!(save_bare.liquidations >= 1);
+    assert_eq!(save_wide.liquidations, 0);
+    assert!(save_wide.final_equity_lamports as u128 * 1_000 >= save_wide.start_equity_lamports as u128 * 999);
+    assert!(spl_wide.liquidations >= 1, "spl-token-lending reads no confidence");
 }
