@@ -92,27 +92,40 @@ pub async fn search(
     };
     println!("plain case ({}): {}", result.plain().dims, line(result.plain()));
     let mut csv = std::fs::File::create(out.join(format!("{name}-replays.csv")))?;
-    writeln!(csv, "severity_pct,liquidated,speed_slots,lag_slots,latency_slots,pool_depth,sol_available")?;
+    writeln!(
+        csv,
+        "severity_pct,liquidated,speed_slots,held_min,lag_slots,outage_slots,latency_slots,pool_depth,sol_available"
+    )?;
     for p in &result.probes {
         let d = p.dims;
         writeln!(
             csv,
-            "{:.3},{},{},{},{},{:.3},{:.3}",
-            p.severity, p.liquidated, d.speed_slots, d.lag_slots, d.latency_slots, d.pool_depth, d.sol_available
+            "{:.3},{},{},{:.1},{},{},{},{:.3},{:.3}",
+            p.severity,
+            p.liquidated,
+            d.speed_slots,
+            d.duration_min,
+            d.lag_slots,
+            d.outage_slots,
+            d.latency_slots,
+            d.pool_depth,
+            d.sol_available
         )?;
     }
     println!(
-        "\n{:<10} {:<10} {:>8} {:>8} {:>9} {:>7} {:>9}",
-        "survived", "liquidated", "speed", "lag", "latency", "depth", "SOL avail"
+        "\n{:<10} {:<10} {:>8} {:>8} {:>8} {:>8} {:>9} {:>7} {:>9}",
+        "survived", "liquidated", "speed", "held min", "lag", "out", "latency", "depth", "SOL avail"
     );
     for b in &result.boundaries {
         let d = b.dims;
         println!(
-            "{:<10} {:<10} {:>8} {:>8} {:>9} {:>6.0}% {:>8.0}%",
+            "{:<10} {:<10} {:>8} {:>8.0} {:>8} {:>8} {:>9} {:>6.0}% {:>8.0}%",
             format!("{:.1}%", b.survived),
             b.liquidated.map(|x| format!("{x:.1}%")).unwrap_or_else(|| "-".into()),
             d.speed_slots,
+            d.duration_min,
             d.lag_slots,
+            d.outage_slots,
             d.latency_slots,
             d.pool_depth * 100.0,
             d.sol_available * 100.0

@@ -17,6 +17,10 @@ pub enum Family {
     /// The LST gaps down against SOL (the market's price and the pool together) over `speed`
     /// slots and stays there. Severity: the gap, percent of the rate.
     LstGap,
+    /// The LST falls below its rate (the market's price and the pool together) over `speed`
+    /// slots, stays down for `duration_min` minutes, then recovers; the market's LST/USD feed
+    /// may be out for `outage_slots` from the start of the fall. Severity: the depth, percent.
+    Depeg,
     /// SOL/USD falls 30% over ten minutes, then rebounds within `speed` slots while the market's
     /// LST/USD feed lags. Severity: the rebound, percent.
     SolRebound,
@@ -26,6 +30,7 @@ impl Family {
     pub fn name(self) -> &'static str {
         match self {
             Family::LstGap => "lst-gap",
+            Family::Depeg => "depeg",
             Family::SolRebound => "sol-rebound",
         }
     }
@@ -34,6 +39,7 @@ impl Family {
     fn range(self) -> (f64, f64) {
         match self {
             Family::LstGap => (0.0, 40.0),
+            Family::Depeg => (0.0, 90.0),
             Family::SolRebound => (0.0, 60.0),
         }
     }
@@ -41,6 +47,7 @@ impl Family {
     pub fn severity_name(self) -> &'static str {
         match self {
             Family::LstGap => "LST gap",
+            Family::Depeg => "depeg",
             Family::SolRebound => "SOL rebound",
         }
     }
@@ -48,12 +55,9 @@ impl Family {
     /// The family's plain case.
     fn plain(self) -> Dims {
         match self {
-            Family::LstGap => {
-                Dims { speed_slots: 0, lag_slots: 0, latency_slots: 0, pool_depth: 1.0, sol_available: 1.0 }
-            }
-            Family::SolRebound => {
-                Dims { speed_slots: 0, lag_slots: 750, latency_slots: 0, pool_depth: 1.0, sol_available: 1.0 }
-            }
+            Family::LstGap => Dims::default(),
+            Family::Depeg => Dims { speed_slots: 1_500, duration_min: 30.0, ..Dims::default() },
+            Family::SolRebound => Dims { lag_slots: 750, ..Dims::default() },
         }
     }
 
@@ -69,6 +73,16 @@ impl Family {
                 latency_slots,
                 pool_depth,
                 sol_available,
+                ..Dims::default()
+            },
+            Family::Depeg => Dims {
+                speed_slots: rng.gen_range(150..3_000),
+                duration_min: rng.gen_range(1.0..30.0),
+                outage_slots: if rng.gen_bool(0.3) { rng.gen_range(25..1_500) } else { 0 },
+                latency_slots,
+                pool_depth,
+                sol_available,
+                ..Dims::default()
             },
             Family::SolRebound => Dims {
                 speed_slots: if rng.gen_bool(0.3) { 0 } else { rng.gen_range(1..750) },
@@ -76,6 +90,7 @@ impl Family {
                 latency_slots,
                 pool_depth,
                 sol_available,
+                ..Dims::default()
             },
         }
     }
@@ -94,15 +109,35 @@ pub struct Dims {
     pub pool_depth: f64,
     /// The share of the SOL reserve's liquidity left (the rest borrowed out: a dearer loan).
     pub sol_available: f64,
+    /// How long a depeg stays at its depth, minutes.
+    pub duration_min: f64,
+    /// Slots the market's LST/USD feed is out from the start of the move.
+    pub outage_slots: u64,
+}
+
+impl Default for Dims {
+    fn default() -> Self {
+        Self {
+            speed_slots: 0,
+            lag_slots: 0,
+            latency_slots: 0,
+            pool_depth: 1.0,
+            sol_available: 1.0,
+            duration_min: 0.0,
+            outage_slots: 0,
+        }
+    }
 }
 
 impl std::fmt::Display for Dims {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "over {} slots, feed lag {} slots, keeper latency {} slots, pool depth {:.0}%, SOL reserve {:.0}% available",
+            "over {} slots, held {:.0} min, feed lag {} slots, feed out {} slots, keeper latency {} slots, pool depth {:.0}%, SOL reserve {:.0}% available",
             self.speed_slots,
+            self.duration_min,
             self.lag_slots,
+            self.outage_slots,
             self.latency_slots,
             self.pool_depth * 100.0,
             self.sol_available * 100.0
@@ -144,9 +179,20 @@ pub fn path(base: &Scenario, family: Family, severity: f64, dims: Dims) -> Scena
     s.source = format!("ballast-sim search, family {}", family.name());
     match family {
         Family::LstGap => {
-            let end = minute(START_SLOTS + dims.speed_slots + SETTLE_SLOTS);
+            // The replay runs until the lagging or frozen feed has shown the whole move.
+            let end = minute(START_SLOTS + dims.speed_slots + SETTLE_SLOTS + dims.lag_slots + dims.outage_slots);
             let low = 1.0 - severity / 100.0;
             s.paths.lst_sol = Some(path_of(&[(0.0, 1.0), (start, 1.0), (end_move, low), (end, low)]));
+            s.paths.sol_usd = Some(path_of(&[(0.0, 1.0), (end, 1.0)]));
+            s.paths.pool_lst_sol = None;
+        }
+        Family::Depeg => {
+            let low = 1.0 - severity / 100.0;
+            let held = end_move + dims.duration_min;
+            let recovered = held + minute(dims.speed_slots);
+            let end = recovered + minute(SETTLE_SLOTS + dims.lag_slots + dims.outage_slots);
+            s.paths.lst_sol =
+                Some(path_of(&[(0.0, 1.0), (start, 1.0), (end_move, low), (held, low), (recovered, 1.0), (end, 1.0)]));
             s.paths.sol_usd = Some(path_of(&[(0.0, 1.0), (end, 1.0)]));
             s.paths.pool_lst_sol = None;
         }
@@ -167,6 +213,12 @@ pub fn path(base: &Scenario, family: Family, severity: f64, dims: Dims) -> Scena
         (dims.pool_depth < 1.0).then(|| path_of(&[(0.0, 1.0), (start, 1.0), (start, dims.pool_depth)]));
     s.paths.sol_available =
         (dims.sol_available < 1.0).then(|| path_of(&[(0.0, 1.0), (start, 1.0), (start, dims.sol_available)]));
+    s.feeds.lending_lst_usd.outages = if dims.outage_slots > 0 {
+        let to = minute(START_SLOTS + dims.outage_slots);
+        vec![crate::scenario::Window::try_from((start, to)).expect("a window")]
+    } else {
+        Vec::new()
+    };
     s.feeds.lending_lst_usd.lag_slots = dims.lag_slots;
     s.feeds.vault_lst_usd.lag_slots = dims.lag_slots;
     s.keeper.latency_slots = dims.latency_slots;
