@@ -10,6 +10,18 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 
+/// Why a sent transaction did not land, when it never will.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The cluster executed it and it failed: sending it again fails again.
+    #[error("transaction {signature} failed: {error}")]
+    Failed { signature: Signature, error: String },
+    /// Its blockhash expired before it landed: it can no longer land, and a new transaction (a
+    /// new blockhash) may be built without doubling it.
+    #[error("transaction {signature} expired unconfirmed after {broadcasts} broadcasts")]
+    Expired { signature: Signature, broadcasts: u32 },
+}
+
 /// A confirmed transaction.
 #[derive(Clone, Debug)]
 pub struct Sent {
@@ -50,6 +62,35 @@ pub trait Chain {
 
     async fn data(&self, key: &Pubkey) -> Result<Vec<u8>> {
         self.account(key).await?.map(|a| a.data).ok_or_else(|| anyhow!("account {key} not found"))
+    }
+}
+
+/// Sends `ixs` as a new transaction, up to `attempts` times with a growing `backoff` between.
+/// Another is built only when the last can no longer land (it expired, or was never sent), never
+/// after one that failed on chain: the keeper's next pass re-reads the vault and decides again.
+pub async fn send_landed<C: Chain>(
+    chain: &C,
+    ixs: &[Instruction],
+    payer: &Keypair,
+    attempts: u32,
+    backoff: std::time::Duration,
+) -> Result<Signature> {
+    let mut delay = backoff;
+    let mut attempt = 1;
+    loop {
+        match chain.send(ixs, payer).await {
+            Ok(signature) => return Ok(signature),
+            Err(error) if matches!(error.downcast_ref::<SendError>(), Some(SendError::Failed { .. })) => {
+                return Err(error)
+            }
+            Err(error) if attempt < attempts => {
+                tracing::warn!(attempt, %error, "not landed, sending a new transaction");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            Err(error) => return Err(error),
+        }
     }
 }
 
@@ -114,17 +155,21 @@ impl Chain for EmbeddedChain {
         let logs = out.metadata.map(|m| m.log_messages).unwrap_or_default();
         match out.result {
             Ok(()) => Ok(Sent { signature, logs }),
-            Err(error) => Err(anyhow!("transaction failed: {error}\n{}", logs.join("\n"))),
+            Err(error) => Err(SendError::Failed { signature, error: format!("{error}\n{}", logs.join("\n")) }.into()),
         }
     }
 }
 
 /// A real cluster over JSON-RPC. Reads and simulations are retried on transport errors and
-/// timeouts with exponential backoff; a send is confirmed before it returns.
+/// timeouts with exponential backoff. A transaction is signed once and sent without preflight
+/// (it was simulated just before), then the same bytes are broadcast again every `rebroadcast`
+/// until it is confirmed, fails, or its blockhash expires: it returns only once the transaction
+/// has landed or never can (`SendError`), so a retry never doubles it.
 pub struct RpcChain {
     pub client: solana_client::nonblocking::rpc_client::RpcClient,
     pub attempts: u32,
     pub backoff: std::time::Duration,
+    pub rebroadcast: std::time::Duration,
 }
 
 impl RpcChain {
@@ -137,6 +182,7 @@ impl RpcChain {
             ),
             attempts: 4,
             backoff: std::time::Duration::from_millis(250),
+            rebroadcast: std::time::Duration::from_secs(2),
         }
     }
 
@@ -197,11 +243,52 @@ impl Chain for RpcChain {
         self.retry("getLatestBlockhash", || self.client.get_latest_blockhash()).await
     }
 
-    /// A fresh blockhash per `send`: a resend of the same signed transaction is harmless (the
-    /// cluster deduplicates it), a new one after expiry is what a retry needs. The log is not
-    /// fetched (a second round trip the keeper has no use for).
+    /// Broadcasts `tx` until it lands or never can (see the type). A resend of the same signed
+    /// transaction is harmless: the cluster executes a signature once. Transport errors while
+    /// polling are waited out until the blockhash expires. The log is not fetched (a second
+    /// round trip the keeper has no use for).
     async fn send_transaction(&self, tx: Transaction) -> Result<Sent> {
-        let signature = self.client.send_and_confirm_transaction(&tx).await?;
-        Ok(Sent { signature, logs: Vec::new() })
+        use solana_client::rpc_config::RpcSendTransactionConfig;
+        use solana_sdk::commitment_config::CommitmentConfig;
+        let signature = tx.signatures[0];
+        let blockhash = tx.message.recent_blockhash;
+        let config = RpcSendTransactionConfig { skip_preflight: true, max_retries: Some(0), ..Default::default() };
+        let mut broadcasts = 0u32;
+        loop {
+            match self.client.send_transaction_with_config(&tx, config).await {
+                Ok(_) => broadcasts += 1,
+                Err(error) => tracing::warn!(%signature, %error, "broadcast failed"),
+            }
+            tokio::time::sleep(self.rebroadcast).await;
+            if let Ok(response) = self.client.get_signature_statuses(&[signature]).await {
+                if let Some(Some(status)) = response.value.into_iter().next() {
+                    if let Some(error) = status.err {
+                        return Err(SendError::Failed { signature, error: error.to_string() }.into());
+                    }
+                    if status.satisfies_commitment(CommitmentConfig::confirmed()) {
+                        return Ok(Sent { signature, logs: Vec::new() });
+                    }
+                    // Processed, not yet confirmed: it has landed; keep polling, do not resend.
+                    continue;
+                }
+            }
+            // Unseen: broadcast again while the blockhash can still land it.
+            match self.client.is_blockhash_valid(&blockhash, CommitmentConfig::processed()).await {
+                Ok(false) => {
+                    // It may have landed between the two reads: look once more before saying it
+                    // never will.
+                    let last = self.client.get_signature_statuses(&[signature]).await;
+                    if let Ok(Some(status)) = last.map(|r| r.value.into_iter().next().flatten()) {
+                        return match status.err {
+                            Some(error) => Err(SendError::Failed { signature, error: error.to_string() }.into()),
+                            None => Ok(Sent { signature, logs: Vec::new() }),
+                        };
+                    }
+                    return Err(SendError::Expired { signature, broadcasts }.into());
+                }
+                Ok(true) => {}
+                Err(error) => tracing::warn!(%signature, %error, "blockhash check failed"),
+            }
+        }
     }
 }

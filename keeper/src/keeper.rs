@@ -435,19 +435,6 @@ impl<C: Chain> Keeper<C> {
     }
 
     async fn send_with_retries(&self, ixs: &[solana_sdk::instruction::Instruction]) -> Result<Signature> {
-        let mut delay = self.config.backoff;
-        let mut attempt = 1;
-        loop {
-            match self.chain.send(ixs, &self.keypair).await {
-                Ok(signature) => return Ok(signature),
-                Err(error) if attempt < self.config.send_attempts => {
-                    tracing::warn!(attempt, %error, "send failed, retrying");
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
-                    attempt += 1;
-                }
-                Err(error) => return Err(error),
-            }
-        }
+        crate::chain::send_landed(&self.chain, ixs, &self.keypair, self.config.send_attempts, self.config.backoff).await
     }
 }

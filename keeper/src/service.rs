@@ -25,7 +25,7 @@ pub struct Metrics {
     /// Harvests sent, by reason (`schedule`, `after_unwind`), and when the last one landed.
     pub harvests: IntCounterVec,
     pub last_harvest_timestamp_seconds: IntGaugeVec,
-    /// When the last pass over all vaults completed.
+    /// When the last pass over a vault completed.
     pub last_pass: Mutex<Option<Instant>>,
 }
 
@@ -143,39 +143,48 @@ pub async fn serve(
     Ok(())
 }
 
-/// Passes over `vaults` every `interval` until `stop` turns true; a pass under way finishes.
+/// Serves every vault in a loop of its own, a pass each `interval`, until `stop` turns true (a
+/// pass under way finishes): a transaction waiting to land (rebroadcast until it does or its
+/// blockhash expires) holds up only its own vault.
 pub async fn run<C: Chain>(
     keeper: &Keeper<C>,
     vaults: &[Pubkey],
     interval: Duration,
     metrics: &Metrics,
+    stop: watch::Receiver<bool>,
+) {
+    let loops = vaults.iter().map(|vault| serve_vault(keeper, vault, interval, metrics, stop.clone()));
+    futures::future::join_all(loops).await;
+    tracing::info!("stopping");
+}
+
+async fn serve_vault<C: Chain>(
+    keeper: &Keeper<C>,
+    vault: &Pubkey,
+    interval: Duration,
+    metrics: &Metrics,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
-        for vault in vaults {
-            match keeper.tick(vault).await {
-                Ok(actions) => {
-                    for action in &actions {
-                        match action {
-                            Action::Healthy { .. } => tracing::debug!(%vault, ?action, "pass"),
-                            _ => tracing::info!(%vault, ?action, "pass"),
-                        }
+        match keeper.tick(vault).await {
+            Ok(actions) => {
+                for action in &actions {
+                    match action {
+                        Action::Healthy { .. } => tracing::debug!(%vault, ?action, "pass"),
+                        _ => tracing::info!(%vault, ?action, "pass"),
                     }
-                    metrics.record(vault, &actions);
                 }
-                Err(error) => {
-                    tracing::error!(%vault, %error, "pass failed");
-                    metrics.errors.with_label_values(&[&vault.to_string()]).inc();
-                }
+                metrics.record(vault, &actions);
+                *metrics.last_pass.lock().await = Some(Instant::now());
+            }
+            Err(error) => {
+                tracing::error!(%vault, %error, "pass failed");
+                metrics.errors.with_label_values(&[&vault.to_string()]).inc();
             }
         }
-        *metrics.last_pass.lock().await = Some(Instant::now());
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
-            _ = stop.wait_for(|stopped| *stopped) => {
-                tracing::info!("stopping");
-                return;
-            }
+            _ = stop.wait_for(|stopped| *stopped) => return,
         }
     }
 }

@@ -332,3 +332,71 @@ async fn past_the_borrow_limit_the_keeper_unwinds_with_a_flash_loan_where_the_ve
         }
     }
 }
+
+/// The embedded chain, except that reading `stalled` never returns: a vault whose pass is stuck
+/// (a transaction waiting on a congested cluster, an RPC that hangs).
+struct Stalling {
+    inner: EmbeddedChain,
+    stalled: solana_sdk::pubkey::Pubkey,
+}
+
+impl ballast_keeper::chain::Chain for Stalling {
+    async fn accounts(
+        &self,
+        keys: &[solana_sdk::pubkey::Pubkey],
+    ) -> anyhow::Result<Vec<Option<solana_sdk::account::Account>>> {
+        if keys.contains(&self.stalled) {
+            std::future::pending::<()>().await;
+        }
+        self.inner.accounts(keys).await
+    }
+    async fn clock(&self) -> anyhow::Result<solana_sdk::clock::Clock> {
+        self.inner.clock().await
+    }
+    async fn simulate(
+        &self,
+        ixs: &[solana_sdk::instruction::Instruction],
+        payer: &Keypair,
+    ) -> anyhow::Result<ballast_keeper::chain::Simulation> {
+        self.inner.simulate(ixs, payer).await
+    }
+    async fn latest_blockhash(&self) -> anyhow::Result<solana_sdk::hash::Hash> {
+        self.inner.latest_blockhash().await
+    }
+    async fn send_transaction(
+        &self,
+        tx: solana_sdk::transaction::Transaction,
+    ) -> anyhow::Result<ballast_keeper::chain::Sent> {
+        self.inner.send_transaction(tx).await
+    }
+}
+
+#[tokio::test]
+async fn a_stuck_vault_does_not_hold_up_the_others() {
+    use ballast_keeper::service::{self, Metrics};
+    use std::time::Duration;
+
+    let mut env = VaultClient::start_looped_in_pool().await;
+    let keypair = env.chain.funded_keypair(SOL).await;
+    let stalled = solana_sdk::pubkey::Pubkey::new_unique();
+    let chain = Stalling { inner: EmbeddedChain::new(env.chain.ctx.banks_client.clone()), stalled };
+    let keeper = Keeper::new(chain, keypair, unscheduled());
+    let metrics = Metrics::new().unwrap();
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    // The stuck vault first: served one after the other, the second would never be reached.
+    let vaults = [stalled, env.v.vault];
+    let passes = service::run(&keeper, &vaults, Duration::from_millis(10), &metrics, stop);
+    let driver = async {
+        let served = format!("ballast_keeper_passes_total{{vault=\"{}\"}} 3", env.v.vault);
+        while !metrics.render().contains(&served) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        stop_tx.send(true).unwrap();
+    };
+    // The stuck pass never finishes, so the service is dropped once the other vault was served.
+    tokio::select! {
+        _ = passes => unreachable!("a pass of the stuck vault finished"),
+        served = tokio::time::timeout(Duration::from_secs(60), driver) => served.expect("the healthy vault was served"),
+    }
+    assert!(!metrics.render().contains(&format!("vault=\"{stalled}\"")));
+}
