@@ -37,6 +37,8 @@ pub struct Simulation {
     /// The custom program error code, when that is what failed.
     pub custom_error: Option<u32>,
     pub logs: Vec<String>,
+    /// Compute units the transaction used, when the back end says.
+    pub units_consumed: Option<u64>,
 }
 
 #[allow(async_fn_in_trait)]
@@ -58,6 +60,13 @@ pub trait Chain {
 
     async fn account(&self, key: &Pubkey) -> Result<Option<Account>> {
         Ok(self.accounts(std::slice::from_ref(key)).await?.pop().flatten())
+    }
+
+    /// Recent priority fees (micro-lamports per compute unit) paid by transactions that wrote
+    /// any of `writable`, one per recent slot; none where the back end has no fee market.
+    async fn recent_prioritization_fees(&self, writable: &[Pubkey]) -> Result<Vec<u64>> {
+        let _ = writable;
+        Ok(Vec::new())
     }
 
     async fn data(&self, key: &Pubkey) -> Result<Vec<u8>> {
@@ -141,6 +150,7 @@ impl Chain for EmbeddedChain {
         Ok(Simulation {
             custom_error: result.as_ref().err().and_then(custom_code),
             error: result.err().map(|e| e.to_string()),
+            units_consumed: out.simulation_details.as_ref().map(|d| d.units_consumed),
             logs: out.simulation_details.map(|d| d.logs).unwrap_or_default(),
         })
     }
@@ -236,11 +246,20 @@ impl Chain for RpcChain {
             custom_error: out.err.as_ref().and_then(custom_code),
             error: out.err.map(|e| e.to_string()),
             logs: out.logs.unwrap_or_default(),
+            units_consumed: out.units_consumed,
         })
     }
 
     async fn latest_blockhash(&self) -> Result<Hash> {
         self.retry("getLatestBlockhash", || self.client.get_latest_blockhash()).await
+    }
+
+    async fn recent_prioritization_fees(&self, writable: &[Pubkey]) -> Result<Vec<u64>> {
+        // The method takes at most 128 accounts.
+        let writable = &writable[..writable.len().min(128)];
+        let fees =
+            self.retry("getRecentPrioritizationFees", || self.client.get_recent_prioritization_fees(writable)).await?;
+        Ok(fees.into_iter().map(|f| f.prioritization_fee).collect())
     }
 
     /// Broadcasts `tx` until it lands or never can (see the type). A resend of the same signed

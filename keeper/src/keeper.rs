@@ -20,9 +20,17 @@ use crate::view::{decimal_f64, PriceUpdates, VaultView};
 
 #[derive(Clone, Debug)]
 pub struct KeeperConfig {
-    /// Priority fee, micro-lamports per compute unit.
+    /// The least priority fee, micro-lamports per compute unit.
     pub priority_fee_micro_lamports: u64,
+    /// The fee paid: this percentile of the recent fees paid by transactions that wrote the
+    /// accounts this one writes (`getRecentPrioritizationFees`), within the floor above and
+    /// the cap below.
+    pub priority_fee_percentile: u8,
+    pub priority_fee_cap_micro_lamports: u64,
+    /// The compute-unit limit simulations run with; the transaction sent asks for what its
+    /// simulation used plus `compute_unit_margin_pct`, at most this.
     pub compute_unit_limit: u32,
+    pub compute_unit_margin_pct: u32,
     /// The most an unwind may repay (`u64::MAX`: whatever the target needs).
     pub max_repay_lamports: u64,
     pub send_attempts: u32,
@@ -50,7 +58,10 @@ impl Default for KeeperConfig {
     fn default() -> Self {
         Self {
             priority_fee_micro_lamports: 10_000,
+            priority_fee_percentile: 75,
+            priority_fee_cap_micro_lamports: 2_000_000,
             compute_unit_limit: 1_400_000,
+            compute_unit_margin_pct: 20,
             max_repay_lamports: u64::MAX,
             send_attempts: 4,
             backoff: Duration::from_millis(200),
@@ -150,8 +161,8 @@ const MIN_ALLOCATOR_STEP_LAMPORTS: u64 = 10_000_000;
 
 /// What simulating an exit found.
 enum ExitSimulation {
-    /// This transaction lands.
-    Lands(Vec<solana_sdk::instruction::Instruction>),
+    /// This transaction lands, using this many compute units.
+    Lands(Vec<solana_sdk::instruction::Instruction>, Option<u64>),
     /// The position is already at or below the target (someone else acted first).
     NotNeeded,
     /// Every exit fails; the last error.
@@ -227,8 +238,8 @@ impl<C: Chain> Keeper<C> {
             .first_exit_that_lands(&view, order, |exit| view.unwind_ix(&caller, self.config.max_repay_lamports, exit))
             .await?;
         match landed {
-            ExitSimulation::Lands(ixs) => {
-                let signature = self.send_with_retries(&ixs).await?;
+            ExitSimulation::Lands(ixs, units) => {
+                let signature = self.send_simulated(ixs, units).await?;
                 actions.push(Action::Unwound { market_ltv_bps: lending.market_ltv_bps, signature });
             }
             ExitSimulation::NotNeeded => actions.push(Action::AlreadyUnwound),
@@ -274,7 +285,7 @@ impl<C: Chain> Keeper<C> {
                 ixs.extend(view.unwind_flash_ixs(&caller, flash_lamports, exit, repay_account, borrow_index)?);
                 let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
                 if simulation.error.is_none() {
-                    let signature = self.send_with_retries(&ixs).await?;
+                    let signature = self.send_simulated(ixs, simulation.units_consumed).await?;
                     return Ok(Some((flash_lamports, signature)));
                 }
                 tracing::warn!(vault = %view.key, ?exit, flash_lamports, error = ?simulation.error, "flash unwind would fail");
@@ -310,7 +321,7 @@ impl<C: Chain> Keeper<C> {
             tracing::warn!(%vault, %error, "harvest would fail");
             return Ok(Action::HarvestRefused { error });
         }
-        let signature = self.send_with_retries(&ixs).await?;
+        let signature = self.send_simulated(ixs, simulation.units_consumed).await?;
         Ok(Action::Harvested { reason, signature })
     }
 
@@ -337,7 +348,7 @@ impl<C: Chain> Keeper<C> {
                 return Ok(ExitSimulation::NotNeeded);
             }
             match simulation.error {
-                None => return Ok(ExitSimulation::Lands(ixs)),
+                None => return Ok(ExitSimulation::Lands(ixs, simulation.units_consumed)),
                 Some(error) => {
                     tracing::warn!(vault = %view.key, ?exit, %error, logs = %simulation.logs.join("\n"), "exit would fail");
                     refused = Some(ExitSimulation::Refused { error, custom_error: simulation.custom_error });
@@ -379,8 +390,8 @@ impl<C: Chain> Keeper<C> {
                     .first_exit_that_lands(view, order, |exit| view.leave_loop_ix(&allocator, 0, u64::MAX, exit))
                     .await?;
                 return Ok(match landed {
-                    ExitSimulation::Lands(ixs) => {
-                        let signature = self.send_with_retries(&ixs).await?;
+                    ExitSimulation::Lands(ixs, units) => {
+                        let signature = self.send_simulated(ixs, units).await?;
                         Some(Action::LeftLoop { market_ltv_bps: lending.market_ltv_bps, signature })
                     }
                     ExitSimulation::NotNeeded => None,
@@ -414,13 +425,13 @@ impl<C: Chain> Keeper<C> {
             )
         };
         let [limit, price] = self.compute_budget();
-        let ixs = [limit, price, ix];
+        let ixs = vec![limit, price, ix];
         let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
         if let Some(error) = simulation.error {
             tracing::warn!(vault = %view.key, %error, "allocator step would fail");
             return Ok(Some(Action::AllocatorRefused { error }));
         }
-        self.send_with_retries(&ixs).await?;
+        self.send_simulated(ixs, simulation.units_consumed).await?;
         Ok(Some(action))
     }
 
@@ -434,7 +445,72 @@ impl<C: Chain> Keeper<C> {
         ]
     }
 
+    /// Sends `ixs`, simulated with the compute-budget pair `compute_budget` wrote first, with
+    /// that pair set for the send: the units the simulation used plus the margin, and the
+    /// priority fee the recent fees on the accounts it writes call for.
+    async fn send_simulated(
+        &self,
+        mut ixs: Vec<solana_sdk::instruction::Instruction>,
+        units_consumed: Option<u64>,
+    ) -> Result<Signature> {
+        let c = &self.config;
+        let limit = units_consumed.map_or(c.compute_unit_limit, |units| {
+            (units.saturating_mul(100 + c.compute_unit_margin_pct as u64) / 100).min(c.compute_unit_limit as u64) as u32
+        });
+        let mut writable = vec![self.keypair.pubkey()];
+        for meta in ixs.iter().skip(2).flat_map(|ix| &ix.accounts) {
+            if meta.is_writable && !writable.contains(&meta.pubkey) {
+                writable.push(meta.pubkey);
+            }
+        }
+        let recent = match self.chain.recent_prioritization_fees(&writable).await {
+            Ok(fees) => fees,
+            Err(error) => {
+                tracing::warn!(%error, "no recent priority fees: paying the floor");
+                Vec::new()
+            }
+        };
+        let fee = priority_fee(
+            &recent,
+            c.priority_fee_percentile,
+            c.priority_fee_micro_lamports,
+            c.priority_fee_cap_micro_lamports,
+        );
+        ixs[0] = ComputeBudgetInstruction::set_compute_unit_limit(limit);
+        ixs[1] = ComputeBudgetInstruction::set_compute_unit_price(fee);
+        self.send_with_retries(&ixs).await
+    }
+
     async fn send_with_retries(&self, ixs: &[solana_sdk::instruction::Instruction]) -> Result<Signature> {
         crate::chain::send_landed(&self.chain, ixs, &self.keypair, self.config.send_attempts, self.config.backoff).await
+    }
+}
+
+/// The `percentile` (0-100) of `recent` fees, nearest rank, within `floor` and `cap`; the floor
+/// when there are none.
+pub fn priority_fee(recent: &[u64], percentile: u8, floor: u64, cap: u64) -> u64 {
+    if recent.is_empty() {
+        return floor.min(cap);
+    }
+    let mut sorted = recent.to_vec();
+    sorted.sort_unstable();
+    let rank = (percentile.min(100) as usize * sorted.len()).div_ceil(100).max(1);
+    sorted[rank - 1].clamp(floor.min(cap), cap)
+}
+
+#[cfg(test)]
+mod fee_tests {
+    use super::priority_fee;
+
+    #[test]
+    fn the_fee_is_a_percentile_of_recent_fees_within_floor_and_cap() {
+        let recent = [0, 0, 0, 100, 200, 300, 400, 500, 10_000, 50_000];
+        assert_eq!(priority_fee(&recent, 75, 0, u64::MAX), 500);
+        assert_eq!(priority_fee(&recent, 50, 0, u64::MAX), 200);
+        assert_eq!(priority_fee(&recent, 100, 0, u64::MAX), 50_000);
+        assert_eq!(priority_fee(&recent, 75, 1_000, u64::MAX), 1_000, "the floor");
+        assert_eq!(priority_fee(&recent, 100, 0, 20_000), 20_000, "the cap");
+        assert_eq!(priority_fee(&[], 75, 1_000, 20_000), 1_000, "no market: the floor");
+        assert_eq!(priority_fee(&[7], 1, 0, 100), 7);
     }
 }

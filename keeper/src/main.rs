@@ -128,9 +128,20 @@ struct RunArgs {
     /// Milliseconds between passes [default: 400]
     #[arg(long, env = "BALLAST_INTERVAL_MS")]
     interval_ms: Option<u64>,
-    /// Priority fee, micro-lamports per compute unit [default: 10000]
+    /// The least priority fee, micro-lamports per compute unit [default: 10000]
     #[arg(long, env = "BALLAST_PRIORITY_FEE")]
     priority_fee_micro_lamports: Option<u64>,
+    /// The priority fee paid: this percentile of the recent fees on the accounts a transaction
+    /// writes (getRecentPrioritizationFees) [default: 75]
+    #[arg(long, env = "BALLAST_PRIORITY_FEE_PERCENTILE", value_parser = clap::value_parser!(u8).range(0..=100))]
+    priority_fee_percentile: Option<u8>,
+    /// The most priority fee paid, micro-lamports per compute unit [default: 2000000]
+    #[arg(long, env = "BALLAST_PRIORITY_FEE_CAP")]
+    priority_fee_cap_micro_lamports: Option<u64>,
+    /// Compute units asked for above what the transaction's simulation used, percent
+    /// [default: 20]
+    #[arg(long, env = "BALLAST_COMPUTE_UNIT_MARGIN_PCT")]
+    compute_unit_margin_pct: Option<u32>,
     /// Address of /metrics and /health [default: 127.0.0.1:9464]
     #[arg(long, env = "BALLAST_LISTEN")]
     listen: Option<std::net::SocketAddr>,
@@ -170,6 +181,11 @@ impl RunArgs {
             vaults: if self.vaults.is_empty() { file.vaults } else { self.vaults },
             interval_ms: self.interval_ms.or(file.interval_ms),
             priority_fee_micro_lamports: self.priority_fee_micro_lamports.or(file.priority_fee_micro_lamports),
+            priority_fee_percentile: self.priority_fee_percentile.or(file.priority_fee_percentile),
+            priority_fee_cap_micro_lamports: self
+                .priority_fee_cap_micro_lamports
+                .or(file.priority_fee_cap_micro_lamports),
+            compute_unit_margin_pct: self.compute_unit_margin_pct.or(file.compute_unit_margin_pct),
             listen: self.listen.or(file.listen),
             sol_usd_update: self.sol_usd_update.or(file.sol_usd_update),
             lst_usd_update: self.lst_usd_update.or(file.lst_usd_update),
@@ -214,7 +230,12 @@ async fn run(args: RunArgs) -> Result<()> {
     };
     let defaults = KeeperConfig::default();
     let config = KeeperConfig {
-        priority_fee_micro_lamports: args.priority_fee_micro_lamports.unwrap_or(10_000),
+        priority_fee_micro_lamports: args.priority_fee_micro_lamports.unwrap_or(defaults.priority_fee_micro_lamports),
+        priority_fee_percentile: args.priority_fee_percentile.unwrap_or(defaults.priority_fee_percentile),
+        priority_fee_cap_micro_lamports: args
+            .priority_fee_cap_micro_lamports
+            .unwrap_or(defaults.priority_fee_cap_micro_lamports),
+        compute_unit_margin_pct: args.compute_unit_margin_pct.unwrap_or(defaults.compute_unit_margin_pct),
         allocator,
         harvest_interval_secs: match args.harvest_interval_secs {
             Some(0) => None,

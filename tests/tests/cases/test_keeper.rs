@@ -400,3 +400,80 @@ async fn a_stuck_vault_does_not_hold_up_the_others() {
     }
     assert!(!metrics.render().contains(&format!("vault=\"{stalled}\"")));
 }
+
+/// The embedded chain with a fee market: recent priority fees are `fees`; it records the
+/// accounts the keeper asked about and every transaction it sent.
+struct FeeMarket {
+    inner: EmbeddedChain,
+    fees: Vec<u64>,
+    asked: std::sync::Mutex<Vec<solana_sdk::pubkey::Pubkey>>,
+    sent: std::sync::Mutex<Vec<solana_sdk::transaction::Transaction>>,
+}
+
+impl ballast_keeper::chain::Chain for FeeMarket {
+    async fn accounts(
+        &self,
+        keys: &[solana_sdk::pubkey::Pubkey],
+    ) -> anyhow::Result<Vec<Option<solana_sdk::account::Account>>> {
+        self.inner.accounts(keys).await
+    }
+    async fn clock(&self) -> anyhow::Result<solana_sdk::clock::Clock> {
+        self.inner.clock().await
+    }
+    async fn simulate(
+        &self,
+        ixs: &[solana_sdk::instruction::Instruction],
+        payer: &Keypair,
+    ) -> anyhow::Result<ballast_keeper::chain::Simulation> {
+        self.inner.simulate(ixs, payer).await
+    }
+    async fn latest_blockhash(&self) -> anyhow::Result<solana_sdk::hash::Hash> {
+        self.inner.latest_blockhash().await
+    }
+    async fn send_transaction(
+        &self,
+        tx: solana_sdk::transaction::Transaction,
+    ) -> anyhow::Result<ballast_keeper::chain::Sent> {
+        self.sent.lock().unwrap().push(tx.clone());
+        self.inner.send_transaction(tx).await
+    }
+    async fn recent_prioritization_fees(&self, writable: &[solana_sdk::pubkey::Pubkey]) -> anyhow::Result<Vec<u64>> {
+        self.asked.lock().unwrap().extend_from_slice(writable);
+        Ok(self.fees.clone())
+    }
+}
+
+#[tokio::test]
+async fn the_unwind_pays_the_going_priority_fee_and_asks_for_the_units_it_needs() {
+    let mut env = VaultClient::start_looped_in_pool().await;
+    let keypair = env.chain.funded_keypair(SOL).await;
+    let chain = FeeMarket {
+        inner: EmbeddedChain::new(env.chain.ctx.banks_client.clone()),
+        fees: vec![1_000, 5_000, 9_000, 20_000_000],
+        asked: Default::default(),
+        sent: Default::default(),
+    };
+    let config =
+        KeeperConfig { priority_fee_micro_lamports: 500, priority_fee_cap_micro_lamports: 15_000_000, ..unscheduled() };
+    let keeper = Keeper::new(chain, keypair, config.clone());
+    env.mark_lst_down(0.64).await;
+    let actions = keeper.tick(&env.v.vault).await.unwrap();
+    assert!(matches!(actions[..], [Action::Unwound { .. }, Action::Harvested { .. }]), "{actions:?}");
+
+    // The unwind, then the harvest after it, each priced the same way.
+    let sent = keeper.chain.sent.lock().unwrap();
+    assert_eq!(sent.len(), 2);
+    let tx = &sent[0];
+    let data = |i: usize| tx.message.instructions[i].data.clone();
+    // set_compute_unit_limit (2, u32) then set_compute_unit_price (3, u64).
+    assert_eq!(data(0)[0], 2);
+    assert_eq!(data(1)[0], 3);
+    let limit = u32::from_le_bytes(data(0)[1..5].try_into().unwrap());
+    let price = u64::from_le_bytes(data(1)[1..9].try_into().unwrap());
+    // The 75th percentile of the four recent fees (nearest rank: the third).
+    assert_eq!(price, 9_000);
+    // What the simulation used plus 20%: far under the 1.4M the simulation ran with.
+    assert!(limit > 0 && limit < config.compute_unit_limit, "{limit}");
+    // The fee market was asked about the accounts the unwind writes: the vault among them.
+    assert!(keeper.chain.asked.lock().unwrap().contains(&env.v.vault));
+}
