@@ -59,7 +59,7 @@ impl Default for KeeperConfig {
         Self {
             priority_fee_micro_lamports: 10_000,
             priority_fee_percentile: 75,
-            priority_fee_cap_micro_lamports: 2_000_000,
+            priority_fee_cap_micro_lamports: 200_000,
             compute_unit_limit: 1_400_000,
             compute_unit_margin_pct: 20,
             max_repay_lamports: u64::MAX,
@@ -159,6 +159,9 @@ impl std::fmt::Display for Action {
 /// Allocator steps smaller than this are not worth a transaction.
 const MIN_ALLOCATOR_STEP_LAMPORTS: u64 = 10_000_000;
 
+/// The fee of one signature.
+const BASE_FEE_LAMPORTS: u64 = 5_000;
+
 /// What simulating an exit found.
 enum ExitSimulation {
     /// This transaction lands, using this many compute units.
@@ -176,11 +179,13 @@ pub struct Keeper<C: Chain> {
     /// Each vault's LST discount over the trend's window, from this keeper's own passes (a
     /// restarted keeper waits half a window before it sees a trend again).
     trends: Mutex<HashMap<Pubkey, DiscountTrend>>,
+    /// Fees of every transaction this keeper sent that landed, lamports.
+    pub fees_paid_lamports: std::sync::atomic::AtomicU64,
 }
 
 impl<C: Chain> Keeper<C> {
     pub fn new(chain: C, keypair: Keypair, config: KeeperConfig) -> Self {
-        Self { chain, keypair, config, trends: Mutex::default() }
+        Self { chain, keypair, config, trends: Mutex::default(), fees_paid_lamports: Default::default() }
     }
 
     /// Records the vault's discount now; returns its widening per year (0 without a trend).
@@ -210,8 +215,10 @@ impl<C: Chain> Keeper<C> {
             let (list_ixs, final_ixs) = view.crank_ixs(&self.chain).await?;
             for ix in list_ixs {
                 self.send_with_retries(&[ix]).await?;
+                self.fees_paid_lamports.fetch_add(BASE_FEE_LAMPORTS, std::sync::atomic::Ordering::Relaxed);
             }
             self.send_with_retries(&final_ixs).await?;
+            self.fees_paid_lamports.fetch_add(BASE_FEE_LAMPORTS, std::sync::atomic::Ordering::Relaxed);
             actions.push(Action::Cranked);
             view = VaultView::load(&self.chain, vault).await?;
         }
@@ -478,7 +485,11 @@ impl<C: Chain> Keeper<C> {
         );
         ixs[0] = ComputeBudgetInstruction::set_compute_unit_limit(limit);
         ixs[1] = ComputeBudgetInstruction::set_compute_unit_price(fee);
-        self.send_with_retries(&ixs).await
+        let signature = self.send_with_retries(&ixs).await?;
+        // The base fee of its one signature and the priority fee on the units asked for.
+        let priority = (limit as u128 * fee as u128).div_ceil(1_000_000) as u64;
+        self.fees_paid_lamports.fetch_add(BASE_FEE_LAMPORTS + priority, std::sync::atomic::Ordering::Relaxed);
+        Ok(signature)
     }
 
     async fn send_with_retries(&self, ixs: &[solana_sdk::instruction::Instruction]) -> Result<Signature> {

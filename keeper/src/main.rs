@@ -135,13 +135,21 @@ struct RunArgs {
     /// writes (getRecentPrioritizationFees) [default: 75]
     #[arg(long, env = "BALLAST_PRIORITY_FEE_PERCENTILE", value_parser = clap::value_parser!(u8).range(0..=100))]
     priority_fee_percentile: Option<u8>,
-    /// The most priority fee paid, micro-lamports per compute unit [default: 2000000]
+    /// The most priority fee paid, micro-lamports per compute unit [default: 200000]
     #[arg(long, env = "BALLAST_PRIORITY_FEE_CAP")]
     priority_fee_cap_micro_lamports: Option<u64>,
     /// Compute units asked for above what the transaction's simulation used, percent
     /// [default: 20]
     #[arg(long, env = "BALLAST_COMPUTE_UNIT_MARGIN_PCT")]
     compute_unit_margin_pct: Option<u32>,
+    /// /health turns red when no pass succeeded for this many intervals [default: 20]
+    #[arg(long, env = "BALLAST_HEALTH_STALE_PASSES")]
+    health_stale_passes: Option<u32>,
+    /// /health turns red when the keeper holds less SOL than this, lamports [default:
+    /// 100000000: an unwind of 400,000 compute units at the default fee cap, 0.08 SOL, plus the
+    /// flash loan's wSOL account rent and the base fees]
+    #[arg(long, env = "BALLAST_MIN_BALANCE_LAMPORTS")]
+    min_balance_lamports: Option<u64>,
     /// Address of /metrics and /health [default: 127.0.0.1:9464]
     #[arg(long, env = "BALLAST_LISTEN")]
     listen: Option<std::net::SocketAddr>,
@@ -186,6 +194,8 @@ impl RunArgs {
                 .priority_fee_cap_micro_lamports
                 .or(file.priority_fee_cap_micro_lamports),
             compute_unit_margin_pct: self.compute_unit_margin_pct.or(file.compute_unit_margin_pct),
+            health_stale_passes: self.health_stale_passes.or(file.health_stale_passes),
+            min_balance_lamports: self.min_balance_lamports.or(file.min_balance_lamports),
             listen: self.listen.or(file.listen),
             sol_usd_update: self.sol_usd_update.or(file.sol_usd_update),
             lst_usd_update: self.lst_usd_update.or(file.lst_usd_update),
@@ -261,8 +271,11 @@ async fn run(args: RunArgs) -> Result<()> {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
-    let server =
-        tokio::spawn(service::serve(listener, metrics.clone(), interval * 20 + Duration::from_secs(30), stop.clone()));
+    let rules = service::HealthRules {
+        stale_after: interval * args.health_stale_passes.unwrap_or(20) + Duration::from_secs(30),
+        min_balance_lamports: args.min_balance_lamports.unwrap_or(100_000_000),
+    };
+    let server = tokio::spawn(service::serve(listener, metrics.clone(), rules, stop.clone()));
     service::run(&keeper, &vaults, interval, &metrics, stop).await;
     server.await??;
     Ok(())

@@ -99,3 +99,32 @@ async fn a_server_that_never_recovers_is_an_error_after_the_last_attempt() {
     assert!(error.contains("after 4 attempts"), "{error}");
     assert_eq!(count.load(Ordering::SeqCst), 4);
 }
+
+#[tokio::test]
+async fn health_turns_red_when_the_rpc_is_unreachable() {
+    use ballast_keeper::keeper::{Keeper, KeeperConfig};
+    use ballast_keeper::service::{self, HealthRules, Metrics};
+
+    // A port nothing listens on.
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let keeper = Keeper::new(chain(&url), solana_sdk::signature::Keypair::new(), KeeperConfig::default());
+    let metrics = Metrics::new().unwrap();
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let vaults = [solana_sdk::pubkey::Pubkey::new_unique()];
+    let rules = HealthRules { stale_after: Duration::from_secs(60), min_balance_lamports: 0 };
+    let passes = service::run(&keeper, &vaults, Duration::from_millis(10), &metrics, stop);
+    let driver = async {
+        while metrics.probe.lock().await.is_none() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let problems = service::problems(&metrics, rules).await;
+        stop_tx.send(true).unwrap();
+        problems
+    };
+    let ((), problems) = tokio::join!(passes, driver);
+    assert!(problems.iter().any(|p| p.starts_with("starting: no pass yet")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.starts_with("rpc unreachable:")), "{problems:?}");
+    assert!(metrics.render().contains("ballast_keeper_errors_total"));
+}

@@ -105,7 +105,8 @@ async fn the_service_passes_until_stopped_and_reports_metrics_and_health() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let server = service::serve(listener, metrics.clone(), Duration::from_secs(60), stop.clone());
+    let rules = service::HealthRules { stale_after: Duration::from_secs(60), min_balance_lamports: SOL / 10 };
+    let server = service::serve(listener, metrics.clone(), rules, stop.clone());
     let vaults = [vault];
     let passes = service::run(&keeper, &vaults, Duration::from_millis(20), &metrics, stop);
 
@@ -128,7 +129,17 @@ async fn the_service_passes_until_stopped_and_reports_metrics_and_health() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let page = get("/metrics").await;
-        assert!(page.contains("ballast_keeper_passes_total"), "{page}");
+        for series in [
+            "ballast_keeper_passes_total",
+            "ballast_keeper_market_ltv_ratio",
+            "ballast_keeper_pass_duration_seconds_bucket",
+            "ballast_keeper_last_success_timestamp_seconds",
+            "ballast_keeper_balance_lamports",
+            "ballast_keeper_unwinds_total",
+            "ballast_keeper_fees_paid_lamports_total",
+        ] {
+            assert!(page.contains(series), "{series} in {page}");
+        }
         stop_tx.send(true).unwrap();
         assert!(env.market_ltv_bps().await <= 6_000);
     };
@@ -476,4 +487,36 @@ async fn the_unwind_pays_the_going_priority_fee_and_asks_for_the_units_it_needs(
     assert!(limit > 0 && limit < config.compute_unit_limit, "{limit}");
     // The fee market was asked about the accounts the unwind writes: the vault among them.
     assert!(keeper.chain.asked.lock().unwrap().contains(&env.v.vault));
+}
+
+#[tokio::test]
+async fn health_turns_red_when_the_keeper_cannot_pay_for_an_unwind() {
+    use ballast_keeper::service::{self, HealthRules, Metrics};
+    use std::time::Duration;
+
+    let mut env = VaultClient::start_looped_in_pool().await;
+    // Enough for fees now, less than the rules ask for.
+    let keypair = env.chain.funded_keypair(SOL / 100).await;
+    let keeper = Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), keypair, unscheduled());
+    let metrics = Metrics::new().unwrap();
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let vaults = [env.v.vault];
+    let passes = service::run(&keeper, &vaults, Duration::from_millis(10), &metrics, stop);
+    let rules = HealthRules { stale_after: Duration::from_secs(60), min_balance_lamports: SOL / 10 };
+    let driver = async {
+        while metrics.last_pass.lock().await.is_none() || metrics.probe.lock().await.is_none() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let problems = service::problems(&metrics, rules).await;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with("balance: 10000000 lamports"), "{problems:?}");
+        // Funded above the rule, it is healthy at the next probe.
+        env.chain.airdrop(&keeper.keypair.pubkey(), SOL).await;
+        while !service::problems(&metrics, rules).await.is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        stop_tx.send(true).unwrap();
+    };
+    tokio::join!(passes, driver);
+    assert!(metrics.render().contains("ballast_keeper_balance_lamports 1010000000"));
 }
