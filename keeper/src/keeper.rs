@@ -181,11 +181,20 @@ pub struct Keeper<C: Chain> {
     trends: Mutex<HashMap<Pubkey, DiscountTrend>>,
     /// Fees of every transaction this keeper sent that landed, lamports.
     pub fees_paid_lamports: std::sync::atomic::AtomicU64,
+    /// Each vault's market oracles from its last pass, so a pass reads in two requests.
+    oracles: Mutex<HashMap<Pubkey, [Pubkey; 2]>>,
 }
 
 impl<C: Chain> Keeper<C> {
     pub fn new(chain: C, keypair: Keypair, config: KeeperConfig) -> Self {
-        Self { chain, keypair, config, trends: Mutex::default(), fees_paid_lamports: Default::default() }
+        Self {
+            chain,
+            keypair,
+            config,
+            trends: Mutex::default(),
+            fees_paid_lamports: Default::default(),
+            oracles: Mutex::default(),
+        }
     }
 
     /// Records the vault's discount now; returns its widening per year (0 without a trend).
@@ -198,19 +207,31 @@ impl<C: Chain> Keeper<C> {
         trend.widening_per_year(&self.config.discount_trend)
     }
 
-    /// One pass over `vault`. Returns every action taken, in order.
+    /// One pass over `vault`. Returns every action taken, in order. A pass that finds nothing to
+    /// do reads the chain twice (`VaultView::load_with`).
     pub async fn tick(&self, vault: &Pubkey) -> Result<Vec<Action>> {
-        let mut actions = self.act(vault).await?;
-        if let Some(reason) = self.harvest_due(vault, &actions).await? {
+        let (mut actions, view) = self.act(vault).await?;
+        if let Some(reason) = self.harvest_due(vault, &actions, &view).await? {
             actions.push(self.harvest(vault, reason).await?);
         }
         Ok(actions)
     }
 
-    /// The pass's risk work: crank, unwind, or the allocator's step.
-    async fn act(&self, vault: &Pubkey) -> Result<Vec<Action>> {
+    /// The vault as it is now, read with the oracle keys of its last pass.
+    async fn view(&self, vault: &Pubkey) -> Result<VaultView> {
+        let hint = self.oracles.lock().expect("no pass panics while holding the oracles").get(vault).copied();
+        let view = VaultView::load_with(&self.chain, vault, hint).await?;
+        if let Some(oracles) = view.oracles() {
+            self.oracles.lock().expect("no pass panics while holding the oracles").insert(*vault, oracles);
+        }
+        Ok(view)
+    }
+
+    /// The pass's risk work: crank, unwind, or the allocator's step. Returns the actions and the
+    /// view read first.
+    async fn act(&self, vault: &Pubkey) -> Result<(Vec<Action>, VaultView)> {
         let mut actions = Vec::new();
-        let mut view = VaultView::load(&self.chain, vault).await?;
+        let mut view = self.view(vault).await?;
         if !view.stake_pool_current() {
             let (list_ixs, final_ixs) = view.crank_ixs(&self.chain).await?;
             for ix in list_ixs {
@@ -220,22 +241,22 @@ impl<C: Chain> Keeper<C> {
             self.send_with_retries(&final_ixs).await?;
             self.fees_paid_lamports.fetch_add(BASE_FEE_LAMPORTS, std::sync::atomic::Ordering::Relaxed);
             actions.push(Action::Cranked);
-            view = VaultView::load(&self.chain, vault).await?;
+            view = self.view(vault).await?;
         }
         let Some(lending) = &view.lending else {
             actions.push(Action::Healthy { market_ltv_bps: None });
-            return Ok(actions);
+            return Ok((actions, view));
         };
         if lending.prices.is_none() {
             actions.push(Action::OraclesStale);
-            return Ok(actions);
+            return Ok((actions, view));
         }
         if !view.needs_unwind() {
             actions.push(Action::Healthy { market_ltv_bps: Some(lending.market_ltv_bps) });
             if let Some(action) = self.allocate(&view).await? {
                 actions.push(action);
             }
-            return Ok(actions);
+            return Ok((actions, view));
         }
         // An unwind is urgent: the pool first (it holds SOL now, in any amount), the stake
         // pool's own withdrawal when the pool cannot pay the rate less the unwind's bound.
@@ -269,7 +290,7 @@ impl<C: Chain> Keeper<C> {
                 }
             }
         }
-        Ok(actions)
+        Ok((actions, view))
     }
 
     /// A flash-loan unwind (Save): the loan into the exit's wSOL account, `unwind_flash`, the
@@ -303,7 +324,7 @@ impl<C: Chain> Keeper<C> {
 
     /// Whether this pass should harvest: after an unwind or leaving the loop landed, or when the
     /// schedule says so. Reads the vault again (the pass's actions changed it).
-    async fn harvest_due(&self, vault: &Pubkey, actions: &[Action]) -> Result<Option<HarvestReason>> {
+    async fn harvest_due(&self, vault: &Pubkey, actions: &[Action], read: &VaultView) -> Result<Option<HarvestReason>> {
         let exited = actions
             .iter()
             .any(|a| matches!(a, Action::Unwound { .. } | Action::FlashUnwound { .. } | Action::LeftLoop { .. }));
@@ -311,13 +332,21 @@ impl<C: Chain> Keeper<C> {
             return Ok(Some(HarvestReason::AfterUnwind));
         }
         let Some(interval) = self.config.harvest_interval_secs else { return Ok(None) };
-        let view = VaultView::load(&self.chain, vault).await?;
+        // The pass's own read still holds when it changed nothing.
+        let unchanged = actions.iter().all(|a| matches!(a, Action::Healthy { .. } | Action::OraclesStale));
+        let fresh;
+        let view = if unchanged {
+            read
+        } else {
+            fresh = self.view(vault).await?;
+            &fresh
+        };
         let due = view.secs_since_harvest() >= interval as i64 && view.stake_pool_current();
         Ok(due.then_some(HarvestReason::Schedule))
     }
 
     async fn harvest(&self, vault: &Pubkey, reason: HarvestReason) -> Result<Action> {
-        let view = VaultView::load(&self.chain, vault).await?;
+        let view = self.view(vault).await?;
         let mut ixs = self.compute_budget().to_vec();
         ixs.extend(ballast_client::harvest_to_fee_recipient(
             &ballast_client::VaultKeys::of(view.key, &view.vault),

@@ -51,12 +51,39 @@ fn borsh<T: borsh::BorshDeserialize>(data: &[u8]) -> Result<T> {
 
 impl VaultView {
     pub async fn load<C: Chain>(chain: &C, key: &Pubkey) -> Result<Self> {
-        let clock = chain.clock().await?;
-        let vault = Vault::try_deserialize(&mut &chain.data(key).await?[..]).context("decoding the vault")?;
-        let stake_pool: StakePool = borsh(&chain.data(&vault.stake_pool).await?).context("decoding the stake pool")?;
+        Self::load_with(chain, key, None).await
+    }
+
+    /// The vault's market oracles, as a hint for the next `load_with`.
+    pub fn oracles(&self) -> Option<[Pubkey; 2]> {
+        self.lending.as_ref().map(|l| [l.state.lst.oracle, l.state.sol.oracle])
+    }
+
+    /// The view in two `getMultipleAccounts`: the vault with the clock, then the stake pool, the
+    /// obligation, both reserves and the reserves' oracles, whose keys `oracles` gives (from the
+    /// last pass: the reserves name them, and a third read follows only when they changed or
+    /// there is no hint).
+    pub async fn load_with<C: Chain>(chain: &C, key: &Pubkey, oracles: Option<[Pubkey; 2]>) -> Result<Self> {
+        let clock_key = solana_sdk::sysvar::clock::id();
+        let first = chain.accounts(&[*key, clock_key]).await?;
+        let [vault_account, clock_account] = <[Option<_>; 2]>::try_from(first).map_err(|_| anyhow!("two accounts"))?;
+        let vault_account = vault_account.ok_or_else(|| anyhow!("account {key} not found"))?;
+        let clock: solana_sdk::clock::Clock =
+            bincode::deserialize(&clock_account.ok_or_else(|| anyhow!("no clock sysvar"))?.data)
+                .context("decoding the clock")?;
+        let vault = Vault::try_deserialize(&mut &vault_account.data[..]).context("decoding the vault")?;
+        let mut keys = vec![vault.stake_pool];
+        if let Some(b) = &vault.lending {
+            keys.extend([b.obligation, b.lst_reserve, b.sol_reserve]);
+            keys.extend(oracles.into_iter().flatten());
+        }
+        let second = chain.accounts(&keys).await?;
+        let stake_pool_data =
+            second[0].as_ref().map(|a| a.data.clone()).ok_or_else(|| anyhow!("stake pool missing"))?;
+        let stake_pool: StakePool = borsh(&stake_pool_data).context("decoding the stake pool")?;
         let lending = match vault.lending {
             None => None,
-            Some(binding) => Some(load_lending(chain, binding, clock.slot).await?),
+            Some(binding) => Some(load_lending(chain, binding, clock.slot, &second[1..], oracles).await?),
         };
         Ok(Self {
             key: *key,
@@ -176,8 +203,15 @@ impl VaultView {
     }
 }
 
-async fn load_lending<C: Chain>(chain: &C, binding: LendingBinding, slot: u64) -> Result<LendingView> {
-    let accounts = chain.accounts(&[binding.obligation, binding.lst_reserve, binding.sol_reserve]).await?;
+/// The lending view from `accounts` (the obligation, both reserves, and the oracles when
+/// `hinted` named them); reads the oracles when the hint is missing or stale.
+async fn load_lending<C: Chain>(
+    chain: &C,
+    binding: LendingBinding,
+    slot: u64,
+    accounts: &[Option<solana_sdk::account::Account>],
+    hinted: Option<[Pubkey; 2]>,
+) -> Result<LendingView> {
     let data =
         |i: usize| accounts[i].as_ref().map(|a| a.data.clone()).ok_or_else(|| anyhow!("lending account missing"));
     let state = LendingState::decode(
@@ -187,7 +221,10 @@ async fn load_lending<C: Chain>(chain: &C, binding: LendingBinding, slot: u64) -
         (binding.sol_reserve, &data(2)?),
     )
     .map_err(|e| anyhow!("decoding the lending accounts: {e}"))?;
-    let oracles = chain.accounts(&[state.lst.oracle, state.sol.oracle]).await?;
+    let oracles = match hinted {
+        Some(hint) if hint == [state.lst.oracle, state.sol.oracle] => accounts[3..5].to_vec(),
+        _ => chain.accounts(&[state.lst.oracle, state.sol.oracle]).await?,
+    };
     let price = |i: usize| oracles[i].as_ref().and_then(|a| LendingState::oracle_price(binding.venue, &a.data, slot));
     let prices = match (price(0), price(1)) {
         (Some(lst), Some(sol)) => Some(ReservePrices { lst, sol }),

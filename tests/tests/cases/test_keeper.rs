@@ -520,3 +520,59 @@ async fn health_turns_red_when_the_keeper_cannot_pay_for_an_unwind() {
     tokio::join!(passes, driver);
     assert!(metrics.render().contains("ballast_keeper_balance_lamports 1010000000"));
 }
+
+/// The embedded chain, counting the keeper's requests.
+struct Counting {
+    inner: EmbeddedChain,
+    reads: std::sync::atomic::AtomicU32,
+}
+
+impl ballast_keeper::chain::Chain for Counting {
+    async fn accounts(
+        &self,
+        keys: &[solana_sdk::pubkey::Pubkey],
+    ) -> anyhow::Result<Vec<Option<solana_sdk::account::Account>>> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.accounts(keys).await
+    }
+    async fn clock(&self) -> anyhow::Result<solana_sdk::clock::Clock> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.clock().await
+    }
+    async fn simulate(
+        &self,
+        ixs: &[solana_sdk::instruction::Instruction],
+        payer: &Keypair,
+    ) -> anyhow::Result<ballast_keeper::chain::Simulation> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.simulate(ixs, payer).await
+    }
+    async fn latest_blockhash(&self) -> anyhow::Result<solana_sdk::hash::Hash> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.latest_blockhash().await
+    }
+    async fn send_transaction(
+        &self,
+        tx: solana_sdk::transaction::Transaction,
+    ) -> anyhow::Result<ballast_keeper::chain::Sent> {
+        self.inner.send_transaction(tx).await
+    }
+}
+
+#[tokio::test]
+async fn a_pass_over_a_healthy_vault_reads_the_chain_twice() {
+    let mut env = VaultClient::start_looped_in_pool().await;
+    let keypair = env.chain.funded_keypair(SOL).await;
+    let chain = Counting { inner: EmbeddedChain::new(env.chain.ctx.banks_client.clone()), reads: Default::default() };
+    // A harvest schedule that is not due: the pass's own read answers it.
+    let config = KeeperConfig { harvest_interval_secs: Some(u32::MAX as u64), ..KeeperConfig::default() };
+    let keeper = Keeper::new(chain, keypair, config);
+    let reads = || keeper.chain.reads.load(std::sync::atomic::Ordering::SeqCst);
+    // The first pass learns the market's oracle keys (one read more).
+    assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
+    assert_eq!(reads(), 3);
+    for pass in 1..=3 {
+        assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
+        assert_eq!(reads(), 3 + 2 * pass, "two requests a pass");
+    }
+}
