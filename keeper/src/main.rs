@@ -310,27 +310,23 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// What the Solana CLI's config (`~/.config/solana/cli/config.yml`) says about the cluster and
-/// the keypair.
+/// What the Solana CLI's config (`~/.config/solana/cli/config.yml`, read by the CLI's own
+/// crate) says about the cluster and the keypair; nothing when there is no such file.
 #[derive(Default)]
 struct SolanaCliConfig {
     json_rpc_url: Option<String>,
     keypair_path: Option<std::path::PathBuf>,
 }
 
-/// The CLI writes that file as flat `key: value` lines; two keys are read here, so a line
-/// reader does instead of pulling in a YAML parser for them.
 fn solana_cli_config() -> SolanaCliConfig {
-    let path =
-        std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".config/solana/cli/config.yml");
-    let Ok(text) = std::fs::read_to_string(path) else { return SolanaCliConfig::default() };
-    let value = |key: &str| {
-        text.lines()
-            .find_map(|line| line.strip_prefix(key)?.strip_prefix(':'))
-            .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
-            .filter(|v| !v.is_empty())
-    };
-    SolanaCliConfig { json_rpc_url: value("json_rpc_url"), keypair_path: value("keypair_path").map(Into::into) }
+    let Some(file) = solana_cli_config::CONFIG_FILE.as_ref() else { return SolanaCliConfig::default() };
+    match solana_cli_config::Config::load(file) {
+        Ok(config) => SolanaCliConfig {
+            json_rpc_url: Some(config.json_rpc_url).filter(|url| !url.is_empty()),
+            keypair_path: Some(config.keypair_path).filter(|path| !path.is_empty()).map(Into::into),
+        },
+        Err(_) => SolanaCliConfig::default(),
+    }
 }
 
 fn main() -> Result<()> {
@@ -471,5 +467,24 @@ mod tests {
         assert_eq!(rpc_url(args.rpc_url, None), "https://api.devnet.solana.com");
         assert_eq!(rpc_url(None, Some("https://cfg.example".into())), "https://cfg.example");
         assert_eq!(rpc_url(None, None), "http://127.0.0.1:8899");
+    }
+
+    #[test]
+    fn the_solana_cli_config_is_read_as_the_cli_writes_it() {
+        // The file as `solana config set` writes it, under a HOME of this test's own (each test
+        // runs in a process of its own, and the config's path is read once per process).
+        let home = std::env::temp_dir().join(format!("ballast-keeper-home-{}", std::process::id()));
+        let dir = home.join(".config/solana/cli");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("config.yml"),
+            "---\njson_rpc_url: \"https://api.devnet.solana.com\"\nwebsocket_url: \"\"\nkeypair_path: /home/op/keeper.json\naddress_labels:\n  \"11111111111111111111111111111111\": System Program\ncommitment: confirmed\n",
+        )
+        .unwrap();
+        std::env::set_var("HOME", &home);
+        let config = solana_cli_config();
+        assert_eq!(config.json_rpc_url.as_deref(), Some("https://api.devnet.solana.com"));
+        assert_eq!(config.keypair_path.as_deref(), Some(std::path::Path::new("/home/op/keeper.json")));
+        std::fs::remove_dir_all(home).unwrap();
     }
 }
