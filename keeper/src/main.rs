@@ -23,6 +23,53 @@ enum Command {
     Dao(DaoCommand),
 }
 
+/// What a proposal needs to know of the vault, read from the chain (`--url`) or given.
+#[derive(clap::Args, Debug)]
+struct VaultState {
+    /// Read the vault's timelock and its lending market (the LST reserve, its borrow limit and
+    /// liquidation line) from this cluster (a URL or a moniker, as the Solana CLI's `-u`).
+    #[arg(short = 'u', long = "url", required_unless_present = "current_timelock_secs")]
+    url: Option<String>,
+    /// Without --url: the vault's current `timelock_secs` (the change waits this long). No market
+    /// check is made then.
+    #[arg(long)]
+    current_timelock_secs: Option<u32>,
+    /// The governance's `min_transaction_hold_up_time`, in seconds (Realms shows it in days).
+    #[arg(long, default_value_t = 86_400)]
+    min_hold_up_secs: u32,
+}
+
+/// The vault as the chain has it, when `--url` was given.
+struct ReadVault {
+    timelock_secs: u32,
+    /// The LST reserve and its limits, once a market is bound.
+    market: Option<(Pubkey, MarketLimits)>,
+}
+
+fn read_vault(state: &VaultState, vault: &Pubkey) -> Result<Option<ReadVault>> {
+    let Some(url) = &state.url else { return Ok(None) };
+    let chain =
+        ballast_keeper::chain::RpcChain::new(&rpc_url(Some(url.clone()), None), std::time::Duration::from_secs(10));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let view = runtime
+        .block_on(ballast_keeper::view::VaultView::load(&chain, vault))
+        .with_context(|| format!("reading vault {vault}"))?;
+    let market = view.lending.as_ref().map(|l| {
+        let limits = MarketLimits {
+            borrow_limit_pct: l.state.lst.loan_to_value_pct,
+            liquidation_threshold_pct: l.state.lst.liquidation_threshold_pct,
+        };
+        (l.binding.lst_reserve, limits)
+    });
+    Ok(Some(ReadVault { timelock_secs: view.vault.risk_params.timelock_secs, market }))
+}
+
+impl VaultState {
+    fn timelock_secs(&self, read: &Option<ReadVault>) -> u32 {
+        read.as_ref().map(|r| r.timelock_secs).or(self.current_timelock_secs).expect("clap requires one")
+    }
+}
+
 // The variants are the subcommands an operator types (`dao propose-risk-params`, ...): every
 // one prints a proposal, so every one starts with the verb.
 #[allow(clippy::enum_variant_names)]
@@ -41,23 +88,8 @@ enum DaoCommand {
         /// keeper/examples/risk-params.json).
         #[arg(long)]
         params: std::path::PathBuf,
-        /// The vault's current `timelock_secs` (the new parameters wait this long).
-        #[arg(long)]
-        current_timelock_secs: u32,
-        /// The governance's `min_transaction_hold_up_time`.
-        #[arg(long, default_value_t = 0)]
-        min_hold_up_secs: u32,
-        /// The LST reserve of the vault's lending market, once bound (the program checks the
-        /// unwind trigger against it).
-        #[arg(long)]
-        lst_reserve: Option<Pubkey>,
-        /// That reserve's borrow limit (loan-to-value ratio) in percent, to run the same check
-        /// here (with --liquidation-threshold-pct).
-        #[arg(long, requires_all = ["lst_reserve", "liquidation_threshold_pct"])]
-        borrow_limit_pct: Option<u8>,
-        /// That reserve's liquidation threshold in percent.
-        #[arg(long, requires_all = ["lst_reserve", "borrow_limit_pct"])]
-        liquidation_threshold_pct: Option<u8>,
+        #[command(flatten)]
+        vault_state: VaultState,
     },
     /// Prints the SPL Governance proposal (two transactions, base64) that binds a vault to a
     /// stable LST/SOL pool after the vault's timelock (the governance's native treasury pays the
@@ -73,12 +105,8 @@ enum DaoCommand {
         swap: Pubkey,
         #[arg(long)]
         pool_mint: Pubkey,
-        /// The vault's current `timelock_secs`.
-        #[arg(long)]
-        current_timelock_secs: u32,
-        /// The governance's `min_transaction_hold_up_time`.
-        #[arg(long, default_value_t = 0)]
-        min_hold_up_secs: u32,
+        #[command(flatten)]
+        vault_state: VaultState,
     },
     /// Prints the SPL Governance proposal (two transactions, base64) that names a vault's
     /// guardian, allocator and fee recipient after the vault's timelock.
@@ -94,12 +122,8 @@ enum DaoCommand {
         allocator: Pubkey,
         #[arg(long)]
         fee_recipient: Pubkey,
-        /// The vault's current `timelock_secs`.
-        #[arg(long)]
-        current_timelock_secs: u32,
-        /// The governance's `min_transaction_hold_up_time`.
-        #[arg(long, default_value_t = 0)]
-        min_hold_up_secs: u32,
+        #[command(flatten)]
+        vault_state: VaultState,
     },
 }
 
@@ -341,25 +365,22 @@ fn main() -> Result<()> {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(run(args))?;
         }
-        Command::Dao(DaoCommand::ProposeRiskParams {
-            vault,
-            governance,
-            params,
-            current_timelock_secs,
-            min_hold_up_secs,
-            lst_reserve,
-            borrow_limit_pct,
-            liquidation_threshold_pct,
-        }) => {
+        Command::Dao(DaoCommand::ProposeRiskParams { vault, governance, params, vault_state }) => {
             let text = std::fs::read_to_string(&params).with_context(|| format!("reading {}", params.display()))?;
             let new_params: RiskParams =
                 serde_json::from_str(&text).with_context(|| format!("parsing {}", params.display()))?;
+            let read = read_vault(&vault_state, &vault)?;
+            let lst_reserve = read.as_ref().and_then(|r| r.market.map(|(reserve, _)| reserve));
+            let market = read.as_ref().and_then(|r| r.market.map(|(_, limits)| limits));
+            if let Some((reserve, m)) = read.as_ref().and_then(|r| r.market) {
+                println!(
+                    "market (read from chain): LST reserve {reserve}, borrow limit {}%, liquidation at {}%",
+                    m.borrow_limit_pct, m.liquidation_threshold_pct
+                );
+            }
             let target = AdminTarget { vault, admin: governance, lst_reserve };
-            let market =
-                borrow_limit_pct.zip(liquidation_threshold_pct).map(|(borrow_limit_pct, liquidation_threshold_pct)| {
-                    MarketLimits { borrow_limit_pct, liquidation_threshold_pct }
-                });
-            let proposal = risk_params_proposal(&target, new_params, current_timelock_secs, min_hold_up_secs, market)
+            let timelock = vault_state.timelock_secs(&read);
+            let proposal = risk_params_proposal(&target, new_params, timelock, vault_state.min_hold_up_secs, market)
                 .context("the vault would refuse these parameters")?;
             println!("bounds: ok (checked locally with the program's own RiskParams::validate)");
             if let Some(m) = market {
@@ -373,10 +394,10 @@ fn main() -> Result<()> {
                     );
                 }
             }
-            if lst_reserve.is_some() && market.is_none() {
+            if read.is_none() {
                 println!(
-                    "note: pass --borrow-limit-pct and --liquidation-threshold-pct to check the unwind trigger \
-                     against the market here too"
+                    "note: without --url the vault's market is not read, and the unwind trigger is not checked \
+                     against it here (the program checks it when the proposal is made)"
                 );
             }
             let fees_change = new_params.management_fee_bps != 0 || new_params.performance_fee_bps != 0;
@@ -388,16 +409,10 @@ fn main() -> Result<()> {
             }
             print_proposal(&governance, &vault, &proposal, "the new parameters");
         }
-        Command::Dao(DaoCommand::ProposePool {
-            vault,
-            governance,
-            swap,
-            pool_mint,
-            current_timelock_secs,
-            min_hold_up_secs,
-        }) => {
+        Command::Dao(DaoCommand::ProposePool { vault, governance, swap, pool_mint, vault_state }) => {
             let target = AdminTarget { vault, admin: governance, lst_reserve: None };
-            let proposal = pool_proposal(&target, swap, pool_mint, current_timelock_secs, min_hold_up_secs);
+            let timelock = vault_state.timelock_secs(&read_vault(&vault_state, &vault)?);
+            let proposal = pool_proposal(&target, swap, pool_mint, timelock, vault_state.min_hold_up_secs);
             print_proposal(&governance, &vault, &proposal, "the pool");
         }
         Command::Dao(DaoCommand::ProposeRoles {
@@ -406,12 +421,12 @@ fn main() -> Result<()> {
             guardian,
             allocator,
             fee_recipient,
-            current_timelock_secs,
-            min_hold_up_secs,
+            vault_state,
         }) => {
             let target = AdminTarget { vault, admin: governance, lst_reserve: None };
             let roles = [guardian, allocator, fee_recipient];
-            let proposal = roles_proposal(&target, roles, current_timelock_secs, min_hold_up_secs);
+            let timelock = vault_state.timelock_secs(&read_vault(&vault_state, &vault)?);
+            let proposal = roles_proposal(&target, roles, timelock, vault_state.min_hold_up_secs);
             print_proposal(&governance, &vault, &proposal, "the new roles");
         }
     }
@@ -425,17 +440,29 @@ fn print_proposal(governance: &Pubkey, vault: &Pubkey, proposal: &TimelockedProp
         proposal.transactions.len()
     );
     for (index, tx) in proposal.transactions.iter().enumerate() {
-        println!("\ntransaction {index}: {} (hold-up {} s after the vote succeeds)", tx.label, tx.hold_up_secs);
+        println!(
+            "\ntransaction {index}: {} (hold-up {} s after the vote succeeds: {} in Realms' hold-up field)",
+            tx.label,
+            tx.hold_up_secs,
+            days(tx.hold_up_secs)
+        );
         println!("{}", tx.base64());
     }
     println!(
-        "\nETA: {what} can apply {} s after transaction 0 executes; transaction 1 runs no sooner than {} s after \
-         the vote succeeds, and no later than {} s after its ETA (then the vault treats the proposal as void). \
+        "\nETA: {what} can apply {} after transaction 0 executes; transaction 1 runs no sooner than {} after \
+         the vote succeeds, and no later than {} after its ETA (then the vault treats the proposal as void). \
          Until then depositors see the pending change on chain and the DAO can cancel it with cancel_proposal.",
-        proposal.timelock_secs,
-        proposal.transactions[1].hold_up_secs,
-        ballast::state::PROPOSAL_GRACE_SECS
+        days(proposal.timelock_secs),
+        days(proposal.transactions[1].hold_up_secs),
+        days(ballast::state::PROPOSAL_GRACE_SECS as u32)
     );
+}
+
+/// Seconds as Realms takes a hold-up: days, to the hundredth, rounded up (a shorter hold-up than
+/// the proposal needs would let transaction 1 run before the vault accepts it).
+fn days(secs: u32) -> String {
+    let hundredths = (secs as u64 * 100).div_ceil(86_400);
+    format!("{}.{:02} days", hundredths / 100, hundredths % 100)
 }
 
 #[cfg(test)]
@@ -467,6 +494,37 @@ mod tests {
         assert_eq!(rpc_url(args.rpc_url, None), "https://api.devnet.solana.com");
         assert_eq!(rpc_url(None, Some("https://cfg.example".into())), "https://cfg.example");
         assert_eq!(rpc_url(None, None), "http://127.0.0.1:8899");
+    }
+
+    #[test]
+    fn a_proposal_reads_the_vault_from_a_cluster_or_is_told_its_timelock() {
+        let (vault, gov) = (Pubkey::new_unique().to_string(), Pubkey::new_unique().to_string());
+        let base = ["ballast-keeper", "dao", "propose-roles", "--vault", &vault, "--governance", &gov];
+        let roles = ["--guardian", &vault, "--allocator", &vault, "--fee-recipient", &vault];
+        let parse = |extra: &[&str]| Cli::try_parse_from(base.iter().chain(roles.iter()).chain(extra.iter()));
+        assert!(parse(&[]).is_err(), "neither --url nor --current-timelock-secs");
+        let Command::Dao(DaoCommand::ProposeRoles { vault_state, .. }) = parse(&["-u", "devnet"]).unwrap().command
+        else {
+            panic!("not propose-roles")
+        };
+        assert_eq!(vault_state.url.as_deref(), Some("devnet"));
+        assert_eq!(vault_state.min_hold_up_secs, 86_400, "a day unless told");
+        let Command::Dao(DaoCommand::ProposeRoles { vault_state, .. }) =
+            parse(&["--current-timelock-secs", "172800", "--min-hold-up-secs", "3600"]).unwrap().command
+        else {
+            panic!("not propose-roles")
+        };
+        assert_eq!(vault_state.timelock_secs(&None), 172_800);
+        assert_eq!(vault_state.min_hold_up_secs, 3_600);
+    }
+
+    #[test]
+    fn hold_ups_read_in_days_rounded_up() {
+        assert_eq!(days(86_400), "1.00 days");
+        assert_eq!(days(86_400 + 172_800), "3.00 days");
+        assert_eq!(days(3_600), "0.05 days");
+        assert_eq!(days(1), "0.01 days");
+        assert_eq!(days(0), "0.00 days");
     }
 
     #[test]
