@@ -7,6 +7,7 @@ pub mod actions;
 pub mod amount;
 pub mod chain;
 pub mod chart;
+pub mod cluster;
 pub mod dao;
 pub mod embedded;
 pub mod error;
@@ -31,6 +32,7 @@ pub async fn embedded_app(keeper_every: Duration) -> Result<Arc<App>> {
         vault: embedded.vault,
         history,
         embedded: Some(embedded),
+        cluster: cluster::Cluster::Embedded,
     }))
 }
 

@@ -38,9 +38,11 @@ async fn main() -> Result<()> {
     let app = match (&cli.rpc_url, cli.vault) {
         (Some(url), Some(vault)) => {
             let rpc = Arc::new(RpcChain::new(url, Duration::from_secs(30)));
+            let genesis = rpc.client.get_genesis_hash().await.with_context(|| format!("reaching {url}"))?;
+            let cluster = ballast_app::cluster::Cluster::from_genesis_hash(&genesis.to_string());
             let history = Default::default();
             spawn_rpc_history(rpc.clone(), vault, Arc::clone(&history), Duration::from_secs(10));
-            Arc::new(App { chain: AppChain::Rpc(rpc), vault, history, embedded: None })
+            Arc::new(App { chain: AppChain::Rpc(rpc), vault, history, embedded: None, cluster })
         }
         _ => {
             println!("starting the embedded chain: stake pool, lending market, LST/SOL pool, vault, keeper ...");

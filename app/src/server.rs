@@ -28,6 +28,8 @@ pub struct App {
     pub history: SharedHistory,
     /// Present on the embedded chain: the demo wallet, the market and the keeper.
     pub embedded: Option<Arc<Embedded>>,
+    /// The cluster, for links to its explorer.
+    pub cluster: crate::cluster::Cluster,
 }
 
 type Shared = State<Arc<App>>;
@@ -94,6 +96,8 @@ async fn info(State(app): Shared) -> Json<Value> {
         "embedded": app.embedded.is_some(),
         "demo_wallet": app.embedded.as_ref().map(|e| e.demo.pubkey().to_string()),
         "scenarios": app.embedded.as_ref().map(|_| crate::embedded::SCENARIOS.map(|(name, _)| name)),
+        "cluster": app.cluster,
+        "explorer_tx": app.cluster.explorer_tx_template(),
     }))
 }
 

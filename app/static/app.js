@@ -25,6 +25,37 @@ function say(id, text, ok) {
   el.className = ok ? "ok" : "error";
 }
 
+// A transaction's signature: a link to the cluster's explorer where there is one (the embedded
+// chain has none, and shows the signature alone).
+function transaction(signature) {
+  if (!signature) return document.createTextNode("");
+  const short = signature.slice(0, 8) + "…" + signature.slice(-8);
+  if (!info.explorer_tx) {
+    const span = document.createElement("span");
+    span.textContent = short;
+    span.title = signature;
+    span.className = "signature";
+    return span;
+  }
+  const a = document.createElement("a");
+  a.href = info.explorer_tx.replace("{signature}", encodeURIComponent(signature));
+  a.textContent = short;
+  a.title = signature;
+  a.target = "_blank";
+  a.rel = "noopener";
+  a.className = "signature";
+  return a;
+}
+
+function reported(id, r) {
+  say(id, r.message, true);
+  if (r.signature) {
+    const el = $(id);
+    el.appendChild(document.createTextNode(" · "));
+    el.appendChild(transaction(r.signature));
+  }
+}
+
 function rows(id, pairs) {
   const table = $(id);
   table.innerHTML = "";
@@ -146,6 +177,7 @@ async function history() {
     tr.insertCell().textContent = e.slot;
     tr.insertCell().textContent = e.kind;
     tr.insertCell().textContent = e.detail;
+    tr.insertCell().appendChild(transaction(e.signature));
     tr.className = "event-" + e.kind.replace(/\s+/g, "-");
   }
 }
@@ -164,7 +196,7 @@ async function act(verb, input) {
   button.disabled = true;
   try {
     const r = await post(`/api/demo/${verb}`, { amount });
-    say("message", r.message, true);
+    reported("message", r);
     $(input).value = "";
   } catch (e) {
     say("message", e.message, false);

@@ -41,6 +41,11 @@ async fn actions_return_transactions_that_land_and_bad_input_sends_nothing() {
     let run = common::start().await;
     let vault = run.vault();
 
+    // The embedded chain has no explorer: the page shows signatures without links.
+    let (status, info) = run.get("/api/info").await;
+    assert_eq!(status, 200);
+    assert_eq!((info["cluster"].as_str(), info["explorer_tx"].is_null()), (Some("embedded"), true));
+
     // Discovery and metadata.
     let (status, rules) = run.get("/actions.json").await;
     assert_eq!(status, 200);

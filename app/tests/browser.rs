@@ -153,6 +153,13 @@ async fn deposit_move_the_market_and_watch_the_keeper_unwind_in_a_browser() {
         wait_text(&client, "ltv", long, |t| t.trim_end_matches('%').parse::<f64>().is_ok_and(|v| v <= 65.0)).await;
     client.wait().at_most(long).for_element(Locator::Css("#events tr.event-unwind")).await.unwrap();
     println!("deposit ok; unwind {unwind}; LTV now {ltv_after}");
+    // The unwind's row names its transaction: on the embedded chain no explorer knows it, so the
+    // signature shows without a link (on a public cluster it links to Solscan).
+    let cell = client.find(Locator::Css("#events tr.event-unwind td:last-child .signature")).await.unwrap();
+    let signature = cell.attr("title").await.unwrap().expect("the full signature");
+    assert!(signature.parse::<solana_sdk::signature::Signature>().is_ok(), "{signature}");
+    assert_eq!(cell.tag_name().await.unwrap(), "span");
+    assert!(client.find(Locator::Css("#events a.signature")).await.is_err());
 
     let png = client.screenshot().await.unwrap();
     let path = artifacts_dir().join("dashboard.png");
