@@ -231,32 +231,22 @@ pub struct Paths {
     pub lst_available: Option<Path>,
 }
 
-/// One price feed of the lending market (legacy price accounts, read by `RefreshReserve`).
+/// One price feed: the lending market's (legacy price accounts, read by `RefreshReserve`) or the
+/// vault's (Pyth receiver updates, read by the risk-adding instructions).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct LendingFeed {
+pub struct Feed {
     /// The feed shows its price of this many slots ago.
     #[serde(default)]
     pub lag_slots: u64,
     /// `[[from_minute, to_minute], ...]`: nothing is published, the account keeps its last
-    /// price and slot (the lending program then refuses to refresh the reserve).
+    /// price and publish time (the lending program then refuses to refresh the reserve; the
+    /// vault refuses the feed as stale).
     #[serde(default)]
     pub outages: Vec<Window>,
-    /// The confidence interval the account carries, bps of the price (0 when left out).
-    /// spl-token-lending reads none; Save refuses a price whose confidence is too wide.
-    pub confidence_bps: Option<Path>,
-}
-
-/// One of the vault's Pyth feeds (receiver price updates, read by the risk-adding instructions).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct VaultFeed {
-    #[serde(default)]
-    pub lag_slots: u64,
-    /// Publish time frozen inside each window.
-    #[serde(default)]
-    pub outages: Vec<Window>,
-    /// The confidence interval, bps of the price (the harness's default when left out).
+    /// The confidence interval, bps of the price. Left out: 0 on the market's accounts, the
+    /// harness's default on the vault's. spl-token-lending reads none; Save refuses a price whose
+    /// interval is too wide, the vault one wider than `max_conf_bps`.
     pub confidence_bps: Option<Path>,
 }
 
@@ -264,13 +254,13 @@ pub struct VaultFeed {
 #[serde(deny_unknown_fields)]
 pub struct Feeds {
     #[serde(default)]
-    pub lending_sol_usd: LendingFeed,
+    pub lending_sol_usd: Feed,
     #[serde(default)]
-    pub lending_lst_usd: LendingFeed,
+    pub lending_lst_usd: Feed,
     #[serde(default)]
-    pub vault_sol_usd: VaultFeed,
+    pub vault_sol_usd: Feed,
     #[serde(default)]
-    pub vault_lst_usd: VaultFeed,
+    pub vault_lst_usd: Feed,
 }
 
 /// `[from_minute, to_minute]`, from before to.

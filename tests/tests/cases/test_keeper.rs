@@ -344,44 +344,6 @@ async fn past_the_borrow_limit_the_keeper_unwinds_with_a_flash_loan_where_the_ve
     }
 }
 
-/// The embedded chain, except that reading `stalled` never returns: a vault whose pass is stuck
-/// (a transaction waiting on a congested cluster, an RPC that hangs).
-struct Stalling {
-    inner: EmbeddedChain,
-    stalled: solana_sdk::pubkey::Pubkey,
-}
-
-impl ballast_keeper::chain::Chain for Stalling {
-    async fn accounts(
-        &self,
-        keys: &[solana_sdk::pubkey::Pubkey],
-    ) -> anyhow::Result<Vec<Option<solana_sdk::account::Account>>> {
-        if keys.contains(&self.stalled) {
-            std::future::pending::<()>().await;
-        }
-        self.inner.accounts(keys).await
-    }
-    async fn clock(&self) -> anyhow::Result<solana_sdk::clock::Clock> {
-        self.inner.clock().await
-    }
-    async fn simulate(
-        &self,
-        ixs: &[solana_sdk::instruction::Instruction],
-        payer: &Keypair,
-    ) -> anyhow::Result<ballast_keeper::chain::Simulation> {
-        self.inner.simulate(ixs, payer).await
-    }
-    async fn latest_blockhash(&self) -> anyhow::Result<solana_sdk::hash::Hash> {
-        self.inner.latest_blockhash().await
-    }
-    async fn send_transaction(
-        &self,
-        tx: solana_sdk::transaction::Transaction,
-    ) -> anyhow::Result<ballast_keeper::chain::Sent> {
-        self.inner.send_transaction(tx).await
-    }
-}
-
 #[tokio::test]
 async fn a_stuck_vault_does_not_hold_up_the_others() {
     use ballast_keeper::service::{self, Metrics};
@@ -390,7 +352,7 @@ async fn a_stuck_vault_does_not_hold_up_the_others() {
     let mut env = VaultClient::start_looped_in_pool().await;
     let keypair = env.chain.funded_keypair(SOL).await;
     let stalled = solana_sdk::pubkey::Pubkey::new_unique();
-    let chain = Stalling { inner: EmbeddedChain::new(env.chain.ctx.banks_client.clone()), stalled };
+    let chain = Probed { stalled: Some(stalled), ..Probed::new(&env) };
     let keeper = Keeper::new(chain, keypair, unscheduled());
     let metrics = Metrics::new().unwrap();
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
@@ -412,58 +374,11 @@ async fn a_stuck_vault_does_not_hold_up_the_others() {
     assert!(!metrics.render().contains(&format!("vault=\"{stalled}\"")));
 }
 
-/// The embedded chain with a fee market: recent priority fees are `fees`; it records the
-/// accounts the keeper asked about and every transaction it sent.
-struct FeeMarket {
-    inner: EmbeddedChain,
-    fees: Vec<u64>,
-    asked: std::sync::Mutex<Vec<solana_sdk::pubkey::Pubkey>>,
-    sent: std::sync::Mutex<Vec<solana_sdk::transaction::Transaction>>,
-}
-
-impl ballast_keeper::chain::Chain for FeeMarket {
-    async fn accounts(
-        &self,
-        keys: &[solana_sdk::pubkey::Pubkey],
-    ) -> anyhow::Result<Vec<Option<solana_sdk::account::Account>>> {
-        self.inner.accounts(keys).await
-    }
-    async fn clock(&self) -> anyhow::Result<solana_sdk::clock::Clock> {
-        self.inner.clock().await
-    }
-    async fn simulate(
-        &self,
-        ixs: &[solana_sdk::instruction::Instruction],
-        payer: &Keypair,
-    ) -> anyhow::Result<ballast_keeper::chain::Simulation> {
-        self.inner.simulate(ixs, payer).await
-    }
-    async fn latest_blockhash(&self) -> anyhow::Result<solana_sdk::hash::Hash> {
-        self.inner.latest_blockhash().await
-    }
-    async fn send_transaction(
-        &self,
-        tx: solana_sdk::transaction::Transaction,
-    ) -> anyhow::Result<ballast_keeper::chain::Sent> {
-        self.sent.lock().unwrap().push(tx.clone());
-        self.inner.send_transaction(tx).await
-    }
-    async fn recent_prioritization_fees(&self, writable: &[solana_sdk::pubkey::Pubkey]) -> anyhow::Result<Vec<u64>> {
-        self.asked.lock().unwrap().extend_from_slice(writable);
-        Ok(self.fees.clone())
-    }
-}
-
 #[tokio::test]
 async fn the_unwind_pays_the_going_priority_fee_and_asks_for_the_units_it_needs() {
     let mut env = VaultClient::start_looped_in_pool().await;
     let keypair = env.chain.funded_keypair(SOL).await;
-    let chain = FeeMarket {
-        inner: EmbeddedChain::new(env.chain.ctx.banks_client.clone()),
-        fees: vec![1_000, 5_000, 9_000, 20_000_000],
-        asked: Default::default(),
-        sent: Default::default(),
-    };
+    let chain = Probed { fees: vec![1_000, 5_000, 9_000, 20_000_000], ..Probed::new(&env) };
     let config =
         KeeperConfig { priority_fee_micro_lamports: 500, priority_fee_cap_micro_lamports: 15_000_000, ..unscheduled() };
     let keeper = Keeper::new(chain, keypair, config.clone());
@@ -521,49 +436,11 @@ async fn health_turns_red_when_the_keeper_cannot_pay_for_an_unwind() {
     assert!(metrics.render().contains("ballast_keeper_balance_lamports 1010000000"));
 }
 
-/// The embedded chain, counting the keeper's requests.
-struct Counting {
-    inner: EmbeddedChain,
-    reads: std::sync::atomic::AtomicU32,
-}
-
-impl ballast_keeper::chain::Chain for Counting {
-    async fn accounts(
-        &self,
-        keys: &[solana_sdk::pubkey::Pubkey],
-    ) -> anyhow::Result<Vec<Option<solana_sdk::account::Account>>> {
-        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.accounts(keys).await
-    }
-    async fn clock(&self) -> anyhow::Result<solana_sdk::clock::Clock> {
-        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.clock().await
-    }
-    async fn simulate(
-        &self,
-        ixs: &[solana_sdk::instruction::Instruction],
-        payer: &Keypair,
-    ) -> anyhow::Result<ballast_keeper::chain::Simulation> {
-        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.simulate(ixs, payer).await
-    }
-    async fn latest_blockhash(&self) -> anyhow::Result<solana_sdk::hash::Hash> {
-        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.latest_blockhash().await
-    }
-    async fn send_transaction(
-        &self,
-        tx: solana_sdk::transaction::Transaction,
-    ) -> anyhow::Result<ballast_keeper::chain::Sent> {
-        self.inner.send_transaction(tx).await
-    }
-}
-
 #[tokio::test]
 async fn a_pass_over_a_healthy_vault_reads_the_chain_twice() {
     let mut env = VaultClient::start_looped_in_pool().await;
     let keypair = env.chain.funded_keypair(SOL).await;
-    let chain = Counting { inner: EmbeddedChain::new(env.chain.ctx.banks_client.clone()), reads: Default::default() };
+    let chain = Probed::new(&env);
     // A harvest schedule that is not due: the pass's own read answers it.
     let config = KeeperConfig { harvest_interval_secs: Some(u32::MAX as u64), ..KeeperConfig::default() };
     let keeper = Keeper::new(chain, keypair, config);
@@ -574,5 +451,74 @@ async fn a_pass_over_a_healthy_vault_reads_the_chain_twice() {
     for pass in 1..=3 {
         assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
         assert_eq!(reads(), 3 + 2 * pass, "two requests a pass");
+    }
+}
+
+/// The embedded chain as a test needs to bend or watch it: reads naming `stalled` never return
+/// (a vault whose pass is stuck); the recent priority fees are `fees`; every request is counted;
+/// the accounts the fee market was asked about and the transactions sent are kept.
+struct Probed {
+    inner: EmbeddedChain,
+    stalled: Option<solana_sdk::pubkey::Pubkey>,
+    fees: Vec<u64>,
+    reads: std::sync::atomic::AtomicU32,
+    asked: std::sync::Mutex<Vec<solana_sdk::pubkey::Pubkey>>,
+    sent: std::sync::Mutex<Vec<solana_sdk::transaction::Transaction>>,
+}
+
+impl Probed {
+    fn new(env: &VaultClient) -> Self {
+        Self {
+            inner: EmbeddedChain::new(env.chain.ctx.banks_client.clone()),
+            stalled: None,
+            fees: Vec::new(),
+            reads: Default::default(),
+            asked: Default::default(),
+            sent: Default::default(),
+        }
+    }
+
+    fn count(&self) {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl ballast_keeper::chain::Chain for Probed {
+    async fn accounts(
+        &self,
+        keys: &[solana_sdk::pubkey::Pubkey],
+    ) -> anyhow::Result<Vec<Option<solana_sdk::account::Account>>> {
+        self.count();
+        if self.stalled.is_some_and(|stalled| keys.contains(&stalled)) {
+            std::future::pending::<()>().await;
+        }
+        self.inner.accounts(keys).await
+    }
+    async fn clock(&self) -> anyhow::Result<solana_sdk::clock::Clock> {
+        self.count();
+        self.inner.clock().await
+    }
+    async fn simulate(
+        &self,
+        ixs: &[solana_sdk::instruction::Instruction],
+        payer: &Keypair,
+    ) -> anyhow::Result<ballast_keeper::chain::Simulation> {
+        self.count();
+        self.inner.simulate(ixs, payer).await
+    }
+    async fn latest_blockhash(&self) -> anyhow::Result<solana_sdk::hash::Hash> {
+        self.count();
+        self.inner.latest_blockhash().await
+    }
+    async fn send_transaction(
+        &self,
+        tx: solana_sdk::transaction::Transaction,
+    ) -> anyhow::Result<ballast_keeper::chain::Sent> {
+        self.sent.lock().unwrap().push(tx.clone());
+        self.inner.send_transaction(tx).await
+    }
+    async fn recent_prioritization_fees(&self, writable: &[solana_sdk::pubkey::Pubkey]) -> anyhow::Result<Vec<u64>> {
+        self.asked.lock().unwrap().extend_from_slice(writable);
+        Ok(self.fees.clone())
     }
 }
