@@ -868,13 +868,13 @@ impl VaultClient {
     /// Another borrower deposits SOL as collateral in the market and borrows the LST reserve's
     /// liquidity down to `leave_lst`, as a utilization spike would (the vault's collateral
     /// cannot be redeemed beyond what is left).
-    pub async fn borrow_out_lst(&mut self, leave_lst: u64) {
+    pub async fn borrow_out_lst(&mut self, leave_lst: u64) -> TxResult {
         self.borrow_out(true, leave_lst).await
     }
 
     /// Another borrower deposits LST as collateral and borrows the SOL reserve's liquidity down
     /// to `leave_lamports`: the SOL reserve's utilization, and so its borrow rate, rises.
-    pub async fn borrow_out_sol(&mut self, leave_lamports: u64) {
+    pub async fn borrow_out_sol(&mut self, leave_lamports: u64) -> TxResult {
         self.borrow_out(false, leave_lamports).await
     }
 
@@ -891,8 +891,9 @@ impl VaultClient {
     }
 
     /// Another borrower posts the other reserve's asset as collateral (worth 2.5 times the loan)
-    /// and borrows the LST (`lst`) or SOL reserve's liquidity down to `leave`.
-    async fn borrow_out(&mut self, lst: bool, leave: u64) {
+    /// and borrows the LST (`lst`) or SOL reserve's liquidity down to `leave`. The borrow fails
+    /// as any borrower's would (a stale price, a reserve limit); the set-up does not.
+    async fn borrow_out(&mut self, lst: bool, leave: u64) -> TxResult {
         use solana_program::program_pack::Pack;
         use spl_token_lending::instruction as lending_ix;
         let program = spl_token_lending::id();
@@ -906,7 +907,7 @@ impl VaultClient {
         };
         let borrow = self.reserve_available(lst).await.saturating_sub(leave);
         if borrow == 0 {
-            return;
+            return Ok(());
         }
         let rate = self.pool_rate().await;
         let borrowed_lamports = if lst { borrow as f64 * rate } else { borrow as f64 };
@@ -950,8 +951,7 @@ impl VaultClient {
                 owner,
                 &[collateral.reserve],
             ));
-            self.chain.send_ok(&ixs, &[&borrower]).await;
-            return;
+            return self.chain.send(&ixs, &[&borrower]).await;
         }
         let rent = self.chain.ctx.banks_client.get_rent().await.unwrap();
         let len = spl_token_lending::state::Obligation::LEN;
@@ -1008,7 +1008,7 @@ impl VaultClient {
             owner,
             None,
         ));
-        self.chain.send_ok(&ixs, &[&borrower]).await;
+        self.chain.send(&ixs, &[&borrower]).await
     }
 
     /// The market's owner hands it to `new_owner` (Save's call also restates its outflow limit

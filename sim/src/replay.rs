@@ -401,11 +401,8 @@ impl Driver {
             let leave = (start as f64 * share) as u64;
             // Borrowed out in steps of at least 0.1% of the start, not dust.
             if env.reserve_available(lst).await > leave + start / 1_000 {
-                if lst {
-                    env.borrow_out_lst(leave).await;
-                } else {
-                    env.borrow_out_sol(leave).await;
-                }
+                // A borrow the market refuses now (a stale price) is tried again next step.
+                let _ = if lst { env.borrow_out_lst(leave).await } else { env.borrow_out_sol(leave).await };
             }
         }
         push_pool(env, &self.trader, m.pool_lst_sol * rate).await?;

@@ -320,7 +320,7 @@ async fn with_the_lst_reserve_borrowed_out_the_vaults_own_sol_repays_and_the_pro
     let mut env = VaultClient::start_looped_in_pool().await;
     env.mark_lst_down(0.64).await;
     // Another borrower takes all the LST the reserve could pay out.
-    env.borrow_out_lst(0).await;
+    env.borrow_out_lst(0).await.expect("borrow out");
     assert_eq!(env.lending_state().await.lst.available_amount, 0);
     let ltv_before = env.market_ltv_bps().await;
     let collateral_before = env.lending_health(None).await.collateral_lst;
@@ -347,7 +347,7 @@ async fn with_the_lst_reserve_borrowed_out_the_vaults_own_sol_repays_and_the_pro
 async fn with_little_lst_liquidity_left_the_unwind_redeems_what_is_there() {
     let mut env = VaultClient::start_looped_in_pool().await;
     env.mark_lst_down(0.64).await;
-    env.borrow_out_lst(SOL / 4).await;
+    env.borrow_out_lst(SOL / 4).await.expect("borrow out");
     let ltv_before = env.market_ltv_bps().await;
     let event = unwind_via(&mut env, UnwindExit::StakePool).await;
     println!("{event:?}");
