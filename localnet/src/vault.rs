@@ -916,6 +916,12 @@ impl VaultClient {
         let source = if lst {
             self.chain.wsol_account(&borrower.pubkey(), collateral_lamports).await
         } else {
+            // LST comes from the stake pool, which takes no deposit before its epoch's update:
+            // the borrower waits (the driver asks again at its next step).
+            let epoch = self.chain.clock().await.epoch;
+            if self.pool.state(&mut self.chain).await.last_update_epoch < epoch {
+                return Ok(());
+            }
             self.lst_for(&borrower, collateral_lamports).await
         };
         let deposit = self.chain.token_balance(&source).await;
@@ -939,7 +945,7 @@ impl VaultClient {
                     owner,
                 ),
             ];
-            self.chain.send_ok(&setup, &[&obligation, &borrower]).await;
+            self.chain.send(&setup, &[&obligation, &borrower]).await?;
             let mut ixs = self.lending().market.refresh_reserves_ixs();
             ixs.push(save_ix::refresh_obligation(obligation.pubkey(), &[collateral.reserve]));
             ixs.push(save_ix::borrow_obligation_liquidity(
@@ -978,7 +984,7 @@ impl VaultClient {
                 owner,
             ),
         ];
-        self.chain.send_ok(&setup, &[&obligation, &borrower]).await;
+        self.chain.send(&setup, &[&obligation, &borrower]).await?;
         let ctoken_amount = self.chain.token_balance(&ctokens).await;
         let mut ixs = vec![
             lending_ix::refresh_reserve(program, collateral.reserve, collateral.oracle_price),
