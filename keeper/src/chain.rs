@@ -180,6 +180,59 @@ pub struct RpcChain {
     pub attempts: u32,
     pub backoff: std::time::Duration,
     pub rebroadcast: std::time::Duration,
+    /// At most this many requests a second (`None`: no limit).
+    pub pace: Option<Pace>,
+}
+
+/// Requests spaced `interval` apart, across every task using the chain. Written here rather than
+/// taken from a rate-limiting crate: it is a single "next free instant" behind a lock, and the
+/// one the workspace would otherwise pull in brings its own clock and map types.
+pub struct Pace {
+    interval: std::time::Duration,
+    next: tokio::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Pace {
+    pub fn per_second(requests: u32) -> Option<Self> {
+        (requests > 0).then(|| Self {
+            interval: std::time::Duration::from_secs(1) / requests,
+            next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+        })
+    }
+
+    /// Waits for this request's turn.
+    async fn wait(&self) {
+        let at = {
+            let mut next = self.next.lock().await;
+            let at = (*next).max(tokio::time::Instant::now());
+            *next = at + self.interval;
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+}
+
+/// Whether an RPC error can pass on its own, so that asking again may help: the transport failed
+/// or timed out, the node is overloaded (5xx) or behind. Not a 429: the client's own HTTP
+/// sender already waited and retried it, and a retry here would stack on top. Not a refused
+/// request (bad parameters, an unknown method): it fails the same way again.
+pub fn transient(error: &solana_client::client_error::ClientError) -> bool {
+    use solana_client::client_error::ClientErrorKind;
+    use solana_client::rpc_request::RpcError;
+    match error.kind() {
+        ClientErrorKind::Io(_) => true,
+        ClientErrorKind::Reqwest(e) => match e.status() {
+            Some(status) => status.is_server_error(),
+            None => e.is_timeout() || e.is_connect() || e.is_request() || e.is_body(),
+        },
+        // Block not available, node unhealthy or behind, slot skipped: the node catches up.
+        ClientErrorKind::RpcError(RpcError::RpcResponseError { code, .. }) => {
+            matches!(code, -32004 | -32005 | -32007 | -32014 | -32016)
+        }
+        // No proper answer came back (the client's own version query failed, a garbled reply).
+        ClientErrorKind::RpcError(RpcError::RpcRequestError(_)) => true,
+        _ => false,
+    }
 }
 
 impl RpcChain {
@@ -193,6 +246,13 @@ impl RpcChain {
             attempts: 4,
             backoff: std::time::Duration::from_millis(250),
             rebroadcast: std::time::Duration::from_secs(2),
+            pace: None,
+        }
+    }
+
+    async fn paced(&self) {
+        if let Some(pace) = &self.pace {
+            pace.wait().await;
         }
     }
 
@@ -204,15 +264,21 @@ impl RpcChain {
         let mut delay = self.backoff;
         let mut attempt = 1;
         loop {
+            self.paced().await;
             match call().await {
                 Ok(value) => return Ok(value),
-                Err(error) if attempt < self.attempts => {
+                Err(error) if transient(&error) && attempt < self.attempts => {
                     tracing::warn!(what, attempt, %error, "RPC call failed, retrying");
-                    tokio::time::sleep(delay).await;
+                    // Jitter, so keepers that failed together do not retry together.
+                    let jitter = rand::Rng::gen_range(&mut rand::thread_rng(), 0.5..1.5);
+                    tokio::time::sleep(delay.mul_f64(jitter)).await;
                     delay *= 2;
                     attempt += 1;
                 }
-                Err(error) => return Err(anyhow!("{what} failed after {attempt} attempts: {error}")),
+                Err(error) if transient(&error) => {
+                    return Err(anyhow!("{what} failed after {attempt} attempts: {error}"))
+                }
+                Err(error) => return Err(anyhow!("{what} refused: {error}")),
             }
         }
     }
@@ -235,7 +301,9 @@ impl Chain for RpcChain {
 
     async fn clock(&self) -> Result<Clock> {
         let clock = solana_sdk::sysvar::clock::id();
-        let account = self.retry("getAccountInfo(clock)", || self.client.get_account(&clock)).await?;
+        // Through getMultipleAccounts: the client keeps its transport errors there (its
+        // getAccountInfo folds every failure into "account not found", which is not retried).
+        let account = self.accounts(&[clock]).await?.pop().flatten().ok_or_else(|| anyhow!("no clock sysvar"))?;
         Ok(bincode::deserialize(&account.data)?)
     }
 
@@ -274,11 +342,13 @@ impl Chain for RpcChain {
         let config = RpcSendTransactionConfig { skip_preflight: true, max_retries: Some(0), ..Default::default() };
         let mut broadcasts = 0u32;
         loop {
+            self.paced().await;
             match self.client.send_transaction_with_config(&tx, config).await {
                 Ok(_) => broadcasts += 1,
                 Err(error) => tracing::warn!(%signature, %error, "broadcast failed"),
             }
             tokio::time::sleep(self.rebroadcast).await;
+            self.paced().await;
             if let Ok(response) = self.client.get_signature_statuses(&[signature]).await {
                 if let Some(Some(status)) = response.value.into_iter().next() {
                     if let Some(error) = status.err {
@@ -292,6 +362,7 @@ impl Chain for RpcChain {
                 }
             }
             // Unseen: broadcast again while the blockhash can still land it.
+            self.paced().await;
             match self.client.is_blockhash_valid(&blockhash, CommitmentConfig::processed()).await {
                 Ok(false) => {
                     // It may have landed between the two reads: look once more before saying it

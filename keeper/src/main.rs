@@ -166,6 +166,9 @@ struct RunArgs {
     /// [default: 20]
     #[arg(long, env = "BALLAST_COMPUTE_UNIT_MARGIN_PCT")]
     compute_unit_margin_pct: Option<u32>,
+    /// At most this many RPC requests a second, across every vault; 0: no limit [default: 25]
+    #[arg(long, env = "BALLAST_RPC_REQUESTS_PER_SECOND")]
+    rpc_requests_per_second: Option<u32>,
     /// /health turns red when no pass succeeded for this many intervals [default: 20]
     #[arg(long, env = "BALLAST_HEALTH_STALE_PASSES")]
     health_stale_passes: Option<u32>,
@@ -219,6 +222,7 @@ impl RunArgs {
                 .or(file.priority_fee_cap_micro_lamports),
             compute_unit_margin_pct: self.compute_unit_margin_pct.or(file.compute_unit_margin_pct),
             health_stale_passes: self.health_stale_passes.or(file.health_stale_passes),
+            rpc_requests_per_second: self.rpc_requests_per_second.or(file.rpc_requests_per_second),
             min_balance_lamports: self.min_balance_lamports.or(file.min_balance_lamports),
             listen: self.listen.or(file.listen),
             sol_usd_update: self.sol_usd_update.or(file.sol_usd_update),
@@ -284,7 +288,9 @@ async fn run(args: RunArgs) -> Result<()> {
         ..defaults
     };
     let interval = Duration::from_millis(args.interval_ms.unwrap_or(400));
-    let keeper = Keeper::new(RpcChain::new(&rpc_url, Duration::from_secs(10)), keypair, config);
+    let mut chain = RpcChain::new(&rpc_url, Duration::from_secs(10));
+    chain.pace = ballast_keeper::chain::Pace::per_second(args.rpc_requests_per_second.unwrap_or(25));
+    let keeper = Keeper::new(chain, keypair, config);
     let metrics = Arc::new(service::Metrics::new()?);
     let listen = args.listen.unwrap_or_else(|| "127.0.0.1:9464".parse().expect("address"));
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;

@@ -16,6 +16,10 @@ enum Fault {
     Unavailable,
     /// Accept, never answer.
     Silent,
+    /// HTTP 429, as a rate-limited public endpoint answers.
+    TooMany,
+    /// A JSON-RPC error the request itself causes (invalid params).
+    Refuse,
 }
 
 /// Serves `getVersion` (the client asks once) and `getAccountInfo` for the clock sysvar (slot
@@ -34,7 +38,9 @@ async fn server(failures: u32, fault: Fault) -> (String, Arc<AtomicU32>) {
                 let mut buf = vec![0u8; 16 * 1024];
                 let read = socket.read(&mut buf).await.unwrap_or(0);
                 let request = String::from_utf8_lossy(&buf[..read]).to_string();
-                if n < failures {
+                // A node that refuses or rate-limits still answers the client's version query.
+                let answers_version = matches!(fault, Fault::TooMany | Fault::Refuse) && request.contains("getVersion");
+                if n < failures && !answers_version {
                     match fault {
                         Fault::Unavailable => {
                             let _ = socket
@@ -42,6 +48,21 @@ async fn server(failures: u32, fault: Fault) -> (String, Arc<AtomicU32>) {
                                 .await;
                         }
                         Fault::Silent => tokio::time::sleep(Duration::from_secs(30)).await,
+                        Fault::TooMany => {
+                            let _ = socket
+                                .write_all(
+                                    b"HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                                )
+                                .await;
+                        }
+                        Fault::Refuse => {
+                            let body = r#"{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params"},"id":1}"#;
+                            let response = format!(
+                                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                                body.len()
+                            );
+                            let _ = socket.write_all(response.as_bytes()).await;
+                        }
                     }
                     return;
                 }
@@ -56,9 +77,13 @@ async fn server(failures: u32, fault: Fault) -> (String, Arc<AtomicU32>) {
                 }
                 let clock = Clock { slot: 42, epoch: 3, unix_timestamp: 1_700_000_000, ..Clock::default() };
                 let data = base64::engine::general_purpose::STANDARD.encode(bincode::serialize(&clock).unwrap());
-                let body = format!(
-                    r#"{{"jsonrpc":"2.0","result":{{"context":{{"slot":42}},"value":{{"data":["{data}","base64"],"executable":false,"lamports":1169280,"owner":"Sysvar1111111111111111111111111111111111111","rentEpoch":0,"space":40}}}},"id":1}}"#
+                let account = format!(
+                    r#"{{"data":["{data}","base64"],"executable":false,"lamports":1169280,"owner":"Sysvar1111111111111111111111111111111111111","rentEpoch":0,"space":40}}"#
                 );
+                // One account, or a list of them for getMultipleAccounts.
+                let value = if request.contains("getMultipleAccounts") { format!("[{account}]") } else { account };
+                let body =
+                    format!(r#"{{"jsonrpc":"2.0","result":{{"context":{{"slot":42}},"value":{value}}},"id":1}}"#);
                 let response = format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                     body.len()
@@ -127,4 +152,38 @@ async fn health_turns_red_when_the_rpc_is_unreachable() {
     assert!(problems.iter().any(|p| p.starts_with("starting: no pass yet")), "{problems:?}");
     assert!(problems.iter().any(|p| p.starts_with("rpc unreachable:")), "{problems:?}");
     assert!(metrics.render().contains("ballast_keeper_errors_total"));
+}
+
+#[tokio::test]
+async fn a_request_the_node_refuses_is_not_asked_again() {
+    let (url, count) = server(u32::MAX, Fault::Refuse).await;
+    let error = chain(&url).clock().await.unwrap_err().to_string();
+    assert!(error.contains("refused"), "{error}");
+    // The version query, then one read: refused, and not sent again.
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_429_is_left_to_the_clients_own_retries() {
+    // The client's HTTP sender waits and retries a 429 itself; the chain does not stack its own
+    // attempts on top (four of them would make it 24 requests).
+    let (url, count) = server(u32::MAX, Fault::TooMany).await;
+    let error = chain(&url).clock().await.unwrap_err().to_string();
+    assert!(error.contains("refused"), "{error}");
+    let requests = count.load(Ordering::SeqCst);
+    assert!((2..=8).contains(&requests), "{requests} requests");
+}
+
+#[tokio::test]
+async fn requests_keep_to_the_rate_limit() {
+    let (url, count) = server(0, Fault::Unavailable).await;
+    let mut chain = chain(&url);
+    chain.pace = ballast_keeper::chain::Pace::per_second(20);
+    let started = std::time::Instant::now();
+    for _ in 0..10 {
+        chain.clock().await.unwrap();
+    }
+    // Ten reads at twenty a second: at least nine intervals of 50 ms between them.
+    assert!(started.elapsed() >= Duration::from_millis(450), "{:?}", started.elapsed());
+    assert_eq!(count.load(Ordering::SeqCst), 11, "the version query and ten reads");
 }
