@@ -62,7 +62,6 @@ impl Chain for AppChain {
 pub fn spawn_rpc_history(rpc: Arc<RpcChain>, vault: Pubkey, history: SharedHistory, every: Duration) {
     use solana_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
     use solana_transaction_status::option_serializer::OptionSerializer;
-    use solana_transaction_status::UiTransactionEncoding;
     tokio::spawn(async move {
         let mut newest: Option<Signature> = None;
         loop {
@@ -73,7 +72,7 @@ pub fn spawn_rpc_history(rpc: Arc<RpcChain>, vault: Pubkey, history: SharedHisto
                     // Newest first: record oldest first.
                     for entry in found.iter().rev().filter(|e| e.err.is_none()) {
                         let Ok(signature) = entry.signature.parse::<Signature>() else { continue };
-                        let tx = rpc.client.get_transaction(&signature, UiTransactionEncoding::Json).await;
+                        let tx = rpc.client.get_transaction_with_config(&signature, transaction_config()).await;
                         let logs = match tx.ok().and_then(|t| t.transaction.meta).map(|m| m.log_messages) {
                             Some(OptionSerializer::Some(logs)) => logs,
                             _ => continue,
@@ -90,4 +89,28 @@ pub fn spawn_rpc_history(rpc: Arc<RpcChain>, vault: Pubkey, history: SharedHisto
             tokio::time::sleep(every).await;
         }
     });
+}
+
+/// How the history asks for a transaction: its log, for legacy and version 0 transactions alike
+/// (without `maxSupportedTransactionVersion` a node refuses to return a version 0 one, and the
+/// history would skip it).
+pub fn transaction_config() -> solana_client::rpc_config::RpcTransactionConfig {
+    solana_client::rpc_config::RpcTransactionConfig {
+        encoding: Some(solana_transaction_status::UiTransactionEncoding::Json),
+        commitment: Some(solana_sdk::commitment_config::CommitmentConfig::confirmed()),
+        max_supported_transaction_version: Some(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_history_asks_for_version_0_transactions_too() {
+        let config = super::transaction_config();
+        assert_eq!(config.max_supported_transaction_version, Some(0));
+        // As the node receives it.
+        let json = serde_json::to_value(config).unwrap();
+        assert_eq!(json["maxSupportedTransactionVersion"], 0);
+        assert_eq!(json["commitment"], "confirmed");
+    }
 }
