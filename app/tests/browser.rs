@@ -165,6 +165,28 @@ async fn deposit_move_the_market_and_watch_the_keeper_unwind_in_a_browser() {
     let path = artifacts_dir().join("dashboard.png");
     std::fs::write(&path, png).unwrap();
     println!("screenshot: {}", path.display());
+
+    // At a phone's width (390 px) the page fits: nothing scrolls sideways.
+    client.set_window_size(390, 844).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let widths =
+        client.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.unwrap();
+    let (scroll, inner) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+    assert!(inner <= 400, "the window is {inner} px wide");
+    let wide = client
+        .execute(
+            "return [document.body.scrollWidth, document.documentElement.clientWidth, ...[...document.querySelectorAll('body *')]\
+             .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > window.innerWidth + 1)\
+             .slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + e.scrollWidth + '/' + e.clientWidth)];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(scroll <= inner, "the page is {scroll} px wide in a {inner} px window: {wide}");
+    let png = client.screenshot().await.unwrap();
+    let path = artifacts_dir().join("dashboard-390px.png");
+    std::fs::write(&path, png).unwrap();
+    println!("screenshot: {}", path.display());
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&profile);
 }
