@@ -159,6 +159,27 @@ impl std::fmt::Display for Action {
 /// Allocator steps smaller than this are not worth a transaction.
 const MIN_ALLOCATOR_STEP_LAMPORTS: u64 = 10_000_000;
 
+impl Action {
+    /// The action's kind, as metrics label it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Action::Healthy { .. } => "healthy",
+            Action::OraclesStale => "oracles_stale",
+            Action::Cranked => "cranked",
+            Action::Unwound { .. } => "unwound",
+            Action::FlashUnwound { .. } => "flash_unwound",
+            Action::AlreadyUnwound => "already_unwound",
+            Action::UnwindRefused { .. } => "unwind_refused",
+            Action::Leveraged { .. } => "leveraged",
+            Action::Deleveraged { .. } => "deleveraged",
+            Action::LeftLoop { .. } => "left_loop",
+            Action::AllocatorRefused { .. } => "allocator_refused",
+            Action::Harvested { .. } => "harvested",
+            Action::HarvestRefused { .. } => "harvest_refused",
+        }
+    }
+}
+
 /// The fee of one signature.
 const BASE_FEE_LAMPORTS: u64 = 5_000;
 

@@ -114,38 +114,21 @@ impl Metrics {
         let vault = vault.to_string();
         self.passes.with_label_values(&[&vault]).inc();
         for action in actions {
-            let kind = match action {
-                Action::Healthy { market_ltv_bps } => {
-                    if let Some(ltv) = market_ltv_bps {
-                        self.market_ltv_ratio.with_label_values(&[&vault]).set(*ltv as f64 / 10_000.0);
-                    }
-                    "healthy"
+            match action {
+                Action::Healthy { market_ltv_bps: Some(ltv) } => {
+                    self.market_ltv_ratio.with_label_values(&[&vault]).set(*ltv as f64 / 10_000.0);
                 }
-                Action::OraclesStale => "oracles_stale",
-                Action::Cranked => "cranked",
-                Action::Unwound { .. } => {
+                Action::Unwound { .. } | Action::FlashUnwound { .. } => {
                     self.unwinds.with_label_values(&[&vault]).inc();
-                    "unwound"
                 }
-                Action::FlashUnwound { .. } => {
-                    self.unwinds.with_label_values(&[&vault]).inc();
-                    "flash_unwound"
-                }
-                Action::AlreadyUnwound => "already_unwound",
-                Action::UnwindRefused { .. } => "unwind_refused",
-                Action::Leveraged { .. } => "leveraged",
-                Action::Deleveraged { .. } => "deleveraged",
-                Action::LeftLoop { .. } => "left_loop",
-                Action::AllocatorRefused { .. } => "allocator_refused",
                 Action::Harvested { reason, .. } => {
                     self.harvests.with_label_values(&[&vault, reason.label()]).inc();
                     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
                     self.last_harvest_timestamp_seconds.with_label_values(&[&vault]).set(now.as_secs() as i64);
-                    "harvested"
                 }
-                Action::HarvestRefused { .. } => "harvest_refused",
-            };
-            self.actions.with_label_values(&[&vault, kind]).inc();
+                _ => {}
+            }
+            self.actions.with_label_values(&[&vault, action.label()]).inc();
         }
     }
 

@@ -183,10 +183,11 @@ pub async fn run_on(
         }
         let liquidated = w.liquidated;
         let World { env, driver, .. } = &mut *w;
-        report.flows_refused += driver.flows(env).await;
+        let (refused, moved) = driver.flows(env).await;
+        report.flows_refused += refused;
         // The LTV the market shows at the step: after the keeper's or the liquidator's move when
         // either moved (or a flow), else as the market moved it.
-        let ltv = if unwound || liquidated || driver.moved_flows { market_ltv_bps(env).await } else { ltv };
+        let ltv = if unwound || liquidated || moved { market_ltv_bps(env).await } else { ltv };
         if ltv <= trigger {
             above_trigger_since = None;
         }
@@ -313,8 +314,6 @@ pub struct Driver {
     update_due: Option<u64>,
     /// The depositor whose shares the withdrawal waves redeem (its keypair, its share account).
     holder: Option<(Keypair, solana_sdk::pubkey::Pubkey)>,
-    /// Whether a flow landed in the last step.
-    moved_flows: bool,
 }
 
 impl Driver {
@@ -348,7 +347,6 @@ impl Driver {
             flows_done: 0,
             update_due: None,
             holder,
-            moved_flows: false,
         }
     }
 
@@ -370,29 +368,32 @@ impl Driver {
             (self.start_sol_usd * m.sol_usd, self.start_sol_usd * m.sol_usd * m.lst_sol * rate)
         };
         let sol_now = usd(t).0;
-        let lst_lending = usd(t.saturating_sub(s.lending_lst_lag_slots())).1;
-        let sol_lending = usd(t.saturating_sub(s.feeds.lending_sol_usd.lag_slots)).0;
-        let quote = |lst: bool, usd: f64| {
-            let feed = if lst { &s.feeds.lending_lst_usd } else { &s.feeds.lending_sol_usd };
-            let conf = feed.confidence_bps.as_ref().map_or(0.0, |p| usd * p.at(minute) / 10_000.0);
-            (!s.lending_feed_out(lst, t)).then_some((usd, conf))
-        };
-        let (sol_quote, lst_quote) = (quote(false, sol_lending), quote(true, lst_lending));
-        env.lending.as_mut().expect("lending bound").market.publish(&mut env.chain, sol_quote, lst_quote).await;
-        let now = env.chain.clock().await.unix_timestamp;
-        for lst in [false, true] {
-            if s.vault_feed_out(lst, t) {
-                continue;
+        // What a feed shows now (its lag applied), and its confidence (`default` without a path).
+        let shown = |lending: bool, lst: bool| {
+            let (sol, lst_usd) = usd(t.saturating_sub(s.feed_lag_slots(lending, lst)));
+            if lst {
+                lst_usd
+            } else {
+                sol
             }
-            let feed = if lst { &s.feeds.vault_lst_usd } else { &s.feeds.vault_sol_usd };
-            let lag = if lst { s.vault_lst_lag_slots() } else { feed.lag_slots };
-            let (sol, lst_usd) = usd(t.saturating_sub(lag));
-            let price = if lst { lst_usd } else { sol };
-            let conf = match &feed.confidence_bps {
-                Some(path) => price * path.at(minute) / 10_000.0,
-                None => env.lending().conf_raw as f64 / 1e8,
-            };
-            env.post_vault_feed(lst, price, conf, now).await;
+        };
+        let confidence = |lending: bool, lst: bool, price: f64, default: f64| {
+            s.feed(lending, lst).confidence_bps.as_ref().map_or(default, |p| price * p.at(minute) / 10_000.0)
+        };
+        let quote = |lst: bool| {
+            (!s.feed_out(true, lst, t)).then(|| {
+                let price = shown(true, lst);
+                (price, confidence(true, lst, price, 0.0))
+            })
+        };
+        env.lending.as_mut().expect("lending bound").market.publish(&mut env.chain, quote(false), quote(true)).await;
+        let now = env.chain.clock().await.unix_timestamp;
+        let harness_confidence = env.lending().conf_raw as f64 / 1e8;
+        for lst in [false, true] {
+            if !s.feed_out(false, lst, t) {
+                let price = shown(false, lst);
+                env.post_vault_feed(lst, price, confidence(false, lst, price, harness_confidence), now).await;
+            }
         }
         self.set_pool_depth(env, m.pool_depth).await?;
         for (lst, share) in [(false, m.sol_available), (true, m.lst_available)] {
@@ -456,11 +457,10 @@ impl Driver {
         Ok(())
     }
 
-    /// The flows due by now; returns how many the vault refused.
-    async fn flows(&mut self, env: &mut VaultClient) -> u32 {
+    /// The flows due by now; returns how many the vault refused, and whether any landed.
+    async fn flows(&mut self, env: &mut VaultClient) -> (u32, bool) {
         let minute = self.scenario.minute(self.elapsed);
-        let mut refused = 0;
-        self.moved_flows = false;
+        let (mut refused, mut moved) = (0, false);
         while let Some(flow) = self.scenario.flows.get(self.flows_done).filter(|f| f.minute <= minute).copied() {
             self.flows_done += 1;
             let ok = match (flow.deposit_sol, flow.withdraw_pct) {
@@ -480,30 +480,22 @@ impl Driver {
                 (None, None) => true,
             };
             refused += u32::from(!ok);
-            self.moved_flows |= ok;
+            moved |= ok;
         }
-        refused
+        (refused, moved)
     }
 }
 
+/// The action as a row's keeper column says it: its label, with the program's error code for a
+/// refusal.
 fn describe(action: &Action) -> String {
     match action {
-        Action::Healthy { .. } => "healthy".into(),
-        Action::OraclesStale => "oracles-stale".into(),
-        Action::Cranked => "cranked".into(),
-        Action::Unwound { .. } => "unwound".into(),
-        Action::FlashUnwound { .. } => "flash-unwound".into(),
-        Action::AlreadyUnwound => "already-unwound".into(),
         Action::UnwindRefused { custom_error, .. } => format!("refused({})", custom_error.unwrap_or(0)),
-        Action::Leveraged { .. } => "leveraged".into(),
-        Action::Deleveraged { .. } => "deleveraged".into(),
-        Action::LeftLoop { .. } => "left-loop".into(),
         Action::AllocatorRefused { error } => match custom_error_code(error) {
             Some(code) => format!("allocator-refused({code})"),
             None => "allocator-refused".into(),
         },
-        Action::Harvested { .. } => "harvested".into(),
-        Action::HarvestRefused { .. } => "harvest-refused".into(),
+        other => other.label().replace('_', "-"),
     }
 }
 

@@ -366,6 +366,25 @@ pub fn write_chart(scenario: &Scenario, reports: &[Report], path: &Path) -> Resu
                 .map(|r| Cross::new((r.minute, ltv(r.market_ltv_bps)), 8, color.stroke_width(3))),
         )?;
     }
+    finish_chart(&mut chart, &root)
+}
+
+/// A chart of `f64` against `f64` on a bitmap.
+pub(crate) type Chart<'a, 'b> = plotters::chart::ChartContext<
+    'a,
+    plotters::backend::BitMapBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
+/// The legend in the upper right, and the file written.
+pub(crate) fn finish_chart<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    root: &plotters::drawing::DrawingArea<plotters::backend::BitMapBackend<'b>, plotters::coord::Shift>,
+) -> Result<bool> {
+    use plotters::prelude::*;
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)

@@ -521,23 +521,25 @@ impl Scenario {
         (path(|p| p.sol).at(minute), path(|p| p.lst_sol).at(minute))
     }
 
-    /// Lag of the lending market's LST/USD feed: its own plus version 1's.
-    pub fn lending_lst_lag_slots(&self) -> u64 {
-        self.feeds.lending_lst_usd.lag_slots + self.lst_feed_lag_slots
+    /// One of the four feeds: the lending market's (`lending`) or the vault's, for the LST
+    /// (`lst`) or SOL.
+    pub fn feed(&self, lending: bool, lst: bool) -> &Feed {
+        match (lending, lst) {
+            (true, true) => &self.feeds.lending_lst_usd,
+            (true, false) => &self.feeds.lending_sol_usd,
+            (false, true) => &self.feeds.vault_lst_usd,
+            (false, false) => &self.feeds.vault_sol_usd,
+        }
     }
 
-    pub fn vault_lst_lag_slots(&self) -> u64 {
-        self.feeds.vault_lst_usd.lag_slots + self.lst_feed_lag_slots
+    /// A feed's lag: its own, plus version 1's on both LST/USD feeds.
+    pub fn feed_lag_slots(&self, lending: bool, lst: bool) -> u64 {
+        self.feed(lending, lst).lag_slots + if lst { self.lst_feed_lag_slots } else { 0 }
     }
 
-    pub fn lending_feed_out(&self, lst: bool, slot: u64) -> bool {
-        let feed = if lst { &self.feeds.lending_lst_usd } else { &self.feeds.lending_sol_usd };
-        inside(&feed.outages, self.minute(slot))
-    }
-
-    pub fn vault_feed_out(&self, lst: bool, slot: u64) -> bool {
-        let feed = if lst { &self.feeds.vault_lst_usd } else { &self.feeds.vault_sol_usd };
-        inside(&feed.outages, self.minute(slot))
+    /// Whether a feed is in one of its outages at `slot`.
+    pub fn feed_out(&self, lending: bool, lst: bool, slot: u64) -> bool {
+        inside(&self.feed(lending, lst).outages, self.minute(slot))
     }
 
     pub fn keeper_out(&self, slot: u64) -> bool {

@@ -376,12 +376,5 @@ pub fn write_chart(result: &SearchResult, path: &std::path::Path) -> Result<bool
         )?
         .label("liquidated")
         .legend(move |(x, y)| Cross::new((x + 10, y), 5, red.stroke_width(2)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
-    root.present()?;
-    Ok(true)
+    crate::report::finish_chart(&mut chart, &root)
 }
