@@ -184,9 +184,22 @@ impl Action {
 const BASE_FEE_LAMPORTS: u64 = 5_000;
 
 /// What simulating an exit found.
+/// The compute units a transaction asks for.
+#[derive(Clone, Copy, Debug)]
+enum Units {
+    /// What its simulation used plus the margin: a transaction that can wait for the next pass.
+    Simulated(Option<u64>),
+    /// The whole limit, for a transaction that lowers the risk (an unwind, repaying, leaving the
+    /// loop). Its work grows with the position: when the market moves between its simulation
+    /// and the slot it lands in, it repays more and sells more collateral, in more
+    /// instructions. Running out of units there costs a liquidation; the units asked for
+    /// beyond what it uses cost only their priority fee.
+    Whole,
+}
+
 enum ExitSimulation {
-    /// This transaction lands, using this many compute units.
-    Lands(Vec<solana_sdk::instruction::Instruction>, Option<u64>),
+    /// This transaction lands.
+    Lands(Vec<solana_sdk::instruction::Instruction>),
     /// The position is already at or below the target (someone else acted first).
     NotNeeded,
     /// Every exit fails; the last error.
@@ -287,8 +300,8 @@ impl<C: Chain> Keeper<C> {
             .first_exit_that_lands(&view, order, |exit| view.unwind_ix(&caller, self.config.max_repay_lamports, exit))
             .await?;
         match landed {
-            ExitSimulation::Lands(ixs, units) => {
-                let signature = self.send_simulated(ixs, units).await?;
+            ExitSimulation::Lands(ixs) => {
+                let signature = self.send_simulated(ixs, Units::Whole).await?;
                 actions.push(Action::Unwound { market_ltv_bps: lending.market_ltv_bps, signature });
             }
             ExitSimulation::NotNeeded => actions.push(Action::AlreadyUnwound),
@@ -334,7 +347,7 @@ impl<C: Chain> Keeper<C> {
                 ixs.extend(view.unwind_flash_ixs(&caller, flash_lamports, exit, repay_account, borrow_index)?);
                 let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
                 if simulation.error.is_none() {
-                    let signature = self.send_simulated(ixs, simulation.units_consumed).await?;
+                    let signature = self.send_simulated(ixs, Units::Whole).await?;
                     return Ok(Some((flash_lamports, signature)));
                 }
                 tracing::warn!(vault = %view.key, ?exit, flash_lamports, error = ?simulation.error, "flash unwind would fail");
@@ -378,7 +391,7 @@ impl<C: Chain> Keeper<C> {
             tracing::warn!(%vault, %error, "harvest would fail");
             return Ok(Action::HarvestRefused { error });
         }
-        let signature = self.send_simulated(ixs, simulation.units_consumed).await?;
+        let signature = self.send_simulated(ixs, Units::Simulated(simulation.units_consumed)).await?;
         Ok(Action::Harvested { reason, signature })
     }
 
@@ -405,7 +418,7 @@ impl<C: Chain> Keeper<C> {
                 return Ok(ExitSimulation::NotNeeded);
             }
             match simulation.error {
-                None => return Ok(ExitSimulation::Lands(ixs, simulation.units_consumed)),
+                None => return Ok(ExitSimulation::Lands(ixs)),
                 Some(error) => {
                     tracing::warn!(vault = %view.key, ?exit, %error, logs = %simulation.logs.join("\n"), "exit would fail");
                     refused = Some(ExitSimulation::Refused { error, custom_error: simulation.custom_error });
@@ -447,8 +460,8 @@ impl<C: Chain> Keeper<C> {
                     .first_exit_that_lands(view, order, |exit| view.leave_loop_ix(&allocator, 0, u64::MAX, exit))
                     .await?;
                 return Ok(match landed {
-                    ExitSimulation::Lands(ixs, units) => {
-                        let signature = self.send_simulated(ixs, units).await?;
+                    ExitSimulation::Lands(ixs) => {
+                        let signature = self.send_simulated(ixs, Units::Whole).await?;
                         Some(Action::LeftLoop { market_ltv_bps: lending.market_ltv_bps, signature })
                     }
                     ExitSimulation::NotNeeded => None,
@@ -488,7 +501,12 @@ impl<C: Chain> Keeper<C> {
             tracing::warn!(vault = %view.key, %error, "allocator step would fail");
             return Ok(Some(Action::AllocatorRefused { error }));
         }
-        self.send_simulated(ixs, simulation.units_consumed).await?;
+        // Repaying lowers the risk: it gets the whole budget, as an unwind does.
+        let budget = match action {
+            Action::Leveraged { .. } => Units::Simulated(simulation.units_consumed),
+            _ => Units::Whole,
+        };
+        self.send_simulated(ixs, budget).await?;
         Ok(Some(action))
     }
 
@@ -503,17 +521,15 @@ impl<C: Chain> Keeper<C> {
     }
 
     /// Sends `ixs`, simulated with the compute-budget pair `compute_budget` wrote first, with
-    /// that pair set for the send: the units the simulation used plus the margin, and the
-    /// priority fee the recent fees on the accounts it writes call for.
-    async fn send_simulated(
-        &self,
-        mut ixs: Vec<solana_sdk::instruction::Instruction>,
-        units_consumed: Option<u64>,
-    ) -> Result<Signature> {
+    /// that pair set for the send: the units `budget` asks for, and the priority fee the recent
+    /// fees on the accounts it writes call for.
+    async fn send_simulated(&self, mut ixs: Vec<solana_sdk::instruction::Instruction>, budget: Units) -> Result<Signature> {
         let c = &self.config;
-        let limit = units_consumed.map_or(c.compute_unit_limit, |units| {
-            (units.saturating_mul(100 + c.compute_unit_margin_pct as u64) / 100).min(c.compute_unit_limit as u64) as u32
-        });
+        let limit = match budget {
+            Units::Simulated(Some(units)) => (units.saturating_mul(100 + c.compute_unit_margin_pct as u64) / 100)
+                .min(c.compute_unit_limit as u64) as u32,
+            Units::Simulated(None) | Units::Whole => c.compute_unit_limit,
+        };
         let mut writable = vec![self.keypair.pubkey()];
         for meta in ixs.iter().skip(2).flat_map(|ix| &ix.accounts) {
             if meta.is_writable && !writable.contains(&meta.pubkey) {

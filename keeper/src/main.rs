@@ -162,8 +162,9 @@ struct RunArgs {
     /// The most priority fee paid, micro-lamports per compute unit [default: 200000]
     #[arg(long, env = "BALLAST_PRIORITY_FEE_CAP")]
     priority_fee_cap_micro_lamports: Option<u64>,
-    /// Compute units asked for above what the transaction's simulation used, percent
-    /// [default: 20]
+    /// Compute units asked for above what the transaction's simulation used, percent, by a
+    /// transaction that adds risk or can wait (an unwind, repaying or leaving the loop asks for
+    /// the most a transaction may) [default: 20]
     #[arg(long, env = "BALLAST_COMPUTE_UNIT_MARGIN_PCT")]
     compute_unit_margin_pct: Option<u32>,
     /// At most this many RPC requests a second, across every vault; 0: no limit [default: 25]

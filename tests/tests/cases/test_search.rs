@@ -1,7 +1,7 @@
 //! The search and the advisor on the embedded chain, at small budgets.
 use ballast::state::{LendingVenue, RiskParams};
 use ballast_sim::runner::InProcess;
-use ballast_sim::scenario::{MarketOverrides, Scenario};
+use ballast_sim::scenario::{MarketOverrides, Path, Scenario};
 use ballast_sim::search::{path, search, Family, TODAY};
 
 #[tokio::test]
@@ -48,4 +48,27 @@ async fn the_advisor_lowers_the_trigger_until_every_scenario_passes() {
     let back: RiskParams = serde_json::from_str(&json).unwrap();
     back.validate().unwrap();
     assert_eq!(back.target_ltv_high_bps, back.unwind_trigger_ltv_bps - 200);
+}
+
+#[tokio::test]
+async fn an_unwind_that_grows_between_its_simulation_and_its_slot_still_has_the_units_to_land() {
+    // A deep depeg with the pool at 28% of its depth and the keeper's transactions landing four
+    // slots after it simulated them (the first liquidation `search --family depeg --seed 3`
+    // reported). Each unwind sent asked for what its simulation used plus a margin; by the slot
+    // it landed in the position had moved, the unwind had more to repay and more to sell, ran
+    // out of compute units, and the market liquidated the vault between the keeper's retries.
+    let mut s = Scenario::parse(TODAY).unwrap();
+    let path = |points: Vec<(f64, f64)>| Some(Path::try_from(points).unwrap());
+    s.paths.lst_sol = path(vec![(0.0, 1.0), (0.33, 1.0), (8.08, 0.325), (10.0, 0.325)]);
+    s.paths.pool_depth = path(vec![(0.0, 1.0), (0.33, 1.0), (0.33, 0.28)]);
+    s.keeper.latency_slots = 4;
+    let venue = ballast_localnet::vault::default_venue();
+    let report = ballast_sim::replay::run_on(&s, venue, true, |_| {}).await.unwrap();
+    println!(
+        "{} liquidations, {} unwinds, {} keeper failures, worst LTV {}",
+        report.liquidations, report.unwinds, report.keeper_failures, report.worst_ltv_bps
+    );
+    assert_eq!(report.keeper_failures, 0);
+    assert_eq!(report.liquidations, 0);
+    assert!(report.unwinds >= 1);
 }
