@@ -7,13 +7,15 @@ use ballast_keeper::chain::Chain;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use solana_sdk::compute_budget::ComputeBudgetInstruction;
+use solana_sdk::instruction::Instruction;
 use solana_sdk::message::Message;
 use solana_sdk::program_pack::Pack;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::transaction::Transaction;
 
 use crate::amount::{format_sol, parse_sol};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{anchor_error, ApiError, ApiResult};
 use crate::server::App;
 use crate::summary::VaultSummary;
 
@@ -53,10 +55,56 @@ pub fn parse_account(text: &str) -> ApiResult<Pubkey> {
     text.trim().parse().map_err(|_| ApiError::bad_request(format!("'{text}' is not a Solana account address")))
 }
 
-async fn unsigned(app: &App, ixs: &[solana_sdk::instruction::Instruction], payer: &Pubkey) -> ApiResult<Transaction> {
+/// The most compute units a transaction may ask for.
+const MAX_COMPUTE_UNITS: u32 = 1_400_000;
+/// Compute units asked for above what the simulation used, percent.
+const COMPUTE_UNIT_MARGIN_PCT: u64 = 20;
+
+/// The user's transaction of `ixs`, simulated before it is offered: one that would fail is
+/// answered with the program's error, named, and nothing to sign; one that would land asks for
+/// the compute units its simulation used plus a margin.
+async fn prepared(app: &App, ixs: &[Instruction], payer: &Pubkey) -> ApiResult<Transaction> {
     let blockhash = app.chain.latest_blockhash().await?;
-    Ok(Transaction::new_unsigned(Message::new_with_blockhash(ixs, Some(payer), &blockhash)))
+    let with_limit = |units: u32| {
+        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_limit(units)];
+        all.extend_from_slice(ixs);
+        Transaction::new_unsigned(Message::new_with_blockhash(&all, Some(payer), &blockhash))
+    };
+    let simulation = app.chain.simulate_transaction(&with_limit(MAX_COMPUTE_UNITS)).await?;
+    if let Some(error) = simulation.error {
+        let named = anchor_error(&simulation.logs).unwrap_or_else(|| format!("the transaction would fail: {error}"));
+        return Err(ApiError::unprocessable(named));
+    }
+    let units = simulation.units_consumed.map_or(MAX_COMPUTE_UNITS as u64, |used| {
+        (used.saturating_mul(100 + COMPUTE_UNIT_MARGIN_PCT) / 100).min(MAX_COMPUTE_UNITS as u64)
+    });
+    Ok(with_limit(units as u32))
 }
+
+/// Whether the app relays `tx` for a user's wallet: only a transaction of the kind its Actions
+/// build (the vault's instructions on `vault`, with a compute budget and the share account's
+/// creation), so the app is no open relay.
+pub fn relayable(tx: &Transaction, vault: &Pubkey) -> ApiResult<()> {
+    let keys = &tx.message.account_keys;
+    let allowed = [ballast::ID, solana_sdk::compute_budget::id(), ASSOCIATED_TOKEN_PROGRAM_ID];
+    let mut names_vault = false;
+    for ix in &tx.message.instructions {
+        let program = keys.get(ix.program_id_index as usize).copied().unwrap_or_default();
+        if !allowed.contains(&program) {
+            return Err(ApiError::bad_request(format!(
+                "the app relays only the vault's transactions, not {program}'s"
+            )));
+        }
+        names_vault |= program == ballast::ID && ix.accounts.iter().any(|&i| keys.get(i as usize) == Some(vault));
+    }
+    if !names_vault {
+        return Err(ApiError::bad_request("the transaction does not act on this vault"));
+    }
+    Ok(())
+}
+
+/// The associated token account program, which creates a depositor's share account.
+const ASSOCIATED_TOKEN_PROGRAM_ID: Pubkey = solana_sdk::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
 
 fn rent_of_token_account() -> u64 {
     solana_sdk::rent::Rent::default().minimum_balance(spl_token::state::Account::LEN)
@@ -120,7 +168,7 @@ pub async fn build_deposit(app: &App, vault_key: &Pubkey, account: &Pubkey, amou
     let ixs =
         ballast_client::deposit(&ballast_client::VaultKeys::of(*vault_key, vault), *account, lamports, min_shares_out);
     Ok(Built {
-        transaction: unsigned(app, &ixs, account).await?,
+        transaction: prepared(app, &ixs, account).await?,
         message: format!(
             "Deposit {} SOL for about {} shares at {} SOL per share",
             format_sol(lamports),
@@ -166,7 +214,7 @@ pub async fn build_withdraw(app: &App, vault_key: &Pubkey, account: &Pubkey, amo
     let ix =
         ballast_client::withdraw(&ballast_client::VaultKeys::of(*vault_key, vault), *account, shares, min_lamports_out);
     Ok(Built {
-        transaction: unsigned(app, &[ix], account).await?,
+        transaction: prepared(app, &[ix], account).await?,
         message: format!(
             "Withdraw {} shares for about {} SOL (at least {} SOL after fees and exit costs)",
             format_sol(shares),
@@ -176,13 +224,18 @@ pub async fn build_withdraw(app: &App, vault_key: &Pubkey, account: &Pubkey, amo
     })
 }
 
-/// The Actions rules file served at the site's root.
-pub fn actions_json() -> Value {
-    json!({ "rules": [ { "pathPattern": "/api/actions/**", "apiPath": "/api/actions/**" } ] })
+/// The Actions rules file served at the site's root: the dashboard's URL unfurls as the
+/// deposit Action; the Actions' own URLs map to themselves.
+pub fn actions_json(base_url: &str, vault: &Pubkey) -> Value {
+    json!({ "rules": [
+        { "pathPattern": "/", "apiPath": format!("{base_url}/api/actions/{vault}/deposit") },
+        { "pathPattern": "/api/actions/**", "apiPath": format!("{base_url}/api/actions/**") },
+    ] })
 }
 
-/// The GET metadata of the deposit or withdraw Action.
-pub fn metadata(base_url: &str, vault: &Pubkey, summary: &VaultSummary, withdraw: bool) -> Value {
+/// The GET metadata of the deposit or withdraw Action; its links start with `base_url` (empty:
+/// relative).
+pub fn metadata(base_url: &str, icon_url: &str, vault: &Pubkey, summary: &VaultSummary, withdraw: bool) -> Value {
     let price = format_sol(summary.share_price_lamports);
     let tvl = summary.tvl_lamports / LAMPORTS_PER_SOL;
     let (verb, label, presets) = if withdraw {
@@ -203,7 +256,7 @@ pub fn metadata(base_url: &str, vault: &Pubkey, summary: &VaultSummary, withdraw
     }));
     json!({
         "type": "action",
-        "icon": format!("{base_url}/static/icon.svg"),
+        "icon": icon_url,
         "title": format!("Ballast vault: {verb} SOL"),
         "description": format!(
             "Leveraged liquid staking with an unwinding keeper. Share price {price} SOL, {tvl} SOL deposited, LTV {}.",

@@ -7,9 +7,8 @@ use ballast_keeper::chain::{Chain, EmbeddedChain, RpcChain, Sent, Simulation};
 use solana_sdk::account::Account;
 use solana_sdk::clock::Clock;
 use solana_sdk::hash::Hash;
-use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signature};
+use solana_sdk::signature::Signature;
 use solana_sdk::transaction::Transaction;
 
 use crate::history::{Recording, SharedHistory};
@@ -35,10 +34,10 @@ impl Chain for AppChain {
         }
     }
 
-    async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation> {
+    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation> {
         match self {
-            Self::Embedded(c) => c.simulate(ixs, payer).await,
-            Self::Rpc(c) => c.simulate(ixs, payer).await,
+            Self::Embedded(c) => c.simulate_transaction(tx).await,
+            Self::Rpc(c) => c.simulate_transaction(tx).await,
         }
     }
 

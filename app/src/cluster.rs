@@ -35,6 +35,23 @@ impl Cluster {
             Cluster::Embedded | Cluster::Other => None,
         }
     }
+
+    /// The chain as the Wallet Standard names it, for a browser wallet's `signTransaction`.
+    pub fn wallet_chain(self) -> &'static str {
+        match self {
+            Cluster::MainnetBeta => "solana:mainnet",
+            Cluster::Devnet => "solana:devnet",
+            Cluster::Testnet => "solana:testnet",
+            Cluster::Embedded | Cluster::Other => "solana:localnet",
+        }
+    }
+}
+
+/// The cluster's CAIP-2 chain id, as Solana Actions name it in `X-Blockchain-Ids`: `solana:`
+/// and the first 32 characters of the base58 genesis hash (mainnet-beta's is
+/// `solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp`).
+pub fn caip2_chain_id(genesis_hash: &str) -> String {
+    format!("solana:{}", genesis_hash.get(..32).unwrap_or(genesis_hash))
 }
 
 #[cfg(test)]
@@ -53,5 +70,17 @@ mod tests {
             assert_eq!(Cluster::from_genesis_hash(genesis).explorer_tx_template(), template);
         }
         assert_eq!(Cluster::Embedded.explorer_tx_template(), None);
+    }
+
+    #[test]
+    fn the_chain_ids_are_the_caip2_ids_of_the_public_clusters() {
+        let cases = [
+            ("5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d", "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp"),
+            ("EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG", "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1"),
+            ("4uhcVJyU9pJkvQyS88uRDiswHXSCkY3zQawwpjk2NsNY", "solana:4uhcVJyU9pJkvQyS88uRDiswHXSCkY3z"),
+        ];
+        for (genesis, id) in cases {
+            assert_eq!(caip2_chain_id(genesis), id);
+        }
     }
 }

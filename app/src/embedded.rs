@@ -75,6 +75,8 @@ pub struct Embedded {
     pub replay: SyncMutex<ReplayStatus>,
     pub vault: Pubkey,
     pub demo: Keypair,
+    /// The bank's genesis hash: its chain id for Solana Actions.
+    pub genesis_hash: solana_sdk::hash::Hash,
 }
 
 /// A move of the embedded market, from the page's market panel.
@@ -129,6 +131,7 @@ impl Embedded {
         env.chain.airdrop(&admin, SOL).await;
 
         let vault = env.v.vault;
+        let genesis_hash = env.chain.ctx.genesis_config().hash();
         let banks = EmbeddedChain::new(env.chain.ctx.banks_client.clone());
         let chain = Recording { inner: banks, vault, history };
         let keeper_key = env.chain.funded_keypair(10 * SOL).await;
@@ -145,6 +148,7 @@ impl Embedded {
             replay: SyncMutex::new(ReplayStatus::default()),
             vault,
             demo,
+            genesis_hash,
         });
         // A week of history: three epochs with rewards, each harvested.
         for _ in 0..3 {
@@ -153,12 +157,17 @@ impl Embedded {
         Ok(embedded)
     }
 
-    /// Signs `tx` with the demo wallet, simulates it (a failure is named and nothing is sent),
-    /// then sends it.
+    /// Signs `tx` with the demo wallet and sends it as `send_checked` does.
     pub async fn demo_send(&self, mut tx: Transaction) -> ApiResult<Sent> {
-        let _world = self.world.lock().await;
         let blockhash = tx.message.recent_blockhash;
         tx.try_sign(&[&self.demo], blockhash).map_err(|e| ApiError::bad_request(format!("signing: {e}")))?;
+        self.send_checked(tx).await
+    }
+
+    /// Simulates a signed `tx` (a failure is named and nothing is sent), then sends it, the
+    /// market held still between the two.
+    pub async fn send_checked(&self, tx: Transaction) -> ApiResult<Sent> {
+        let _world = self.world.lock().await;
         let simulation =
             self.chain.inner.banks.clone().simulate_transaction(tx.clone()).await.map_err(anyhow::Error::from)?;
         if let Some(Err(error)) = simulation.result {

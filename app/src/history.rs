@@ -13,9 +13,7 @@ use serde::Serialize;
 use solana_sdk::account::Account;
 use solana_sdk::clock::Clock;
 use solana_sdk::hash::Hash;
-use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::Keypair;
 use solana_sdk::transaction::Transaction;
 
 /// The share price after an event.
@@ -231,8 +229,8 @@ impl<C: Chain> Chain for Recording<C> {
         self.inner.clock().await
     }
 
-    async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation> {
-        self.inner.simulate(ixs, payer).await
+    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation> {
+        self.inner.simulate_transaction(tx).await
     }
 
     async fn latest_blockhash(&self) -> Result<Hash> {

@@ -22,8 +22,9 @@ use anyhow::Result;
 
 pub use server::App;
 
-/// Starts the embedded chain, seeds the vault and starts the keeper passing every `keeper_every`.
-pub async fn embedded_app(keeper_every: Duration) -> Result<Arc<App>> {
+/// Starts the embedded chain, seeds the vault and starts the keeper passing every `keeper_every`;
+/// `public_url` as `App` has it.
+pub async fn embedded_app(keeper_every: Duration, public_url: Option<String>) -> Result<Arc<App>> {
     let history = history::SharedHistory::default();
     let embedded = embedded::Embedded::start(history.clone()).await?;
     embedded.spawn_keeper(keeper_every);
@@ -31,8 +32,10 @@ pub async fn embedded_app(keeper_every: Duration) -> Result<Arc<App>> {
         chain: chain::AppChain::Embedded(embedded.chain.clone()),
         vault: embedded.vault,
         history,
+        chain_id: cluster::caip2_chain_id(&embedded.genesis_hash.to_string()),
         embedded: Some(embedded),
         cluster: cluster::Cluster::Embedded,
+        public_url,
     }))
 }
 

@@ -22,6 +22,10 @@ struct Cli {
     /// The vault to show (with --rpc-url).
     #[arg(long, env = "BALLAST_VAULT")]
     vault: Option<Pubkey>,
+    /// The address the site is reached at from outside (`https://vault.example`): Actions then
+    /// link absolutely to it; without it their links are relative to the request.
+    #[arg(long, env = "BALLAST_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Milliseconds between keeper passes on the embedded chain.
     #[arg(long, default_value_t = 500)]
     keeper_every_ms: u64,
@@ -42,11 +46,13 @@ async fn main() -> Result<()> {
             let cluster = ballast_app::cluster::Cluster::from_genesis_hash(&genesis.to_string());
             let history = Default::default();
             spawn_rpc_history(rpc.clone(), vault, Arc::clone(&history), Duration::from_secs(10));
-            Arc::new(App { chain: AppChain::Rpc(rpc), vault, history, embedded: None, cluster })
+            let chain_id = ballast_app::cluster::caip2_chain_id(&genesis.to_string());
+            let public_url = cli.public_url.clone();
+            Arc::new(App { chain: AppChain::Rpc(rpc), vault, history, embedded: None, cluster, chain_id, public_url })
         }
         _ => {
             println!("starting the embedded chain: stake pool, lending market, LST/SOL pool, vault, keeper ...");
-            ballast_app::embedded_app(Duration::from_millis(cli.keeper_every_ms)).await?
+            ballast_app::embedded_app(Duration::from_millis(cli.keeper_every_ms), cli.public_url.clone()).await?
         }
     };
     let listener =

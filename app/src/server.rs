@@ -8,6 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use ballast_keeper::chain::Chain;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use solana_sdk::pubkey::Pubkey;
@@ -30,6 +31,11 @@ pub struct App {
     pub embedded: Option<Arc<Embedded>>,
     /// The cluster, for links to its explorer.
     pub cluster: crate::cluster::Cluster,
+    /// The cluster's CAIP-2 id (`X-Blockchain-Ids`).
+    pub chain_id: String,
+    /// The address the site is reached at from outside (`https://vault.example`), for the
+    /// absolute links of Actions; `None`: links relative to the request.
+    pub public_url: Option<String>,
 }
 
 type Shared = State<Arc<App>>;
@@ -43,14 +49,26 @@ impl App {
         }
     }
 
+    /// What the links of Actions start with: the public URL, or nothing (relative links).
+    pub fn link_base(&self) -> String {
+        self.public_url.as_deref().unwrap_or("").trim_end_matches('/').to_string()
+    }
+
     fn embedded(&self) -> ApiResult<&Arc<Embedded>> {
         self.embedded.as_ref().ok_or_else(|| ApiError::not_found("only on the embedded chain"))
     }
 }
 
+/// The version of the Solana Actions spec whose fields the Actions here use: typed parameters
+/// (2.1), `type: "action"` (2.2) and linked actions of `type: "transaction"` (2.3); nothing of
+/// 2.4 (signing messages).
+pub const ACTIONS_VERSION: &str = "2.3";
+
 pub fn router(app: Arc<App>) -> Router {
+    use axum::middleware;
     use tower_http::cors::{Any, CorsLayer};
-    // What the Solana Actions spec asks of every Action endpoint and actions.json.
+    // What the Solana Actions spec asks of every Action endpoint and actions.json; the rest of
+    // the site is same-origin only.
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
@@ -59,31 +77,65 @@ pub fn router(app: Arc<App>) -> Router {
             header::AUTHORIZATION,
             header::CONTENT_ENCODING,
             header::ACCEPT_ENCODING,
-            header::HeaderName::from_static("x-action-version"),
-            header::HeaderName::from_static("x-blockchain-ids"),
+            header::HeaderName::from_static("x-accept-action-version"),
+            header::HeaderName::from_static("x-accept-blockchain-ids"),
         ])
         .expose_headers([
             header::HeaderName::from_static("x-action-version"),
             header::HeaderName::from_static("x-blockchain-ids"),
         ]);
+    let actions = Router::new()
+        .route("/actions.json", get(actions_json).options(options))
+        .route("/api/actions/:vault/:verb", get(action_get).post(action_post).options(options))
+        .layer(cors)
+        // Outside the CORS layer, so its answers to preflight requests carry them too.
+        .layer(middleware::from_fn_with_state(app.clone(), with_action_headers));
     Router::new()
         .route("/", get(|| async { Html(include_str!("../static/index.html")) }))
         .route("/static/app.js", get(|| async { asset("text/javascript", include_str!("../static/app.js")) }))
+        .route(
+            "/static/vendor/wallet-standard-app.js",
+            get(|| async { asset("text/javascript", include_str!("../static/vendor/wallet-standard-app.js")) }),
+        )
         .route("/static/style.css", get(|| async { asset("text/css", include_str!("../static/style.css")) }))
         .route("/static/icon.svg", get(|| async { asset("image/svg+xml", include_str!("../static/icon.svg")) }))
-        .route("/actions.json", get(|| async { Json(actions::actions_json()) }))
         .route("/api/info", get(info))
         .route("/api/vault/:vault", get(vault_summary))
         .route("/api/vault/:vault/history", get(history))
         .route("/api/vault/:vault/chart/:name", get(chart))
         .route("/api/vault/:vault/position/:owner", get(position))
-        .route("/api/actions/:vault/:verb", get(action_get).post(action_post))
+        .route("/api/submit", post(submit))
         .route("/api/dao/:vault", get(dao_overview))
         .route("/api/dao/:vault/:verb", post(dao_post))
         .route("/api/demo/:verb", post(demo_post))
         .route("/api/market", post(market))
-        .layer(cors)
+        .merge(actions)
         .with_state(app)
+}
+
+/// `X-Action-Version` and `X-Blockchain-Ids` on every response of the Actions routes: metadata,
+/// transactions, errors and preflight answers alike.
+async fn with_action_headers(
+    State(app): Shared,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert("x-action-version", HeaderValue::from_static(ACTIONS_VERSION));
+    if let Ok(id) = HeaderValue::from_str(&app.chain_id) {
+        headers.insert("x-blockchain-ids", id);
+    }
+    response
+}
+
+/// A plain `OPTIONS` (a preflight is answered by the CORS layer): the same headers as `GET`.
+async fn options() -> axum::http::StatusCode {
+    axum::http::StatusCode::OK
+}
+
+async fn actions_json(State(app): Shared) -> Json<Value> {
+    Json(actions::actions_json(&app.link_base(), &app.vault))
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -98,6 +150,8 @@ async fn info(State(app): Shared) -> Json<Value> {
         "scenarios": app.embedded.as_ref().map(|_| crate::embedded::SCENARIOS.map(|(name, _)| name)),
         "cluster": app.cluster,
         "explorer_tx": app.cluster.explorer_tx_template(),
+        "chain_id": app.chain_id,
+        "wallet_chain": app.cluster.wallet_chain(),
     }))
 }
 
@@ -175,27 +229,23 @@ fn verb(verb: &str) -> ApiResult<bool> {
     }
 }
 
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    format!("http://{host}")
-}
-
-fn action_headers() -> [(header::HeaderName, HeaderValue); 2] {
-    [
-        (header::HeaderName::from_static("x-action-version"), HeaderValue::from_static("2.1.3")),
-        (header::HeaderName::from_static("x-blockchain-ids"), HeaderValue::from_static("solana:localnet")),
-    ]
-}
-
 async fn action_get(
     State(app): Shared,
     Path((vault, verb_text)): Path<(String, String)>,
     headers: HeaderMap,
-) -> ApiResult<Response> {
+) -> ApiResult<Json<Value>> {
     let key = app.known(&vault)?;
     let withdraw = verb(&verb_text)?;
     let (summary, _) = VaultSummary::load(&app.chain, &key).await?;
-    Ok((action_headers(), Json(actions::metadata(&base_url(&headers), &key, &summary, withdraw))).into_response())
+    // The spec wants the icon's URL absolute: from the public URL, else the request's host.
+    let icon = match &app.public_url {
+        Some(_) => format!("{}/static/icon.svg", app.link_base()),
+        None => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+            format!("http://{host}/static/icon.svg")
+        }
+    };
+    Ok(Json(actions::metadata(&app.link_base(), &icon, &key, &summary, withdraw)))
 }
 
 async fn action_post(
@@ -218,7 +268,58 @@ async fn action_post(
     } else {
         build_deposit(&app, &key, &account, &amount).await?
     };
-    Ok((action_headers(), Json(built.response())).into_response())
+    Ok(Json(built.response()).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct SubmitBody {
+    /// A signed transaction, bincode, base64.
+    transaction: String,
+}
+
+/// A transaction an Action returned, signed by the user's wallet: checked, simulated (a failure
+/// is named and nothing is sent), sent, and reported as the vault's event says.
+async fn submit(State(app): Shared, body: Bytes) -> ApiResult<Json<Value>> {
+    use base64::Engine;
+    let body: SubmitBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("expected {{\"transaction\": \"<base64>\"}}: {e}")))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(body.transaction.trim())
+        .map_err(|_| ApiError::bad_request("the transaction is not base64"))?;
+    let tx: solana_sdk::transaction::Transaction =
+        bincode::deserialize(&bytes).map_err(|_| ApiError::bad_request("the bytes are not a legacy transaction"))?;
+    actions::relayable(&tx, &app.vault)?;
+    if tx.verify().is_err() {
+        return Err(ApiError::bad_request("the transaction is not signed by its fee payer"));
+    }
+    let sent = match &app.embedded {
+        Some(embedded) => embedded.send_checked(tx).await?,
+        None => {
+            let simulation = app.chain.simulate_transaction(&tx).await?;
+            if let Some(error) = simulation.error {
+                let named = crate::error::anchor_error(&simulation.logs).unwrap_or(error);
+                return Err(ApiError::unprocessable(format!("the transaction would fail, nothing was sent: {named}")));
+            }
+            app.chain.send_transaction(tx).await?
+        }
+    };
+    Ok(Json(json!({ "signature": sent.signature.to_string(), "message": landed_message(&sent.logs) })))
+}
+
+/// What the vault says a deposit or withdrawal did: its event in the transaction's log.
+fn landed_message(logs: &[String]) -> String {
+    if let Some(e) = ballast_localnet::chain::events::<ballast::events::Withdrawn>(logs).pop() {
+        format!(
+            "Withdrawn: {} shares for {} SOL (exit cost {} SOL)",
+            format_sol(e.shares),
+            format_sol(e.lamports),
+            format_sol(e.exit_cost_lamports)
+        )
+    } else if let Some(e) = ballast_localnet::chain::events::<ballast::events::Deposited>(logs).pop() {
+        format!("Deposited {} SOL for {} shares", format_sol(e.lamports), format_sol(e.shares))
+    } else {
+        "Landed".into()
+    }
 }
 
 async fn dao_overview(State(app): Shared, Path(vault): Path<String>) -> ApiResult<Json<Value>> {
@@ -274,25 +375,7 @@ async fn demo_post(State(app): Shared, Path(verb_text): Path<String>, body: Byte
         build_deposit(&app, &app.vault, &wallet, &body.amount).await?
     };
     let sent = embedded.demo_send(built.transaction).await?;
-    // What the program says it did: the event in the transaction's log.
-    let logs = &sent.logs;
-    let message = if withdraw {
-        let e = ballast_localnet::chain::events::<ballast::events::Withdrawn>(logs).pop().ok_or_else(no_event)?;
-        format!(
-            "Withdrawn: {} shares for {} SOL (exit cost {} SOL)",
-            format_sol(e.shares),
-            format_sol(e.lamports),
-            format_sol(e.exit_cost_lamports)
-        )
-    } else {
-        let e = ballast_localnet::chain::events::<ballast::events::Deposited>(logs).pop().ok_or_else(no_event)?;
-        format!("Deposited {} SOL for {} shares", format_sol(e.lamports), format_sol(e.shares))
-    };
-    Ok(Json(json!({ "signature": sent.signature.to_string(), "message": message })))
-}
-
-fn no_event() -> ApiError {
-    ApiError::from(anyhow::anyhow!("the transaction landed without the vault's event"))
+    Ok(Json(json!({ "signature": sent.signature.to_string(), "message": landed_message(&sent.logs) })))
 }
 
 async fn market(State(app): Shared, body: Bytes) -> ApiResult<Json<Value>> {

@@ -1,10 +1,15 @@
-// The dashboard: polls the JSON API and renders it; forms post to the demo wallet (embedded
-// chain) or show where the Solana Actions are (cluster).
-"use strict";
+// The dashboard: polls the JSON API and renders it. Deposits and withdrawals are the Solana
+// Actions' transactions, signed by a browser wallet found through the Wallet Standard and relayed
+// by the server, or, on the embedded chain, by its demo wallet.
+import { getWallets } from "/static/vendor/wallet-standard-app.js";
 const $ = (id) => document.getElementById(id);
 const sol = (lamports) => (lamports / 1e9).toLocaleString("en-US", { maximumFractionDigits: 4 });
 const pct = (bps) => (bps === null || bps === undefined ? "n/a" : (bps / 100).toFixed(2) + "%");
 let info = null;
+// The browser wallet connected, `{ wallet, account }`; null: the demo wallet (embedded chain).
+let connected = null;
+const SIGN = "solana:signTransaction";
+const standardWallets = getWallets();
 let paramsLoaded = false;
 let lastEventCount = -1;
 
@@ -148,7 +153,7 @@ async function refresh() {
       `SOL $${r.sol_usd.toFixed(2)}, LST/SOL ${r.lst_sol.toFixed(4)} of the rate` +
       (r.running ? " (running)" : " (done)") + (r.error ? ` error: ${r.error}` : "");
   }
-  rows("params", Object.entries(v.risk_params));
+  rows("params", riskRows(v.risk_params));
   $("pending").textContent = v.pending_risk_params
     ? `ETA unix ${v.pending_risk_params.eta_unix} (in ${v.pending_risk_params.eta_in_secs} s): ` +
       JSON.stringify(v.pending_risk_params.params)
@@ -182,12 +187,39 @@ async function history() {
   }
 }
 
+// The account whose position the page shows: the connected wallet's, else the demo wallet's.
+function owner() {
+  return connected ? connected.account.address : info.demo_wallet;
+}
+
 async function wallet() {
-  if (!info.demo_wallet) return;
-  const w = await api(`/api/vault/${info.vault}/position/${info.demo_wallet}`);
+  const who = owner();
+  if (!who) {
+    for (const id of ["wallet-sol", "wallet-shares", "wallet-value"]) $(id).textContent = "connect a wallet";
+    return;
+  }
+  const w = await api(`/api/vault/${info.vault}/position/${who}`);
   $("wallet-sol").textContent = w.sol;
   $("wallet-shares").textContent = w.shares_text;
   $("wallet-value").textContent = w.value_sol + " SOL";
+}
+
+const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const toBase64 = (bytes) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
+
+// The Action's transaction for the connected wallet: built and simulated by the server, signed
+// in the wallet, relayed by the server.
+async function walletAct(verb, amount) {
+  const { wallet, account } = connected;
+  const query = new URLSearchParams({ amount });
+  const offered = await post(`/api/actions/${info.vault}/${verb}?${query}`, { account: account.address });
+  say("message", "Approve the transaction in " + wallet.name + " …", true);
+  const [signed] = await wallet.features[SIGN].signTransaction({
+    account,
+    transaction: fromBase64(offered.transaction),
+    chain: info.wallet_chain,
+  });
+  return post("/api/submit", { transaction: toBase64(signed.signedTransaction) });
 }
 
 async function act(verb, input) {
@@ -195,7 +227,7 @@ async function act(verb, input) {
   const button = $(verb + "-button");
   button.disabled = true;
   try {
-    const r = await post(`/api/demo/${verb}`, { amount });
+    const r = connected ? await walletAct(verb, amount) : await post(`/api/demo/${verb}`, { amount });
     reported("message", r);
     $(input).value = "";
   } catch (e) {
@@ -221,16 +253,75 @@ async function dao(verb) {
   }
 }
 
+// The Wallet Standard wallets that can sign a transaction, for the picker; the demo wallet first
+// on the embedded chain.
+function listWallets() {
+  const select = $("wallet-select");
+  const chosen = select.value;
+  select.innerHTML = "";
+  if (info.demo_wallet) select.add(new Option("Demo wallet (embedded chain)", "demo"));
+  for (const [i, w] of standardWallets.get().entries()) {
+    if (w.features[SIGN] && w.features["standard:connect"]) select.add(new Option(w.name, String(i)));
+  }
+  if (select.options.length === 0) select.add(new Option("No wallet found: install Phantom, Solflare or Backpack", ""));
+  if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
+}
+
+async function connect() {
+  const choice = $("wallet-select").value;
+  try {
+    if (choice === "demo" || choice === "") {
+      connected = null;
+    } else {
+      const wallet = standardWallets.get()[Number(choice)];
+      const { accounts } = await wallet.features["standard:connect"].connect();
+      const account = accounts.find((a) => a.chains.includes(info.wallet_chain)) || accounts[0];
+      if (!account) throw new Error(wallet.name + " shared no account");
+      connected = { wallet, account };
+    }
+    showWallet();
+    await refresh();
+  } catch (e) {
+    say("message", e.message, false);
+  }
+}
+
+function showWallet() {
+  const label = $("wallet-label");
+  label.textContent = connected
+    ? `${connected.wallet.name}: ${connected.account.address}`
+    : info.demo_wallet ? `demo wallet ${info.demo_wallet}` : "no wallet connected";
+  label.className = "muted wallet-address";
+  const canAct = Boolean(connected || info.demo_wallet);
+  for (const id of ["deposit-form", "withdraw-form"]) $(id).hidden = !canAct;
+}
+
+// Risk parameters in words and percent: `unwind_trigger_ltv_bps: 8100` reads "unwind trigger
+// LTV: 81.00%".
+function riskRows(params) {
+  return Object.entries(params).map(([key, value]) => {
+    const words = key.replace(/_(bps|lamports|slots|secs)$/, "").replace(/_/g, " ").replace(/\bltv\b/g, "LTV");
+    const name = words.charAt(0).toUpperCase() + words.slice(1);
+    if (key === "max_leverage_bps") return [name, (value / 10000).toFixed(2) + "x"];
+    if (key.endsWith("_bps")) return [name, pct(value)];
+    if (key.endsWith("_lamports")) return [name, sol(value) + " SOL"];
+    if (key.endsWith("_slots")) return [name, `${value} slots (about ${Math.round(value * 0.4 / 60)} min)`];
+    if (key.endsWith("_secs")) return [name, value >= 3600 ? `${(value / 86400).toFixed(2)} days` : `${value} s`];
+    return [name, String(value)];
+  });
+}
+
 async function start() {
   info = await api("/api/info");
   $("mode").textContent = info.embedded ? "embedded chain · demo wallet " + info.demo_wallet : "cluster";
-  $("wallet-label").textContent = info.embedded ? "(demo wallet)" : "";
   $("market-panel").hidden = !info.embedded;
   $("actions-note").textContent =
     `Solana Actions: ${location.origin}/api/actions/${info.vault}/deposit and …/withdraw (actions.json at the root).`;
-  if (!info.embedded) {
-    for (const id of ["deposit-form", "withdraw-form"]) $(id).hidden = true;
-  }
+  listWallets();
+  standardWallets.on("register", listWallets);
+  standardWallets.on("unregister", listWallets);
+  $("wallet-connect").addEventListener("click", connect);
+  showWallet();
   $("deposit-form").addEventListener("submit", (e) => { e.preventDefault(); act("deposit", "deposit-amount"); });
   $("withdraw-form").addEventListener("submit", (e) => { e.preventDefault(); act("withdraw", "withdraw-amount"); });
   for (const b of document.querySelectorAll("#market-panel button[data-move]")) {

@@ -33,7 +33,11 @@ async fn sign_and_send(run: &common::Running, body: &serde_json::Value, user: &K
     assert!(tx.signatures.iter().all(|s| *s == Default::default()), "returned unsigned");
     let blockhash = tx.message.recent_blockhash;
     tx.try_sign(&[user], blockhash).unwrap();
-    run.app.chain.send_transaction(tx).await.expect("the signed Action transaction lands");
+    // Relayed as the page relays what a browser wallet signed.
+    let signed = base64::engine::general_purpose::STANDARD.encode(bincode::serialize(&tx).unwrap());
+    let (status, body) = run.post("/api/submit", json!({ "transaction": signed })).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["signature"], tx.signatures[0].to_string());
 }
 
 #[tokio::test]
@@ -49,7 +53,7 @@ async fn actions_return_transactions_that_land_and_bad_input_sends_nothing() {
     // Discovery and metadata.
     let (status, rules) = run.get("/actions.json").await;
     assert_eq!(status, 200);
-    assert_eq!(rules["rules"][0]["pathPattern"], "/api/actions/**");
+    assert_eq!(rules["rules"][1]["pathPattern"], "/api/actions/**");
     let (status, meta) = run.get(&format!("/api/actions/{vault}/deposit")).await;
     assert_eq!(status, 200);
     assert_eq!(meta["type"], "action");
@@ -93,6 +97,17 @@ async fn actions_return_transactions_that_land_and_bad_input_sends_nothing() {
         ballast_client::share_account(&run.embedded().world.lock().await.env.vault().await, &demo),
     ];
     let before = run.embedded().world.lock().await.env.snapshot(&watch).await;
+    // For the relay: a signed transfer to someone else (not the vault's), and a deposit the
+    // user did not sign.
+    let blockhash = run.app.chain.latest_blockhash().await.unwrap();
+    let transfer = solana_sdk::system_instruction::transfer(&user.pubkey(), &Pubkey::new_unique(), SOL);
+    let foreign = Transaction::new_signed_with_payer(&[transfer], Some(&user.pubkey()), &[&user], blockhash);
+    let base64 = |tx: &Transaction| base64::engine::general_purpose::STANDARD.encode(bincode::serialize(tx).unwrap());
+    let foreign = base64(&foreign);
+    let (_, offered) = run
+        .post(&format!("/api/actions/{vault}/deposit?amount=1"), json!({ "account": user.pubkey().to_string() }))
+        .await;
+    let unsigned_deposit = offered["transaction"].as_str().unwrap().to_string();
     let cases: Vec<(String, serde_json::Value, u16, &str)> = vec![
         (format!("/api/actions/{vault}/deposit?amount=-1"), json!({ "account": user_key }), 400, "must be positive"),
         (format!("/api/actions/{vault}/deposit?amount=0"), json!({ "account": user_key }), 400, "greater than zero"),
@@ -128,6 +143,9 @@ async fn actions_return_transactions_that_land_and_bad_input_sends_nothing() {
         ("/api/demo/deposit".into(), json!({ "amount": 5 }), 400, "expected {\"amount\""),
         ("/api/market".into(), json!({ "move": "lst", "pct": -95 }), 400, "between -90% and +100%"),
         ("/api/market".into(), json!({ "move": "moon" }), 400, "market move not understood"),
+        ("/api/submit".into(), json!({ "transaction": "%%%" }), 400, "not base64"),
+        ("/api/submit".into(), json!({ "transaction": foreign }), 400, "relays only the vault's transactions"),
+        ("/api/submit".into(), json!({ "transaction": unsigned_deposit }), 400, "not signed by its fee payer"),
     ];
     for (path, body, expected_status, expected_message) in cases {
         let (status, response) = run.post(&path, body.clone()).await;

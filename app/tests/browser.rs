@@ -1,7 +1,9 @@
 //! The dashboard in headless Chromium (Debian's chromium and chromium-driver, driven over
-//! WebDriver): deposit through the page, see the position and the share price update, refuse
-//! bad input on the page, move the market, see the keeper's unwind appear. A screenshot is saved
-//! under `target/test-artifacts/`.
+//! WebDriver): deposit through the page with the demo wallet, see the position and the share
+//! price update, refuse bad input on the page, move the market, see the keeper's unwind appear;
+//! and a browser wallet announced through the Wallet Standard connects, signs the deposit
+//! Action's transaction and sees its position. Screenshots are saved under
+//! `target/test-artifacts/`.
 mod common;
 
 use std::process::{Child, Command, Stdio};
@@ -189,4 +191,118 @@ async fn deposit_move_the_market_and_watch_the_keeper_unwind_in_a_browser() {
     println!("screenshot: {}", path.display());
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&profile);
+}
+
+/// A wallet as a browser extension would announce one through the Wallet Standard: it answers
+/// the page's `wallet-standard:app-ready` and dispatches `wallet-standard:register-wallet`
+/// itself. It signs with a test key (Ed25519 in the browser's WebCrypto), writing the signature
+/// into the fee payer's slot of the legacy transaction it is given, and counts what it signed.
+const TEST_WALLET: &str = r#"
+const [pkcs8Base64, address, publicKeyBase64, chain] = arguments;
+const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+const account = Object.freeze({
+  address, publicKey: bytes(publicKeyBase64), chains: [chain], features: ["solana:signTransaction"],
+});
+let key = null;
+window.testWalletSigned = 0;
+const wallet = {
+  version: "1.0.0",
+  name: "Ballast Test Wallet",
+  icon: "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=",
+  chains: [chain],
+  accounts: [],
+  features: {
+    "standard:connect": { version: "1.0.0", connect: async () => { wallet.accounts = [account]; return { accounts: [account] }; } },
+    "standard:events": { version: "1.0.0", on: () => () => {} },
+    "solana:signTransaction": {
+      version: "1.0.0",
+      supportedTransactionVersions: ["legacy"],
+      signTransaction: async (...inputs) => {
+        key = key || await crypto.subtle.importKey("pkcs8", bytes(pkcs8Base64), { name: "Ed25519" }, false, ["sign"]);
+        return Promise.all(inputs.map(async ({ transaction }) => {
+          // [signature count (one byte below 128)] [64-byte signatures] [message]
+          const count = transaction[0];
+          const message = transaction.slice(1 + 64 * count);
+          const signature = new Uint8Array(await crypto.subtle.sign("Ed25519", key, message));
+          const signed = transaction.slice();
+          signed.set(signature, 1);
+          window.testWalletSigned += 1;
+          return { signedTransaction: signed };
+        }));
+      },
+    },
+  },
+};
+const callback = ({ register }) => register(wallet);
+window.dispatchEvent(new CustomEvent("wallet-standard:register-wallet", { detail: callback }));
+window.addEventListener("wallet-standard:app-ready", ({ detail }) => callback(detail));
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wallet_standard_wallet_connects_deposits_and_sees_its_position() {
+    use base64::Engine;
+    use solana_sdk::signature::{Keypair, Signer};
+    let run = common::start().await;
+    let user = Keypair::new();
+    run.embedded().world.lock().await.env.chain.airdrop(&user.pubkey(), 10 * 1_000_000_000).await;
+    let driver = Driver::start();
+    let profile = std::env::temp_dir().join(format!("ballast-chromium-wallet-{}", std::process::id()));
+    let client = browser(&driver, &profile).await;
+    let long = Duration::from_secs(30);
+    client.goto(&run.base).await.unwrap();
+    wait_text(&client, "share-price", long, |t| t.ends_with(" SOL")).await;
+
+    // The extension announces itself after the page loaded.
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let mut pkcs8 = hex_bytes("302e020100300506032b657004220420");
+    pkcs8.extend_from_slice(&user.to_bytes()[..32]);
+    let args = vec![
+        json!(b64(&pkcs8)),
+        json!(user.pubkey().to_string()),
+        json!(b64(&user.pubkey().to_bytes())),
+        json!("solana:localnet"),
+    ];
+    client.execute(TEST_WALLET, args).await.unwrap();
+
+    let select = client.find(Locator::Id("wallet-select")).await.unwrap();
+    select.select_by_label("Ballast Test Wallet").await.expect("the page lists the wallet");
+    client.find(Locator::Id("wallet-connect")).await.unwrap().click().await.unwrap();
+    let address = user.pubkey().to_string();
+    wait_text(&client, "wallet-label", long, |t| t.contains(&address)).await;
+    assert_eq!(wait_text(&client, "wallet-shares", long, |t| t != "…").await, "0");
+    let balance = |run: &common::Running| {
+        let key = user.pubkey();
+        let chain = run.app.chain.clone();
+        async move {
+            use ballast_keeper::chain::Chain;
+            chain.account(&key).await.unwrap().map_or(0, |a| a.lamports)
+        }
+    };
+    let before = balance(&run).await;
+
+    fill_and_submit(&client, "deposit-amount", "deposit-button", "2").await;
+    wait_text(&client, "message", long, |t| t.starts_with("Deposited 2 SOL for")).await;
+    let shares = wait_text(&client, "wallet-shares", long, |t| t != "0").await;
+    assert!(shares.parse::<f64>().unwrap() > 1.9, "shares {shares}");
+    // The wallet signed once; the user paid 2 SOL and the fees.
+    let signed = client.execute("return window.testWalletSigned;", vec![]).await.unwrap();
+    assert_eq!(signed.as_u64(), Some(1));
+    let paid = before - balance(&run).await;
+    assert!((2_000_000_000..2_010_000_000).contains(&paid), "paid {paid}");
+    // The demo wallet did not move.
+    let (_, demo) = run.get(&format!("/api/vault/{}/position/{}", run.vault(), run.embedded().demo.pubkey())).await;
+    assert_eq!(demo["shares"].as_u64(), Some(0));
+    // The page states the risk in words and percent.
+    let params = text(&client, "params").await;
+    let (_, summary) = run.get(&format!("/api/vault/{}", run.vault())).await;
+    let trigger = summary["risk_params"]["unwind_trigger_ltv_bps"].as_u64().unwrap() as f64 / 100.0;
+    assert!(params.contains(&format!("Unwind trigger LTV {trigger:.2}%")), "{params}");
+    assert!(params.contains("Timelock 2.00 days"), "{params}");
+    assert!(!params.contains("_bps"), "{params}");
+    client.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+}
+
+fn hex_bytes(hex: &str) -> Vec<u8> {
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
 }

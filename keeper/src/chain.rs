@@ -46,7 +46,14 @@ pub trait Chain {
     async fn accounts(&self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>>;
     async fn clock(&self) -> Result<Clock>;
     /// Simulates `ixs` signed and paid by `payer`.
-    async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation>;
+    async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation> {
+        let blockhash = self.latest_blockhash().await?;
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash);
+        self.simulate_transaction(&tx).await
+    }
+    /// Simulates `tx`, signed or not (signatures are not checked): a user's transaction before
+    /// the user signs it.
+    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation>;
     /// Sends `ixs` signed and paid by `payer` and waits for confirmation.
     async fn send(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Signature> {
         let blockhash = self.latest_blockhash().await?;
@@ -122,11 +129,6 @@ impl EmbeddedChain {
     pub fn new(banks: BanksClient) -> Self {
         Self { banks }
     }
-
-    async fn transaction(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Transaction> {
-        let blockhash = self.latest_blockhash().await?;
-        Ok(Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash))
-    }
 }
 
 impl Chain for EmbeddedChain {
@@ -143,9 +145,8 @@ impl Chain for EmbeddedChain {
         Ok(self.banks.clone().get_sysvar::<Clock>().await?)
     }
 
-    async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation> {
-        let tx = self.transaction(ixs, payer).await?;
-        let out = self.banks.clone().simulate_transaction(tx).await?;
+    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation> {
+        let out = self.banks.clone().simulate_transaction(tx.clone()).await?;
         let result = out.result.unwrap_or(Ok(()));
         Ok(Simulation {
             custom_error: result.as_ref().err().and_then(custom_code),
@@ -282,11 +283,6 @@ impl RpcChain {
             }
         }
     }
-
-    async fn transaction(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Transaction> {
-        let blockhash = self.latest_blockhash().await?;
-        Ok(Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash))
-    }
 }
 
 impl Chain for RpcChain {
@@ -307,9 +303,8 @@ impl Chain for RpcChain {
         Ok(bincode::deserialize(&account.data)?)
     }
 
-    async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation> {
-        let tx = self.transaction(ixs, payer).await?;
-        let out = self.retry("simulateTransaction", || self.client.simulate_transaction(&tx)).await?.value;
+    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation> {
+        let out = self.retry("simulateTransaction", || self.client.simulate_transaction(tx)).await?.value;
         Ok(Simulation {
             custom_error: out.err.as_ref().and_then(custom_code),
             error: out.err.map(|e| e.to_string()),

@@ -523,7 +523,11 @@ impl<C: Chain> Keeper<C> {
     /// Sends `ixs`, simulated with the compute-budget pair `compute_budget` wrote first, with
     /// that pair set for the send: the units `budget` asks for, and the priority fee the recent
     /// fees on the accounts it writes call for.
-    async fn send_simulated(&self, mut ixs: Vec<solana_sdk::instruction::Instruction>, budget: Units) -> Result<Signature> {
+    async fn send_simulated(
+        &self,
+        mut ixs: Vec<solana_sdk::instruction::Instruction>,
+        budget: Units,
+    ) -> Result<Signature> {
         let c = &self.config;
         let limit = match budget {
             Units::Simulated(Some(units)) => (units.saturating_mul(100 + c.compute_unit_margin_pct as u64) / 100)

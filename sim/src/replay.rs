@@ -15,7 +15,6 @@ use ballast_localnet::vault::{SOL, SOL_USD};
 use ballast_localnet::vault_pool::Trader;
 use ballast_localnet::VaultClient;
 use rand::{Rng, SeedableRng};
-use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::Transaction;
@@ -271,8 +270,8 @@ impl Chain for LatentChain {
         self.inner.clock().await
     }
 
-    async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation> {
-        self.inner.simulate(ixs, payer).await
+    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation> {
+        self.inner.simulate_transaction(tx).await
     }
 
     async fn latest_blockhash(&self) -> Result<solana_sdk::hash::Hash> {

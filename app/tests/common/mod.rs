@@ -15,7 +15,7 @@ pub async fn start() -> Running {
     if std::env::var_os("RUST_LOG").is_none() {
         std::env::set_var("RUST_LOG", "off");
     }
-    let app = ballast_app::embedded_app(Duration::from_millis(200)).await.expect("embedded app");
+    let app = ballast_app::embedded_app(Duration::from_millis(200), None).await.expect("embedded app");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(ballast_app::serve(app.clone(), listener, std::future::pending()));

@@ -510,6 +510,13 @@ impl ballast_keeper::chain::Chain for Probed {
         self.count();
         self.inner.simulate(ixs, payer).await
     }
+    async fn simulate_transaction(
+        &self,
+        tx: &solana_sdk::transaction::Transaction,
+    ) -> anyhow::Result<ballast_keeper::chain::Simulation> {
+        self.count();
+        self.inner.simulate_transaction(tx).await
+    }
     async fn latest_blockhash(&self) -> anyhow::Result<solana_sdk::hash::Hash> {
         self.count();
         self.inner.latest_blockhash().await
