@@ -99,6 +99,8 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/static/style.css", get(|| async { asset("text/css", include_str!("../static/style.css")) }))
         .route("/static/icon.svg", get(|| async { asset("image/svg+xml", include_str!("../static/icon.svg")) }))
+        // The program's Anchor IDL, for explorers and wallets to decode its instructions and events.
+        .route("/idl/ballast.json", get(|| async { asset("application/json", include_str!("../../idl/ballast.json")) }))
         .route("/api/info", get(info))
         .route("/api/vault/:vault", get(vault_summary))
         .route("/api/vault/:vault/history", get(history))

@@ -50,6 +50,11 @@ async fn actions_return_transactions_that_land_and_bad_input_sends_nothing() {
     assert_eq!(status, 200);
     assert_eq!((info["cluster"].as_str(), info["explorer_tx"].is_null()), (Some("embedded"), true));
 
+    // The program's IDL, as committed.
+    let (status, idl) = run.get("/idl/ballast.json").await;
+    assert_eq!((status, idl["address"].as_str()), (200, Some(ballast::ID.to_string().as_str())));
+    assert!(idl["instructions"].as_array().unwrap().iter().any(|ix| ix["name"] == "deposit"));
+
     // Discovery and metadata.
     let (status, rules) = run.get("/actions.json").await;
     assert_eq!(status, 200);
