@@ -70,7 +70,7 @@ async fn prepared(app: &App, ixs: &[Instruction], payer: &Pubkey) -> ApiResult<T
         all.extend_from_slice(ixs);
         Transaction::new_unsigned(Message::new_with_blockhash(&all, Some(payer), &blockhash))
     };
-    let simulation = app.chain.simulate_transaction(&with_limit(MAX_COMPUTE_UNITS)).await?;
+    let simulation = app.chain.simulate_transaction(&with_limit(MAX_COMPUTE_UNITS).into()).await?;
     if let Some(error) = simulation.error {
         let named = anchor_error(&simulation.logs).unwrap_or_else(|| format!("the transaction would fail: {error}"));
         return Err(ApiError::unprocessable(named));

@@ -9,7 +9,7 @@ use solana_sdk::clock::Clock;
 use solana_sdk::hash::Hash;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signature;
-use solana_sdk::transaction::Transaction;
+use solana_sdk::transaction::VersionedTransaction;
 
 use crate::history::{Recording, SharedHistory};
 
@@ -34,7 +34,7 @@ impl Chain for AppChain {
         }
     }
 
-    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation> {
+    async fn simulate_transaction(&self, tx: &VersionedTransaction) -> Result<Simulation> {
         match self {
             Self::Embedded(c) => c.simulate_transaction(tx).await,
             Self::Rpc(c) => c.simulate_transaction(tx).await,
@@ -48,7 +48,7 @@ impl Chain for AppChain {
         }
     }
 
-    async fn send_transaction(&self, tx: Transaction) -> Result<Sent> {
+    async fn send_transaction(&self, tx: VersionedTransaction) -> Result<Sent> {
         match self {
             Self::Embedded(c) => c.send_transaction(tx).await,
             Self::Rpc(c) => c.send_transaction(tx).await,

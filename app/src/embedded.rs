@@ -135,7 +135,12 @@ impl Embedded {
         let banks = EmbeddedChain::new(env.chain.ctx.banks_client.clone());
         let chain = Recording { inner: banks, vault, history };
         let keeper_key = env.chain.funded_keypair(10 * SOL).await;
-        let config = KeeperConfig { backoff: Duration::from_millis(50), ..KeeperConfig::default() };
+        // A lookup table of the vault's accounts, for the keeper's larger transactions (the
+        // flash unwind), as an operator makes one; usable from the next slot.
+        let table = ballast_keeper::lookup_table::create_for_vault(&chain.inner, &keeper_key, &vault, None).await?;
+        env.chain.warp_slots(1).await;
+        let config =
+            KeeperConfig { backoff: Duration::from_millis(50), lookup_table: Some(table), ..KeeperConfig::default() };
         let keeper = Keeper::new(chain.clone(), keeper_key, config);
         let demo = env.chain.funded_keypair(DEMO_WALLET_LAMPORTS).await;
         let sol_usd = env.lending().market.sol.usd_price;
@@ -175,7 +180,7 @@ impl Embedded {
             let named = anchor_error(&logs).unwrap_or_else(|| error.to_string());
             return Err(ApiError::unprocessable(format!("the transaction would fail, nothing was sent: {named}")));
         }
-        Ok(self.chain.send_transaction(tx).await?)
+        Ok(self.chain.send_transaction(tx.into()).await?)
     }
 
     /// The embedded bank makes no slots of its own, and a transaction built twice from the same

@@ -14,7 +14,7 @@ use solana_sdk::account::Account;
 use solana_sdk::clock::Clock;
 use solana_sdk::hash::Hash;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::transaction::Transaction;
+use solana_sdk::transaction::VersionedTransaction;
 
 /// The share price after an event.
 #[derive(Clone, Debug, Serialize)]
@@ -229,7 +229,7 @@ impl<C: Chain> Chain for Recording<C> {
         self.inner.clock().await
     }
 
-    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation> {
+    async fn simulate_transaction(&self, tx: &VersionedTransaction) -> Result<Simulation> {
         self.inner.simulate_transaction(tx).await
     }
 
@@ -237,7 +237,7 @@ impl<C: Chain> Chain for Recording<C> {
         self.inner.latest_blockhash().await
     }
 
-    async fn send_transaction(&self, tx: Transaction) -> Result<Sent> {
+    async fn send_transaction(&self, tx: VersionedTransaction) -> Result<Sent> {
         let sent = self.inner.send_transaction(tx).await?;
         let clock = self.inner.clock().await?;
         self.history.lock().expect("history lock").record(

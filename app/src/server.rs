@@ -297,6 +297,7 @@ async fn submit(State(app): Shared, body: Bytes) -> ApiResult<Json<Value>> {
     let sent = match &app.embedded {
         Some(embedded) => embedded.send_checked(tx).await?,
         None => {
+            let tx = solana_sdk::transaction::VersionedTransaction::from(tx);
             let simulation = app.chain.simulate_transaction(&tx).await?;
             if let Some(error) = simulation.error {
                 let named = crate::error::anchor_error(&simulation.logs).unwrap_or(error);

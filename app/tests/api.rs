@@ -212,7 +212,7 @@ async fn dao_transactions_are_signed_by_the_admin_and_apply_after_the_timelock()
             let mut tx = Transaction::new_unsigned(message);
             let blockhash = tx.message.recent_blockhash;
             tx.try_sign(&[&admin], blockhash).unwrap();
-            chain.send_transaction(tx).await
+            chain.send_transaction(tx.into()).await
         }
     };
     send_as_admin(body.clone()).await.expect("proposal lands");

@@ -3,12 +3,17 @@
 use anyhow::{anyhow, Result};
 use solana_banks_client::BanksClient;
 use solana_sdk::account::Account;
+use solana_sdk::address_lookup_table::AddressLookupTableAccount;
 use solana_sdk::clock::Clock;
 use solana_sdk::hash::Hash;
 use solana_sdk::instruction::Instruction;
+use solana_sdk::message::{v0, VersionedMessage};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signature, Signer};
-use solana_sdk::transaction::Transaction;
+use solana_sdk::transaction::{Transaction, VersionedTransaction};
+
+/// The most bytes a transaction may have on a cluster (one network packet).
+pub const MAX_TRANSACTION_BYTES: usize = solana_sdk::packet::PACKET_DATA_SIZE;
 
 /// Why a sent transaction did not land, when it never will.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +25,37 @@ pub enum SendError {
     /// new blockhash) may be built without doubling it.
     #[error("transaction {signature} expired unconfirmed after {broadcasts} broadcasts")]
     Expired { signature: Signature, broadcasts: u32 },
+    /// Over the size a cluster accepts, even with the lookup tables given: never sent.
+    #[error(
+        "the transaction is {bytes} bytes, over the {MAX_TRANSACTION_BYTES} a cluster accepts: give the keeper an address lookup table with the vault's accounts (`ballast-keeper lookup-table`)"
+    )]
+    TooLarge { bytes: usize },
+}
+
+/// `ixs` signed and paid by `payer`: a legacy transaction when it fits, else a version 0 one
+/// whose accounts `tables` hold are looked up there; `SendError::TooLarge` when neither fits.
+pub fn compile(
+    ixs: &[Instruction],
+    payer: &Keypair,
+    tables: &[AddressLookupTableAccount],
+    blockhash: Hash,
+) -> Result<VersionedTransaction> {
+    let size = |tx: &VersionedTransaction| bincode::serialized_size(tx).map(|n| n as usize);
+    let legacy =
+        VersionedTransaction::from(Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash));
+    let legacy_bytes = size(&legacy)?;
+    if legacy_bytes <= MAX_TRANSACTION_BYTES {
+        return Ok(legacy);
+    }
+    if tables.is_empty() {
+        return Err(SendError::TooLarge { bytes: legacy_bytes }.into());
+    }
+    let message = v0::Message::try_compile(&payer.pubkey(), ixs, tables, blockhash)?;
+    let tx = VersionedTransaction::try_new(VersionedMessage::V0(message), &[payer])?;
+    match size(&tx)? {
+        bytes if bytes > MAX_TRANSACTION_BYTES => Err(SendError::TooLarge { bytes }.into()),
+        _ => Ok(tx),
+    }
 }
 
 /// A confirmed transaction.
@@ -47,23 +83,39 @@ pub trait Chain {
     async fn clock(&self) -> Result<Clock>;
     /// Simulates `ixs` signed and paid by `payer`.
     async fn simulate(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Simulation> {
-        let blockhash = self.latest_blockhash().await?;
-        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash);
+        self.simulate_with(ixs, payer, &[]).await
+    }
+    /// Simulates `ixs` as `compile` builds them with `tables`.
+    async fn simulate_with(
+        &self,
+        ixs: &[Instruction],
+        payer: &Keypair,
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<Simulation> {
+        let tx = compile(ixs, payer, tables, self.latest_blockhash().await?)?;
         self.simulate_transaction(&tx).await
     }
     /// Simulates `tx`, signed or not (signatures are not checked): a user's transaction before
     /// the user signs it.
-    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation>;
+    async fn simulate_transaction(&self, tx: &VersionedTransaction) -> Result<Simulation>;
     /// Sends `ixs` signed and paid by `payer` and waits for confirmation.
     async fn send(&self, ixs: &[Instruction], payer: &Keypair) -> Result<Signature> {
-        let blockhash = self.latest_blockhash().await?;
-        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash);
+        self.send_with(ixs, payer, &[]).await
+    }
+    /// Sends `ixs` as `compile` builds them with `tables`, and waits for confirmation.
+    async fn send_with(
+        &self,
+        ixs: &[Instruction],
+        payer: &Keypair,
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<Signature> {
+        let tx = compile(ixs, payer, tables, self.latest_blockhash().await?)?;
         Ok(self.send_transaction(tx).await?.signature)
     }
     async fn latest_blockhash(&self) -> Result<Hash>;
     /// Sends a signed transaction and waits for confirmation; its program log when the back end
     /// keeps one.
-    async fn send_transaction(&self, tx: Transaction) -> Result<Sent>;
+    async fn send_transaction(&self, tx: VersionedTransaction) -> Result<Sent>;
 
     async fn account(&self, key: &Pubkey) -> Result<Option<Account>> {
         Ok(self.accounts(std::slice::from_ref(key)).await?.pop().flatten())
@@ -88,15 +140,21 @@ pub async fn send_landed<C: Chain>(
     chain: &C,
     ixs: &[Instruction],
     payer: &Keypair,
+    tables: &[AddressLookupTableAccount],
     attempts: u32,
     backoff: std::time::Duration,
 ) -> Result<Signature> {
     let mut delay = backoff;
     let mut attempt = 1;
     loop {
-        match chain.send(ixs, payer).await {
+        match chain.send_with(ixs, payer, tables).await {
             Ok(signature) => return Ok(signature),
-            Err(error) if matches!(error.downcast_ref::<SendError>(), Some(SendError::Failed { .. })) => {
+            Err(error)
+                if matches!(
+                    error.downcast_ref::<SendError>(),
+                    Some(SendError::Failed { .. } | SendError::TooLarge { .. })
+                ) =>
+            {
                 return Err(error)
             }
             Err(error) if attempt < attempts => {
@@ -145,7 +203,7 @@ impl Chain for EmbeddedChain {
         Ok(self.banks.clone().get_sysvar::<Clock>().await?)
     }
 
-    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation> {
+    async fn simulate_transaction(&self, tx: &VersionedTransaction) -> Result<Simulation> {
         let out = self.banks.clone().simulate_transaction(tx.clone()).await?;
         let result = out.result.unwrap_or(Ok(()));
         Ok(Simulation {
@@ -160,7 +218,7 @@ impl Chain for EmbeddedChain {
         Ok(self.banks.clone().get_latest_blockhash().await?)
     }
 
-    async fn send_transaction(&self, tx: Transaction) -> Result<Sent> {
+    async fn send_transaction(&self, tx: VersionedTransaction) -> Result<Sent> {
         let signature = tx.signatures[0];
         let out = self.banks.clone().process_transaction_with_metadata(tx).await?;
         let logs = out.metadata.map(|m| m.log_messages).unwrap_or_default();
@@ -303,7 +361,7 @@ impl Chain for RpcChain {
         Ok(bincode::deserialize(&account.data)?)
     }
 
-    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation> {
+    async fn simulate_transaction(&self, tx: &VersionedTransaction) -> Result<Simulation> {
         let out = self.retry("simulateTransaction", || self.client.simulate_transaction(tx)).await?.value;
         Ok(Simulation {
             custom_error: out.err.as_ref().and_then(custom_code),
@@ -329,11 +387,11 @@ impl Chain for RpcChain {
     /// transaction is harmless: the cluster executes a signature once. Transport errors while
     /// polling are waited out until the blockhash expires. The log is not fetched (a second
     /// round trip the keeper has no use for).
-    async fn send_transaction(&self, tx: Transaction) -> Result<Sent> {
+    async fn send_transaction(&self, tx: VersionedTransaction) -> Result<Sent> {
         use solana_client::rpc_config::RpcSendTransactionConfig;
         use solana_sdk::commitment_config::CommitmentConfig;
         let signature = tx.signatures[0];
-        let blockhash = tx.message.recent_blockhash;
+        let blockhash = *tx.message.recent_blockhash();
         let config = RpcSendTransactionConfig { skip_preflight: true, max_retries: Some(0), ..Default::default() };
         let mut broadcasts = 0u32;
         loop {

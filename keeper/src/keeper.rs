@@ -52,6 +52,9 @@ pub struct KeeperConfig {
     /// Harvest in the pass after an unwind or leaving the loop lands, so the rest of what moved
     /// (interest, the pool) is booked at once too.
     pub harvest_after_unwind: bool,
+    /// The address lookup table a transaction too large for a legacy one is compiled against
+    /// (`ballast-keeper lookup-table` makes one).
+    pub lookup_table: Option<Pubkey>,
 }
 
 impl Default for KeeperConfig {
@@ -68,6 +71,7 @@ impl Default for KeeperConfig {
             allocator: None,
             discount_trend: TrendConfig::default(),
             slots_per_epoch: 432_000,
+            lookup_table: None,
             harvest_interval_secs: Some(6 * 3_600),
             harvest_after_unwind: true,
         }
@@ -217,6 +221,8 @@ pub struct Keeper<C: Chain> {
     pub fees_paid_lamports: std::sync::atomic::AtomicU64,
     /// Each vault's market oracles from its last pass, so a pass reads in two requests.
     oracles: Mutex<HashMap<Pubkey, [Pubkey; 2]>>,
+    /// The lookup table, read the first time a transaction needs it.
+    table: tokio::sync::OnceCell<solana_sdk::address_lookup_table::AddressLookupTableAccount>,
 }
 
 impl<C: Chain> Keeper<C> {
@@ -228,7 +234,20 @@ impl<C: Chain> Keeper<C> {
             trends: Mutex::default(),
             fees_paid_lamports: Default::default(),
             oracles: Mutex::default(),
+            table: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The tables a transaction may look its accounts up in: the configured one, if any.
+    async fn tables(&self) -> Result<Vec<solana_sdk::address_lookup_table::AddressLookupTableAccount>> {
+        let Some(key) = self.config.lookup_table else { return Ok(Vec::new()) };
+        let table = self.table.get_or_try_init(|| crate::lookup_table::load(&self.chain, &key)).await?;
+        Ok(vec![table.clone()])
+    }
+
+    /// Simulates `ixs` as they would be sent.
+    async fn simulate(&self, ixs: &[solana_sdk::instruction::Instruction]) -> Result<crate::chain::Simulation> {
+        self.chain.simulate_with(ixs, &self.keypair, &self.tables().await?).await
     }
 
     /// Records the vault's discount now; returns its widening per year (0 without a trend).
@@ -345,7 +364,7 @@ impl<C: Chain> Keeper<C> {
                 ixs.push(create.clone());
                 let borrow_index = ixs.len() as u8;
                 ixs.extend(view.unwind_flash_ixs(&caller, flash_lamports, exit, repay_account, borrow_index)?);
-                let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
+                let simulation = self.simulate(&ixs).await?;
                 if simulation.error.is_none() {
                     let signature = self.send_simulated(ixs, Units::Whole).await?;
                     return Ok(Some((flash_lamports, signature)));
@@ -386,7 +405,7 @@ impl<C: Chain> Keeper<C> {
             &ballast_client::VaultKeys::of(view.key, &view.vault),
             self.keypair.pubkey(),
         ));
-        let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
+        let simulation = self.simulate(&ixs).await?;
         if let Some(error) = simulation.error {
             tracing::warn!(%vault, %error, "harvest would fail");
             return Ok(Action::HarvestRefused { error });
@@ -413,7 +432,7 @@ impl<C: Chain> Keeper<C> {
         for exit in &exits {
             let mut ixs = self.compute_budget().to_vec();
             ixs.push(build(*exit)?);
-            let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
+            let simulation = self.simulate(&ixs).await?;
             if simulation.custom_error.is_some_and(|code| not_needed.contains(&code)) {
                 return Ok(ExitSimulation::NotNeeded);
             }
@@ -496,7 +515,7 @@ impl<C: Chain> Keeper<C> {
         };
         let [limit, price] = self.compute_budget();
         let ixs = vec![limit, price, ix];
-        let simulation = self.chain.simulate(&ixs, &self.keypair).await?;
+        let simulation = self.simulate(&ixs).await?;
         if let Some(error) = simulation.error {
             tracing::warn!(vault = %view.key, %error, "allocator step would fail");
             return Ok(Some(Action::AllocatorRefused { error }));
@@ -563,7 +582,16 @@ impl<C: Chain> Keeper<C> {
     }
 
     async fn send_with_retries(&self, ixs: &[solana_sdk::instruction::Instruction]) -> Result<Signature> {
-        crate::chain::send_landed(&self.chain, ixs, &self.keypair, self.config.send_attempts, self.config.backoff).await
+        let tables = self.tables().await?;
+        crate::chain::send_landed(
+            &self.chain,
+            ixs,
+            &self.keypair,
+            &tables,
+            self.config.send_attempts,
+            self.config.backoff,
+        )
+        .await
     }
 }
 

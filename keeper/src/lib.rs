@@ -6,6 +6,7 @@
 pub mod chain;
 pub mod dao;
 pub mod keeper;
+pub mod lookup_table;
 pub mod service;
 pub mod trend;
 pub mod view;

@@ -18,6 +18,11 @@ enum Command {
     /// Watches vaults on a cluster: unwinds before the lending market could liquidate, cranks
     /// stake pools after an epoch boundary. Serves /metrics and /health.
     Run(RunArgs),
+    /// Creates an address lookup table holding every account the keeper's transactions for the
+    /// vaults name (or adds the missing ones to `--table`), paid by and owned by the keeper's key;
+    /// prints its address for `run --lookup-table`. Transactions too large for a legacy one
+    /// (`leverage_up`, the flash unwind) are sent as version 0 against it.
+    LookupTable(LookupTableArgs),
     /// What a DAO submits to govern a vault.
     #[command(subcommand)]
     Dao(DaoCommand),
@@ -127,6 +132,27 @@ enum DaoCommand {
     },
 }
 
+#[derive(clap::Args, Debug)]
+struct LookupTableArgs {
+    /// JSON-RPC endpoint or moniker, as `run` takes it.
+    #[arg(short = 'u', long = "url")]
+    rpc_url: Option<String>,
+    /// The keeper's keypair, as `run` takes it.
+    #[arg(short = 'k', long)]
+    keypair: Option<std::path::PathBuf>,
+    /// Vaults whose accounts the table holds (repeat, or comma-separated).
+    #[arg(long = "vault", value_delimiter = ',', required = true)]
+    vaults: Vec<Pubkey>,
+    /// The vaults' SOL/USD Pyth price-update account, when the keeper is their allocator.
+    #[arg(long, requires = "lst_usd_update")]
+    sol_usd_update: Option<Pubkey>,
+    #[arg(long, requires = "sol_usd_update")]
+    lst_usd_update: Option<Pubkey>,
+    /// Add to this table (the keeper's key its authority) instead of creating one.
+    #[arg(long)]
+    table: Option<Pubkey>,
+}
+
 /// Flags override the environment, which overrides the `--config` file, which overrides the
 /// defaults.
 #[derive(clap::Args, Debug, Default, serde::Deserialize)]
@@ -188,6 +214,10 @@ struct RunArgs {
     /// As the vaults' allocator: the vault's LST/USD Pyth price-update account.
     #[arg(long, env = "BALLAST_LST_USD_UPDATE", requires = "sol_usd_update")]
     lst_usd_update: Option<String>,
+    /// The address lookup table of the vaults' accounts (`ballast-keeper lookup-table` makes
+    /// one): transactions too large for a legacy one are sent as version 0 against it.
+    #[arg(long, env = "BALLAST_LOOKUP_TABLE")]
+    lookup_table: Option<String>,
     /// Harvest a vault once this many seconds passed since its last harvest; 0: never on a
     /// schedule [default: 21600]
     #[arg(long, env = "BALLAST_HARVEST_INTERVAL_SECS")]
@@ -228,6 +258,7 @@ impl RunArgs {
             listen: self.listen.or(file.listen),
             sol_usd_update: self.sol_usd_update.or(file.sol_usd_update),
             lst_usd_update: self.lst_usd_update.or(file.lst_usd_update),
+            lookup_table: self.lookup_table.or(file.lookup_table),
             harvest_interval_secs: self.harvest_interval_secs.or(file.harvest_interval_secs),
             harvest_after_unwind: self.harvest_after_unwind.or(file.harvest_after_unwind),
             discount_window_slots: self.discount_window_slots.or(file.discount_window_slots),
@@ -250,16 +281,7 @@ async fn run(args: RunArgs) -> Result<()> {
         .iter()
         .map(|v| v.parse::<Pubkey>().with_context(|| format!("vault {v}")))
         .collect::<Result<Vec<_>>>()?;
-    let cli = solana_cli_config();
-    let keypair_path = match args.keypair {
-        Some(path) => path,
-        None => cli.keypair_path.clone().unwrap_or_else(|| {
-            std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".config/solana/id.json")
-        }),
-    };
-    let keypair = solana_sdk::signature::read_keypair_file(&keypair_path)
-        .map_err(|e| anyhow::anyhow!("reading keypair {}: {e}", keypair_path.display()))?;
-    let rpc_url = rpc_url(args.rpc_url, cli.json_rpc_url);
+    let (keypair, rpc_url) = keypair_and_url(args.keypair, args.rpc_url)?;
     let allocator = match (&args.sol_usd_update, &args.lst_usd_update) {
         (Some(sol), Some(lst)) => Some(ballast_keeper::view::PriceUpdates {
             sol_usd: sol.parse().with_context(|| format!("SOL/USD update {sol}"))?,
@@ -276,6 +298,10 @@ async fn run(args: RunArgs) -> Result<()> {
             .unwrap_or(defaults.priority_fee_cap_micro_lamports),
         compute_unit_margin_pct: args.compute_unit_margin_pct.unwrap_or(defaults.compute_unit_margin_pct),
         allocator,
+        lookup_table: args
+            .lookup_table
+            .map(|t| t.parse::<Pubkey>().with_context(|| format!("lookup table {t}")))
+            .transpose()?,
         harvest_interval_secs: match args.harvest_interval_secs {
             Some(0) => None,
             Some(secs) => Some(secs),
@@ -309,6 +335,61 @@ async fn run(args: RunArgs) -> Result<()> {
     let server = tokio::spawn(service::serve(listener, metrics.clone(), rules, stop.clone()));
     service::run(&keeper, &vaults, interval, &metrics, stop).await;
     server.await??;
+    Ok(())
+}
+
+/// The keeper's keypair (`-k`, else the Solana CLI config's, else ~/.config/solana/id.json) and
+/// the endpoint (`-u`, else the CLI config's, else a local validator's).
+fn keypair_and_url(
+    keypair: Option<std::path::PathBuf>,
+    url: Option<String>,
+) -> Result<(solana_sdk::signature::Keypair, String)> {
+    let cli = solana_cli_config();
+    let keypair_path = match keypair {
+        Some(path) => path,
+        None => cli.keypair_path.clone().unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".config/solana/id.json")
+        }),
+    };
+    let keypair = solana_sdk::signature::read_keypair_file(&keypair_path)
+        .map_err(|e| anyhow::anyhow!("reading keypair {}: {e}", keypair_path.display()))?;
+    Ok((keypair, rpc_url(url, cli.json_rpc_url)))
+}
+
+/// Creates or extends the keeper's lookup table with the vaults' accounts.
+async fn lookup_table(args: LookupTableArgs) -> Result<()> {
+    use ballast_keeper::lookup_table;
+    use solana_sdk::signature::Signer;
+    let (keypair, url) = keypair_and_url(args.keypair, args.rpc_url)?;
+    let chain = ballast_keeper::chain::RpcChain::new(&url, std::time::Duration::from_secs(30));
+    let prices = match (args.sol_usd_update, args.lst_usd_update) {
+        (Some(sol_usd), Some(lst_usd)) => Some(ballast_keeper::view::PriceUpdates { sol_usd, lst_usd }),
+        _ => None,
+    };
+    let mut addresses = Vec::new();
+    for vault in &args.vaults {
+        let view = ballast_keeper::view::VaultView::load(&chain, vault)
+            .await
+            .with_context(|| format!("reading vault {vault}"))?;
+        for key in lookup_table::vault_addresses(&view, &keypair.pubkey(), prices.as_ref()) {
+            if !addresses.contains(&key) {
+                addresses.push(key);
+            }
+        }
+    }
+    let table = match args.table {
+        Some(table) => {
+            let added = lookup_table::extend(&chain, &keypair, &table, &addresses).await?;
+            println!("added {added} addresses to {table}");
+            table
+        }
+        None => {
+            let table = lookup_table::create(&chain, &keypair, &addresses).await?;
+            println!("created {table} with {} addresses", addresses.len());
+            table
+        }
+    };
+    println!("run the keeper with --lookup-table {table}");
     Ok(())
 }
 
@@ -371,6 +452,10 @@ fn main() -> Result<()> {
         Command::Run(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(run(args))?;
+        }
+        Command::LookupTable(args) => {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(lookup_table(args))?;
         }
         Command::Dao(DaoCommand::ProposeRiskParams { vault, governance, params, vault_state }) => {
             let text = std::fs::read_to_string(&params).with_context(|| format!("reading {}", params.display()))?;

@@ -150,7 +150,8 @@ fn memo(payer: &Keypair) -> solana_sdk::instruction::Instruction {
 async fn the_same_signed_transaction_is_broadcast_until_it_lands() {
     let (url, log) = cluster(vec![Fate::LandsAfter(3)]).await;
     let payer = Keypair::new();
-    let signature = send_landed(&chain(&url), &[memo(&payer)], &payer, 4, Duration::from_millis(10)).await.unwrap();
+    let signature =
+        send_landed(&chain(&url), &[memo(&payer)], &payer, &[], 4, Duration::from_millis(10)).await.unwrap();
     let log = log.lock().unwrap();
     assert_eq!(log.sent.len(), 3, "three broadcasts");
     assert!(log
@@ -166,7 +167,8 @@ async fn a_new_transaction_is_built_only_after_the_last_one_expired() {
     // second lands at once.
     let (url, log) = cluster(vec![Fate::Expires(3), Fate::LandsAfter(1)]).await;
     let payer = Keypair::new();
-    let signature = send_landed(&chain(&url), &[memo(&payer)], &payer, 4, Duration::from_millis(10)).await.unwrap();
+    let signature =
+        send_landed(&chain(&url), &[memo(&payer)], &payer, &[], 4, Duration::from_millis(10)).await.unwrap();
     let log = log.lock().unwrap();
     let first = log.sent[0].0.clone();
     assert_ne!(first, signature.to_string());
@@ -186,7 +188,8 @@ async fn a_new_transaction_is_built_only_after_the_last_one_expired() {
 async fn a_transaction_that_failed_on_chain_is_not_sent_again() {
     let (url, log) = cluster(vec![Fate::Fails, Fate::LandsAfter(1)]).await;
     let payer = Keypair::new();
-    let error = send_landed(&chain(&url), &[memo(&payer)], &payer, 4, Duration::from_millis(10)).await.unwrap_err();
+    let error =
+        send_landed(&chain(&url), &[memo(&payer)], &payer, &[], 4, Duration::from_millis(10)).await.unwrap_err();
     assert!(matches!(error.downcast_ref::<SendError>(), Some(SendError::Failed { .. })), "{error:#}");
     let log = log.lock().unwrap();
     assert_eq!(log.blockhashes.len(), 1, "no second transaction");

@@ -17,7 +17,7 @@ use ballast_localnet::VaultClient;
 use rand::{Rng, SeedableRng};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::Transaction;
+use solana_sdk::transaction::VersionedTransaction;
 use spl_token_lending::math::Decimal;
 use tokio::sync::Mutex;
 
@@ -83,18 +83,26 @@ pub async fn run_on(
     scenario.ensure_replayable()?;
     let (mut env, holder) = setup_with_holder(scenario, venue).await;
     let allocator = env.v.allocator.insecure_clone();
+    // The keeper sends its larger transactions (leverage_up) as version 0 against a lookup table
+    // of the vault's accounts, as on a cluster; the table can be read from the next slot on.
+    let prices = {
+        let l = env.lending();
+        PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update }
+    };
+    let mut lookup_table = None;
     if with_keeper {
         env.chain.airdrop(&allocator.pubkey(), 10 * SOL).await;
+        let chain = EmbeddedChain::new(env.chain.ctx.banks_client.clone());
+        let vault = env.v.vault;
+        lookup_table =
+            Some(ballast_keeper::lookup_table::create_for_vault(&chain, &allocator, &vault, Some(&prices)).await?);
+        env.chain.warp_slots(1).await;
     }
     let driver = Driver::new(&mut env, scenario.clone(), Some(holder)).await;
     let liquidator = env.chain.funded_keypair(1_000 * SOL).await;
     let rate0 = env.pool_rate().await;
     let (start_equity, start_position) = env.valuation().await;
     let banks = env.chain.ctx.banks_client.clone();
-    let prices = {
-        let l = env.lending();
-        PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update }
-    };
     let world = Arc::new(Mutex::new(World { env, driver, liquidator, liquidator_first: true, liquidated: false }));
     // The keeper is the vault's allocator too, as an operator runs it: besides unwinding, it
     // keeps the loop in its band and leaves it when carry turns negative. Its transactions land
@@ -105,7 +113,7 @@ pub async fn run_on(
             world: Arc::clone(&world),
             latency_slots: scenario.keeper.latency_slots,
         };
-        Keeper::new(chain, allocator, KeeperConfig { allocator: Some(prices), ..KeeperConfig::default() })
+        Keeper::new(chain, allocator, KeeperConfig { allocator: Some(prices), lookup_table, ..KeeperConfig::default() })
     });
     let trigger = scenario.vault.unwind_trigger_ltv_bps as u64;
     let mut coin = rand::rngs::StdRng::seed_from_u64(scenario.seed);
@@ -270,7 +278,7 @@ impl Chain for LatentChain {
         self.inner.clock().await
     }
 
-    async fn simulate_transaction(&self, tx: &Transaction) -> Result<Simulation> {
+    async fn simulate_transaction(&self, tx: &VersionedTransaction) -> Result<Simulation> {
         self.inner.simulate_transaction(tx).await
     }
 
@@ -278,7 +286,7 @@ impl Chain for LatentChain {
         self.inner.latest_blockhash().await
     }
 
-    async fn send_transaction(&self, tx: Transaction) -> Result<Sent> {
+    async fn send_transaction(&self, tx: VersionedTransaction) -> Result<Sent> {
         if self.latency_slots > 0 {
             let mut w = self.world.lock().await;
             let World { env, driver, .. } = &mut *w;

@@ -161,13 +161,14 @@ pub async fn advise(
         scenarios.len()
     );
     println!(
-        "{:>8} {:<52} {:>6} {:>16} {:>12} {:>6}",
-        "trigger", "scenario", "liq.", "loss vs hold SOL", "exit cost SOL", "pass"
+        "{:>8} {:>6} {:<52} {:>6} {:>16} {:>12} {:>6}",
+        "trigger", "bound", "scenario", "liq.", "loss vs hold SOL", "exit cost SOL", "pass"
     );
     let advice = crate::advise::advise(&crate::runner::Subprocess::current()?, scenarios, market, venue, |t| {
         println!(
-            "{:>7.2}% {:<52} {:>6} {:>16.4} {:>12.4} {:>6}",
+            "{:>7.2}% {:>6} {:<52} {:>6} {:>16.4} {:>12.4} {:>6}",
             t.trigger_bps as f64 / 100.0,
+            format!("{}bp", t.unwind_bound_bps),
             t.scenario.chars().take(52).collect::<String>(),
             t.liquidations,
             sol(t.loss_vs_hold_lamports),

@@ -12,10 +12,14 @@ use solana_sdk::signature::{Keypair, Signer};
 
 /// A keeper that harvests only after an unwind (the harness's bindings waited their timelocks,
 /// so a scheduled harvest would be due in every test); `the_keeper_harvests_on_its_schedule`
-/// covers the schedule.
+/// covers the schedule. It has the vault's lookup table, as an operator's keeper would: the
+/// flash unwind on Save is too large for a legacy transaction.
 async fn keeper(env: &mut VaultClient) -> Keeper<EmbeddedChain> {
     let keypair = env.chain.funded_keypair(SOL).await;
-    Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), keypair, unscheduled())
+    let chain = EmbeddedChain::new(env.chain.ctx.banks_client.clone());
+    let table = ballast_keeper::lookup_table::create_for_vault(&chain, &keypair, &env.v.vault, None).await.unwrap();
+    env.chain.warp_slots(1).await;
+    Keeper::new(chain, keypair, KeeperConfig { lookup_table: Some(table), ..unscheduled() })
 }
 
 fn unscheduled() -> KeeperConfig {
@@ -25,14 +29,17 @@ fn unscheduled() -> KeeperConfig {
 #[tokio::test]
 async fn the_keeper_reads_health_as_the_program_computes_it() {
     let mut env = VaultClient::start_looped_in_pool().await;
-    env.mark_lst_down(0.8).await;
     let keeper = keeper(&mut env).await;
+    env.mark_lst_down(0.8).await;
     let view = VaultView::load(&keeper.chain, &env.v.vault).await.unwrap();
     // The keeper prices from the oracles without refreshing; the harness refreshes the reserves
     // and reads what the lending program recorded.
     assert_eq!(view.lending.as_ref().unwrap().market_ltv_bps, env.market_ltv_bps().await);
     assert!(!view.needs_unwind());
-    assert_eq!(keeper.tick(&env.v.vault).await.unwrap(), vec![Action::Healthy { market_ltv_bps: Some(6_250) }]);
+    // 50% marked 20% down: 62.5%, and a slot's interest.
+    let ltv = env.market_ltv_bps().await;
+    assert!((6_250..=6_252).contains(&ltv), "{ltv}");
+    assert_eq!(keeper.tick(&env.v.vault).await.unwrap(), vec![Action::Healthy { market_ltv_bps: Some(ltv) }]);
 }
 
 #[tokio::test]
@@ -157,15 +164,20 @@ async fn the_service_passes_until_stopped_and_reports_metrics_and_health() {
 
 /// The vault's allocator running the keeper (and paying its fees), with the vault's
 /// price-update accounts.
+/// The vault's allocator as a keeper, with a lookup table of the vault's accounts (its
+/// `leverage_up` is too large for a legacy transaction).
 async fn allocator_keeper(env: &mut VaultClient) -> Keeper<EmbeddedChain> {
     let allocator = env.v.allocator.pubkey();
     env.chain.airdrop(&allocator, SOL).await;
     let l = env.lending();
-    let config = KeeperConfig {
-        allocator: Some(ballast_keeper::view::PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update }),
-        ..unscheduled()
-    };
-    Keeper::new(EmbeddedChain::new(env.chain.ctx.banks_client.clone()), env.v.allocator.insecure_clone(), config)
+    let prices = ballast_keeper::view::PriceUpdates { sol_usd: l.sol_usd_update, lst_usd: l.lst_usd_update };
+    let chain = EmbeddedChain::new(env.chain.ctx.banks_client.clone());
+    let table = ballast_keeper::lookup_table::create_for_vault(&chain, &env.v.allocator, &env.v.vault, Some(&prices))
+        .await
+        .unwrap();
+    env.chain.warp_slots(1).await;
+    let config = KeeperConfig { allocator: Some(prices), lookup_table: Some(table), ..unscheduled() };
+    Keeper::new(chain, env.v.allocator.insecure_clone(), config)
 }
 
 #[tokio::test]
@@ -188,6 +200,43 @@ async fn as_allocator_the_keeper_brings_leverage_back_into_the_band() {
     assert!((5_600..=5_900).contains(&ltv), "the band's middle is 57.5%: {ltv}");
     // In the band now: nothing more to do.
     assert!(matches!(keeper.tick(&env.v.vault).await.unwrap()[..], [Action::Healthy { .. }]));
+}
+
+#[tokio::test]
+async fn the_allocators_leverage_up_fits_a_clusters_packet_through_the_vaults_lookup_table() {
+    use ballast_keeper::chain::{SendError, MAX_TRANSACTION_BYTES};
+    // As above: carry is positive and the LTV under the band, so the allocator levers up.
+    let mut env = VaultClient::start_looped_in_pool().await;
+    env.epoch_with_rewards(20 * SOL).await;
+    let sol = env.lending().market.sol.usd_price;
+    let rate = env.pool_rate().await;
+    env.set_prices(sol, sol * rate).await;
+    let with_table = allocator_keeper(&mut env).await;
+    let debt_before = env.lending_health(None).await.debt_lamports;
+
+    // Named in full, leverage_up with its price updates is more than a cluster accepts: without
+    // a lookup table the keeper refuses to send it (a cluster would reject it) and says what to do.
+    let config = KeeperConfig { lookup_table: None, ..with_table.config.clone() };
+    let without = Keeper::new(Probed::new(&env), with_table.keypair.insecure_clone(), config);
+    let error = without.tick(&env.v.vault).await.unwrap_err();
+    let Some(SendError::TooLarge { bytes }) = error.downcast_ref::<SendError>() else { panic!("{error:#}") };
+    assert!(*bytes > MAX_TRANSACTION_BYTES, "{bytes}");
+    println!("leverage_up: {bytes} bytes as a legacy transaction");
+    assert!(error.to_string().contains("ballast-keeper lookup-table"), "{error}");
+    assert!(without.chain.sent.lock().unwrap().is_empty());
+    assert_eq!(env.lending_health(None).await.debt_lamports, debt_before);
+
+    // With the vault's lookup table (what `ballast-keeper lookup-table` makes), it goes as a
+    // version 0 transaction within the limit, and lands.
+    let keeper = Keeper::new(Probed::new(&env), with_table.keypair.insecure_clone(), with_table.config.clone());
+    let actions = keeper.tick(&env.v.vault).await.unwrap();
+    assert!(matches!(actions[..], [Action::Healthy { .. }, Action::Leveraged { .. }]), "{actions:?}");
+    let tx = keeper.chain.sent.lock().unwrap()[0].clone();
+    assert!(matches!(tx.message, solana_sdk::message::VersionedMessage::V0(_)));
+    let bytes = bincode::serialized_size(&tx).unwrap() as usize;
+    println!("leverage_up: {bytes} bytes as version 0");
+    assert!(bytes <= MAX_TRANSACTION_BYTES, "{bytes}");
+    assert!(env.lending_health(None).await.debt_lamports > debt_before);
 }
 
 #[tokio::test]
@@ -389,8 +438,8 @@ async fn the_unwind_pays_the_going_priority_fee_and_asks_for_every_unit_it_may_n
     // The unwind, then the harvest after it, each priced the same way.
     let sent = keeper.chain.sent.lock().unwrap();
     assert_eq!(sent.len(), 2);
-    let budget = |tx: &solana_sdk::transaction::Transaction| {
-        let data = |i: usize| tx.message.instructions[i].data.clone();
+    let budget = |tx: &solana_sdk::transaction::VersionedTransaction| {
+        let data = |i: usize| tx.message.instructions()[i].data.clone();
         // set_compute_unit_limit (2, u32) then set_compute_unit_price (3, u64).
         assert_eq!(data(0)[0], 2);
         assert_eq!(data(1)[0], 3);
@@ -467,7 +516,7 @@ struct Probed {
     fees: Vec<u64>,
     reads: std::sync::atomic::AtomicU32,
     asked: std::sync::Mutex<Vec<solana_sdk::pubkey::Pubkey>>,
-    sent: std::sync::Mutex<Vec<solana_sdk::transaction::Transaction>>,
+    sent: std::sync::Mutex<Vec<solana_sdk::transaction::VersionedTransaction>>,
 }
 
 impl Probed {
@@ -512,7 +561,7 @@ impl ballast_keeper::chain::Chain for Probed {
     }
     async fn simulate_transaction(
         &self,
-        tx: &solana_sdk::transaction::Transaction,
+        tx: &solana_sdk::transaction::VersionedTransaction,
     ) -> anyhow::Result<ballast_keeper::chain::Simulation> {
         self.count();
         self.inner.simulate_transaction(tx).await
@@ -523,7 +572,7 @@ impl ballast_keeper::chain::Chain for Probed {
     }
     async fn send_transaction(
         &self,
-        tx: solana_sdk::transaction::Transaction,
+        tx: solana_sdk::transaction::VersionedTransaction,
     ) -> anyhow::Result<ballast_keeper::chain::Sent> {
         self.sent.lock().unwrap().push(tx.clone());
         self.inner.send_transaction(tx).await

@@ -37,12 +37,24 @@ async fn the_advisor_lowers_the_trigger_until_every_scenario_passes() {
         ballast_sim::advise::advise(&InProcess, &[scenario], MarketOverrides::default(), venue, |_| {}).await.unwrap();
     let params = advice.params.expect("a low trigger passes");
     for t in &advice.trials {
-        println!("{} {} {} {}", t.trigger_bps, t.liquidations, t.loss_vs_hold_lamports, t.exit_cost_lamports);
+        println!(
+            "{} {} {} {} {}",
+            t.trigger_bps, t.unwind_bound_bps, t.liquidations, t.loss_vs_hold_lamports, t.exit_cost_lamports
+        );
     }
     let highest = advice.trials.iter().map(|t| t.trigger_bps).max().unwrap();
     assert!(advice.trials.iter().any(|t| t.trigger_bps == highest && !t.passes()), "the top fails");
     assert!(params.unwind_trigger_ltv_bps < highest);
-    assert!(advice.trials.iter().filter(|t| t.trigger_bps == params.unwind_trigger_ltv_bps).all(|t| t.passes()));
+    let advised = |t: &&ballast_sim::advise::Trial| {
+        t.trigger_bps == params.unwind_trigger_ltv_bps && t.unwind_bound_bps == params.unwind_slippage_bps
+    };
+    assert!(advice.trials.iter().filter(advised).count() >= 1);
+    assert!(advice.trials.iter().filter(advised).all(|t| t.passes()));
+    // One trigger up, every looser unwind bound was tried and failed.
+    let above: Vec<_> = advice.trials.iter().filter(|t| t.trigger_bps == params.unwind_trigger_ltv_bps + 100).collect();
+    assert!(above.iter().all(|t| !t.passes()));
+    let loosest = ballast::constants::MAX_UNWIND_SLIPPAGE_BPS;
+    assert!(above.iter().any(|t| t.unwind_bound_bps == loosest), "{above:?}");
     // The advice is what the DAO command takes, and a valid parameter set.
     let json = serde_json::to_string(&params).unwrap();
     let back: RiskParams = serde_json::from_str(&json).unwrap();
