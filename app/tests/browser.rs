@@ -163,6 +163,11 @@ async fn deposit_move_the_market_and_watch_the_keeper_unwind_in_a_browser() {
     assert_eq!(cell.tag_name().await.unwrap(), "span");
     assert!(client.find(Locator::Css("#events a.signature")).await.is_err());
 
+    // Every piece of text on the page reads at a contrast of at least 4.5:1 against what is
+    // behind it (WCAG AA for body text).
+    let low = client.execute(CONTRAST, vec![]).await.unwrap();
+    assert_eq!(low, json!([]), "text below 4.5:1");
+
     let png = client.screenshot().await.unwrap();
     let path = artifacts_dir().join("dashboard.png");
     std::fs::write(&path, png).unwrap();
@@ -192,6 +197,30 @@ async fn deposit_move_the_market_and_watch_the_keeper_unwind_in_a_browser() {
     client.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&profile);
 }
+
+/// The elements whose own text has a contrast under 4.5:1 against the first opaque background
+/// behind them (WCAG's relative luminance), as `tag#id.class ratio`.
+const CONTRAST: &str = r#"
+const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+  .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+const background = (e) => {
+  for (; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length === 3 || c[3] > 0.5) return c.slice(0, 3);
+  }
+  return [255, 255, 255];
+};
+const low = [];
+for (const e of document.querySelectorAll("body *")) {
+  const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+  if (!own || !e.getClientRects().length || e.closest("[hidden]")) continue;
+  const [a, b] = [lum(rgb(getComputedStyle(e).color)), lum(background(e))];
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  if (ratio < 4.5) low.push(`${e.tagName}#${e.id}.${e.className} ${ratio.toFixed(2)}`);
+}
+return low;
+"#;
 
 /// A wallet as a browser extension would announce one through the Wallet Standard: it answers
 /// the page's `wallet-standard:app-ready` and dispatches `wallet-standard:register-wallet`
