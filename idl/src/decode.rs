@@ -28,12 +28,7 @@ impl<'a> Decoder<'a> {
 
     /// An instruction's data: its name and arguments.
     pub fn instruction(&self, data: &[u8]) -> Result<Decoded> {
-        let ix = self
-            .idl
-            .instructions
-            .iter()
-            .find(|ix| data.starts_with(&ix.discriminator))
-            .ok_or_else(|| anyhow!("no instruction of the IDL has this discriminator"))?;
+        let ix = named_by(&self.idl.instructions, |ix| &ix.discriminator, data, "instruction")?;
         let mut rest = &data[ix.discriminator.len()..];
         let fields = self.named(&ix.args, &mut rest)?;
         ensure_consumed(rest, &ix.name)?;
@@ -52,12 +47,7 @@ impl<'a> Decoder<'a> {
 
     /// An event's bytes: its name and fields.
     pub fn event(&self, data: &[u8]) -> Result<Decoded> {
-        let event = self
-            .idl
-            .events
-            .iter()
-            .find(|e| data.starts_with(&e.discriminator))
-            .ok_or_else(|| anyhow!("no event of the IDL has this discriminator"))?;
+        let event = named_by(&self.idl.events, |e| &e.discriminator, data, "event")?;
         let mut rest = &data[event.discriminator.len()..];
         let fields = self.defined(&event.name, &mut rest)?;
         ensure_consumed(rest, &event.name)?;
@@ -147,6 +137,14 @@ impl<'a> Decoder<'a> {
             other => bail!("the decoder does not read {other:?}"),
         })
     }
+}
+
+/// The item of `items` whose discriminator `data` starts with.
+fn named_by<'i, T>(items: &'i [T], discriminator: impl Fn(&T) -> &Vec<u8>, data: &[u8], kind: &str) -> Result<&'i T> {
+    items
+        .iter()
+        .find(|item| data.starts_with(discriminator(item)))
+        .ok_or_else(|| anyhow!("no {kind} of the IDL has this discriminator"))
 }
 
 fn take<'d>(data: &mut &'d [u8], len: usize) -> Result<&'d [u8]> {

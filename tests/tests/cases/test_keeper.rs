@@ -180,16 +180,22 @@ async fn allocator_keeper(env: &mut VaultClient) -> Keeper<EmbeddedChain> {
     Keeper::new(chain, env.v.allocator.insecure_clone(), config)
 }
 
-#[tokio::test]
-async fn as_allocator_the_keeper_brings_leverage_back_into_the_band() {
+/// A looped vault under its band with positive carry: staking pays (the pool earns 2% this
+/// epoch), and the LST, marked at the new rate, is worth more SOL: the LTV falls below the band's
+/// 50%. (Marking the LST up against the rate instead would be a depeg, and leverage_up refuses
+/// it.)
+async fn under_the_band_with_positive_carry() -> VaultClient {
     let mut env = VaultClient::start_looped_in_pool().await;
-    // Staking pays: the pool earns 2% this epoch, so carry is positive and the LST, marked at
-    // the new rate, is worth more SOL: the LTV falls below the band's 50%. (Marking the LST up
-    // against the rate instead would be a depeg, and leverage_up refuses it.)
     env.epoch_with_rewards(20 * SOL).await;
     let sol = env.lending().market.sol.usd_price;
     let rate = env.pool_rate().await;
     env.set_prices(sol, sol * rate).await;
+    env
+}
+
+#[tokio::test]
+async fn as_allocator_the_keeper_brings_leverage_back_into_the_band() {
+    let mut env = under_the_band_with_positive_carry().await;
     assert!(env.market_ltv_bps().await < 5_000);
     let keeper = allocator_keeper(&mut env).await;
     let view = VaultView::load(&keeper.chain, &env.v.vault).await.unwrap();
@@ -205,12 +211,8 @@ async fn as_allocator_the_keeper_brings_leverage_back_into_the_band() {
 #[tokio::test]
 async fn the_allocators_leverage_up_fits_a_clusters_packet_through_the_vaults_lookup_table() {
     use ballast_keeper::chain::{SendError, MAX_TRANSACTION_BYTES};
-    // As above: carry is positive and the LTV under the band, so the allocator levers up.
-    let mut env = VaultClient::start_looped_in_pool().await;
-    env.epoch_with_rewards(20 * SOL).await;
-    let sol = env.lending().market.sol.usd_price;
-    let rate = env.pool_rate().await;
-    env.set_prices(sol, sol * rate).await;
+    // Carry is positive and the LTV under the band, so the allocator levers up.
+    let mut env = under_the_band_with_positive_carry().await;
     let with_table = allocator_keeper(&mut env).await;
     let debt_before = env.lending_health(None).await.debt_lamports;
 
