@@ -45,6 +45,9 @@ enum Command {
         paths: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Draws replayed at once, each in a child process [default: the machine's cores]
+        #[arg(long)]
+        jobs: Option<usize>,
         #[arg(long, value_enum, default_value = "spl-token-lending")]
         venue: VenueArg,
         /// Search the vault left alone (no keeper).
@@ -142,21 +145,23 @@ fn run() -> Result<()> {
             let report = runtime.block_on(ballast_sim::replay::run_on(&scenario, venue.into(), !no_keeper, |_| {}))?;
             println!("{}", serde_json::to_string(&ballast_sim::runner::Summary::from(&report))?);
         }
-        Command::Search { family, scenario, paths, seed, venue, no_keeper, out } => {
+        Command::Search { family, scenario, paths, seed, jobs, venue, no_keeper, out } => {
             let base = match scenario {
                 Some(path) => ballast_sim::scenario::Scenario::load(&path)?,
                 None => ballast_sim::scenario::Scenario::parse(ballast_sim::search::TODAY)?,
             };
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            runtime.block_on(ballast_sim::report::search(
-                &base,
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let spec = ballast_sim::search::SearchSpec {
+                base: &base,
                 family,
-                venue.into(),
-                !no_keeper,
-                paths,
+                venue: venue.into(),
+                with_keeper: !no_keeper,
+                budget: paths,
                 seed,
-                &out,
-            ))?;
+                jobs,
+            };
+            runtime.block_on(ballast_sim::report::search(spec, &out))?;
         }
     }
     Ok(())

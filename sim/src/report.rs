@@ -9,7 +9,7 @@ use ballast_localnet::vault::SOL;
 
 use crate::replay::{run_on, Report};
 use crate::scenario::Scenario;
-use crate::search::{Boundary, Family, SearchResult};
+use crate::search::{Boundary, SearchResult};
 
 /// Runs `scenario` with and without the keeper, prints the comparison, writes the CSVs.
 pub async fn simulate(scenario: &Scenario, venues: &[LendingVenue], out: &Path) -> Result<Vec<Report>> {
@@ -48,15 +48,8 @@ pub async fn simulate(scenario: &Scenario, venues: &[LendingVenue], out: &Path) 
 
 /// Runs the search with a progress bar; prints the boundaries; writes the worst path as a
 /// scenario file, the survival region as a PNG and every replay as CSV.
-pub async fn search(
-    base: &Scenario,
-    family: Family,
-    venue: LendingVenue,
-    with_keeper: bool,
-    budget: usize,
-    seed: u64,
-    out: &Path,
-) -> Result<SearchResult> {
+pub async fn search(spec: crate::search::SearchSpec<'_>, out: &Path) -> Result<SearchResult> {
+    let crate::search::SearchSpec { base, family, venue, with_keeper, budget, seed, .. } = spec;
     std::fs::create_dir_all(out)?;
     let bar = indicatif::ProgressBar::new(budget as u64);
     bar.set_style(indicatif::ProgressStyle::with_template(
@@ -64,27 +57,18 @@ pub async fn search(
     )?);
     bar.set_message(format!("{} on {}", family.name(), venue.name()));
     let started = std::time::Instant::now();
-    let result = crate::search::search(
-        &crate::runner::Subprocess::current()?,
-        base,
-        family,
-        venue,
-        with_keeper,
-        budget,
-        seed,
-        |_| bar.inc(1),
-    )
-    .await?;
+    let result = crate::search::search(&crate::runner::Subprocess::current()?, spec, |_| bar.inc(1)).await?;
     bar.finish();
     let secs = started.elapsed().as_secs_f64();
     let name = family.name();
     let what = family.severity_name();
     let keeper = if with_keeper { "with the keeper" } else { "without the keeper" };
     println!(
-        "\n{name} on {}, {keeper}, liquidator {:?}: {} replays in {secs:.0} s, seed {seed}",
+        "\n{name} on {}, {keeper}, liquidator {:?}: {} replays in {secs:.0} s, seed {seed}, {} at once",
         venue.name(),
         base.liquidator.policy,
-        result.probes.len()
+        result.probes.len(),
+        spec.jobs
     );
     let line = |b: &Boundary| match b.liquidated {
         Some(at) => format!("survives any {what} under {:.1}%; liquidated at {at:.1}%", b.survived),

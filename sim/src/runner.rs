@@ -63,8 +63,9 @@ impl Subprocess {
 
 impl Runner for Subprocess {
     async fn run(&self, scenario: &Scenario, venue: LendingVenue, with_keeper: bool) -> Result<Summary> {
-        use std::io::Write;
-        let mut command = std::process::Command::new(&self.exe);
+        use tokio::io::AsyncWriteExt;
+        // Waited on without blocking the thread: a search runs several children at once.
+        let mut command = tokio::process::Command::new(&self.exe);
         command.args(["run-one", "--venue", venue.name()]);
         if !with_keeper {
             command.arg("--no-keeper");
@@ -75,8 +76,10 @@ impl Runner for Subprocess {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .with_context(|| format!("starting {}", self.exe.display()))?;
-        child.stdin.take().expect("piped").write_all(scenario.to_toml()?.as_bytes())?;
-        let out = child.wait_with_output()?;
+        let mut stdin = child.stdin.take().expect("piped");
+        stdin.write_all(scenario.to_toml()?.as_bytes()).await?;
+        drop(stdin);
+        let out = child.wait_with_output().await?;
         if !out.status.success() {
             bail!("replay of {} failed: {}", scenario.name, String::from_utf8_lossy(&out.stderr));
         }

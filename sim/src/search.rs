@@ -271,61 +271,90 @@ impl SearchResult {
     }
 }
 
-/// Searches `family` on `base`'s vault and market with `budget` replays: for each draw, one
-/// replay at the range's top (does anything liquidate?), then bisection. `on_probe` sees each.
-#[allow(clippy::too_many_arguments)]
+/// What a search is asked: the family on `base`'s vault and market, with or without the keeper,
+/// `budget` replays, draws from `seed`, `jobs` draws replayed at once.
+#[derive(Clone, Copy)]
+pub struct SearchSpec<'a> {
+    pub base: &'a Scenario,
+    pub family: Family,
+    pub venue: LendingVenue,
+    pub with_keeper: bool,
+    pub budget: usize,
+    pub seed: u64,
+    pub jobs: usize,
+}
+
+/// Replays one boundary takes at most: the range's top, then the bisections.
+const BISECTIONS: usize = 8;
+
+/// Searches as `spec` says: for each draw, one replay at the range's top (does anything
+/// liquidate?), then bisection; `on_probe` sees each. `jobs` draws run at once, in waves; the
+/// result is the one a single job finds (the draws come from the seed in the same order, and
+/// those past the budget are dropped).
 pub async fn search(
     runner: &impl Runner,
-    base: &Scenario,
-    family: Family,
-    venue: LendingVenue,
-    with_keeper: bool,
-    budget: usize,
-    seed: u64,
+    spec: SearchSpec<'_>,
     mut on_probe: impl FnMut(&Probe),
 ) -> Result<SearchResult> {
-    const BISECTIONS: usize = 8;
+    let SearchSpec { family, with_keeper, budget, seed, .. } = spec;
     if budget < BISECTIONS + 1 {
         bail!("a budget of {budget} replays is less than one boundary's {}", BISECTIONS + 1);
     }
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let (lo0, hi0) = family.range();
     let mut result = SearchResult { family, with_keeper, seed, probes: Vec::new(), boundaries: Vec::new() };
-    while result.probes.len() + BISECTIONS < budget {
-        let dims = if result.boundaries.is_empty() { family.plain() } else { family.draw(&mut rng, base.step_slots) };
-        let probe = |severity: f64| {
-            let scenario = path(base, family, severity, dims);
-            async move {
-                let summary = runner.run(&scenario, venue, with_keeper).await?;
-                anyhow::Ok(Probe { dims, severity, liquidated: summary.liquidations > 0 })
+    let mut drawn = 0usize;
+    'waves: while result.probes.len() + BISECTIONS < budget {
+        let wave: Vec<Dims> = (0..spec.jobs.max(1))
+            .map(|_| {
+                drawn += 1;
+                if drawn == 1 {
+                    family.plain()
+                } else {
+                    family.draw(&mut rng, spec.base.step_slots)
+                }
+            })
+            .collect();
+        let found = futures::future::join_all(wave.into_iter().map(|dims| boundary(runner, spec, dims))).await;
+        for draw in found {
+            if result.probes.len() + BISECTIONS >= budget {
+                break 'waves;
             }
-        };
-        let top = probe(hi0).await?;
-        on_probe(&top);
-        result.probes.push(top.clone());
-        let mut boundary = Boundary { dims, survived: lo0, liquidated: None };
-        if !top.liquidated {
-            boundary.survived = hi0;
+            let (probes, boundary) = draw?;
+            probes.iter().for_each(&mut on_probe);
+            result.probes.extend(probes);
             result.boundaries.push(boundary);
-            continue;
         }
-        let (mut lo, mut hi) = (lo0, hi0);
-        for _ in 0..BISECTIONS {
-            let mid = (lo + hi) / 2.0;
-            let p = probe(mid).await?;
-            on_probe(&p);
-            if p.liquidated {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-            result.probes.push(p);
-        }
-        boundary.survived = lo;
-        boundary.liquidated = Some(hi);
-        result.boundaries.push(boundary);
     }
     Ok(result)
+}
+
+/// One draw's boundary and the replays it took.
+async fn boundary(runner: &impl Runner, spec: SearchSpec<'_>, dims: Dims) -> Result<(Vec<Probe>, Boundary)> {
+    let (lo0, hi0) = spec.family.range();
+    let probe = |severity: f64| {
+        let scenario = path(spec.base, spec.family, severity, dims);
+        async move {
+            let summary = runner.run(&scenario, spec.venue, spec.with_keeper).await?;
+            anyhow::Ok(Probe { dims, severity, liquidated: summary.liquidations > 0 })
+        }
+    };
+    let top = probe(hi0).await?;
+    let mut probes = vec![top.clone()];
+    if !top.liquidated {
+        return Ok((probes, Boundary { dims, survived: hi0, liquidated: None }));
+    }
+    let (mut lo, mut hi) = (lo0, hi0);
+    for _ in 0..BISECTIONS {
+        let mid = (lo + hi) / 2.0;
+        let p = probe(mid).await?;
+        if p.liquidated {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+        probes.push(p);
+    }
+    Ok((probes, Boundary { dims, survived: lo, liquidated: Some(hi) }))
 }
 
 /// The survival region: every replay as a point (the move's speed across, its severity up),
@@ -377,4 +406,69 @@ pub fn write_chart(result: &SearchResult, path: &std::path::Path) -> Result<bool
         .label("liquidated")
         .legend(move |(x, y)| Cross::new((x + 10, y), 5, red.stroke_width(2)));
     crate::report::finish_chart(&mut chart, &root)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::Summary;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A stand-in for the chain that decides as a function of the path alone: a gap liquidates
+    /// when it is deeper than 10% plus a tenth of a point per slot of keeper latency. It counts
+    /// how many replays it had in flight at once.
+    #[derive(Default)]
+    struct Rule {
+        in_flight: AtomicUsize,
+        most: AtomicUsize,
+    }
+
+    impl Runner for Rule {
+        async fn run(&self, s: &Scenario, _: LendingVenue, _: bool) -> Result<Summary> {
+            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            let gap_pct = (1.0 - s.worst_lst_sol()) * 100.0;
+            let liquidated = gap_pct > 10.0 + s.keeper.latency_slots as f64 / 10.0;
+            Ok(Summary {
+                liquidations: liquidated as u32,
+                unwinds: 0,
+                worst_ltv_bps: 0,
+                start_debt_lamports: 0,
+                final_equity_lamports: 0,
+                hold_lst_lamports: 0,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn draws_replayed_at_once_find_what_one_at_a_time_finds() {
+        let base = Scenario::parse(TODAY).unwrap();
+        let spec = |jobs| SearchSpec {
+            base: &base,
+            family: Family::LstGap,
+            venue: LendingVenue::SplTokenLending,
+            with_keeper: true,
+            budget: 100,
+            seed: 7,
+            jobs,
+        };
+        let one = Rule::default();
+        let alone = search(&one, spec(1), |_| {}).await.unwrap();
+        let three = Rule::default();
+        let together = search(&three, spec(3), |_| {}).await.unwrap();
+        assert_eq!(one.most.load(Ordering::SeqCst), 1);
+        assert_eq!(three.most.load(Ordering::SeqCst), 3);
+        let key = |r: &SearchResult| {
+            r.probes.iter().map(|p| (p.dims.latency_slots, p.severity.to_bits(), p.liquidated)).collect::<Vec<_>>()
+        };
+        assert_eq!(key(&alone), key(&together));
+        assert_eq!(alone.boundaries.len(), together.boundaries.len());
+        assert!(alone.probes.len() <= 100 && alone.probes.len() > 100 - 9);
+        // The plain case (no latency) liquidates past 10%: the bisection ends within 40/2^8.
+        let plain = alone.plain();
+        assert!(plain.survived <= 10.0 && plain.liquidated.unwrap() > 10.0);
+        assert!(plain.liquidated.unwrap() - plain.survived < 0.2);
+    }
 }

@@ -2,7 +2,7 @@
 use ballast::state::{LendingVenue, RiskParams};
 use ballast_sim::runner::InProcess;
 use ballast_sim::scenario::{MarketOverrides, Path, Scenario};
-use ballast_sim::search::{path, search, Family, TODAY};
+use ballast_sim::search::{path, search, Family, SearchSpec, TODAY};
 
 #[tokio::test]
 async fn the_search_finds_the_one_slot_lst_gap_that_liquidates() {
@@ -10,7 +10,9 @@ async fn the_search_finds_the_one_slot_lst_gap_that_liquidates() {
     // a gap liquidates once it takes the market's LTV past 90%: 1 - 78.5/90 = 12.8%.
     let base = Scenario::parse(TODAY).unwrap();
     let venue = ballast_localnet::vault::default_venue();
-    let result = search(&InProcess, &base, Family::LstGap, venue, true, 9, 1, |_| {}).await.unwrap();
+    let spec =
+        SearchSpec { base: &base, family: Family::LstGap, venue, with_keeper: true, budget: 9, seed: 1, jobs: 1 };
+    let result = search(&InProcess, spec, |_| {}).await.unwrap();
     let plain = result.plain();
     let liquidated = plain.liquidated.expect("a 40% gap liquidates");
     println!("survives under {:.2}%, liquidated at {liquidated:.2}%", plain.survived);
