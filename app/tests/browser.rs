@@ -175,6 +175,9 @@ async fn deposit_move_the_market_and_watch_the_keeper_unwind_in_a_browser() {
 
     // At a phone's width (390 px) the page fits: nothing scrolls sideways.
     client.set_window_size(390, 844).await.unwrap();
+    // The widest address the header can show (addresses are random: their glyphs' widths vary).
+    let widest = "document.getElementById('mode').textContent = 'embedded chain · demo wallet ' + 'W'.repeat(44);";
+    client.execute(widest, vec![]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let widths =
         client.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.unwrap();
