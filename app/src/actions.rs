@@ -3,7 +3,7 @@
 //! maps the site's paths to them. The same builders serve the page's demo wallet.
 use anchor_lang::solana_program::native_token::LAMPORTS_PER_SOL;
 use ballast_client::share_account;
-use ballast_keeper::chain::Chain;
+use ballast_keeper::chain::{Chain, Sent};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -12,7 +12,7 @@ use solana_sdk::instruction::Instruction;
 use solana_sdk::message::Message;
 use solana_sdk::program_pack::Pack;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::transaction::Transaction;
+use solana_sdk::transaction::{Transaction, VersionedTransaction};
 
 use crate::amount::{format_sol, parse_sol};
 use crate::error::{anchor_error, ApiError, ApiResult};
@@ -79,6 +79,16 @@ async fn prepared(app: &App, ixs: &[Instruction], payer: &Pubkey) -> ApiResult<T
         (used.saturating_mul(100 + COMPUTE_UNIT_MARGIN_PCT) / 100).min(MAX_COMPUTE_UNITS as u64)
     });
     Ok(with_limit(units as u32))
+}
+
+/// Simulates a signed `tx` (a failure is named and nothing is sent), then sends it.
+pub async fn send_checked(chain: &impl Chain, tx: VersionedTransaction) -> ApiResult<Sent> {
+    let simulation = chain.simulate_transaction(&tx).await?;
+    if let Some(error) = simulation.error {
+        let named = anchor_error(&simulation.logs).unwrap_or(error);
+        return Err(ApiError::unprocessable(format!("the transaction would fail, nothing was sent: {named}")));
+    }
+    Ok(chain.send_transaction(tx).await?)
 }
 
 /// Whether the app relays `tx` for a user's wallet: only a transaction of the kind its Actions

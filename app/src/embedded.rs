@@ -16,7 +16,7 @@ use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::Transaction;
 use tokio::sync::Mutex;
 
-use crate::error::{anchor_error, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 use crate::history::{Recording, SharedHistory};
 
 /// What the dashboard shows of the keeper.
@@ -173,14 +173,7 @@ impl Embedded {
     /// market held still between the two.
     pub async fn send_checked(&self, tx: Transaction) -> ApiResult<Sent> {
         let _world = self.world.lock().await;
-        let simulation =
-            self.chain.inner.banks.clone().simulate_transaction(tx.clone()).await.map_err(anyhow::Error::from)?;
-        if let Some(Err(error)) = simulation.result {
-            let logs = simulation.simulation_details.map(|d| d.logs).unwrap_or_default();
-            let named = anchor_error(&logs).unwrap_or_else(|| error.to_string());
-            return Err(ApiError::unprocessable(format!("the transaction would fail, nothing was sent: {named}")));
-        }
-        Ok(self.chain.send_transaction(tx.into()).await?)
+        crate::actions::send_checked(&self.chain, tx.into()).await
     }
 
     /// The embedded bank makes no slots of its own, and a transaction built twice from the same

@@ -8,7 +8,6 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use ballast_keeper::chain::Chain;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use solana_sdk::pubkey::Pubkey;
@@ -296,15 +295,7 @@ async fn submit(State(app): Shared, body: Bytes) -> ApiResult<Json<Value>> {
     }
     let sent = match &app.embedded {
         Some(embedded) => embedded.send_checked(tx).await?,
-        None => {
-            let tx = solana_sdk::transaction::VersionedTransaction::from(tx);
-            let simulation = app.chain.simulate_transaction(&tx).await?;
-            if let Some(error) = simulation.error {
-                let named = crate::error::anchor_error(&simulation.logs).unwrap_or(error);
-                return Err(ApiError::unprocessable(format!("the transaction would fail, nothing was sent: {named}")));
-            }
-            app.chain.send_transaction(tx).await?
-        }
+        None => actions::send_checked(&app.chain, tx.into()).await?,
     };
     Ok(Json(json!({ "signature": sent.signature.to_string(), "message": landed_message(&sent.logs) })))
 }
